@@ -1,0 +1,145 @@
+/**
+ * Sending side of a node: addresses a message, delivers it to one peer or many, and publishes
+ * a `send` event on the hub for each peer that accepted it.
+ *
+ * @module
+ */
+
+import type { Peer } from "./config.ts";
+import type { Hub } from "./hub.ts";
+import { deliver, type DeliveryOutcome, probe, type ProbeOutcome } from "./peer_client.ts";
+import { byteLength, type Envelope, newMessageId } from "./protocol.ts";
+
+/** Outcome of sending to one peer. */
+export interface SendResult {
+  peer: Peer;
+  envelope: Envelope;
+  outcome: DeliveryOutcome;
+}
+
+/** A request the messenger refuses before any network traffic. */
+export class SendError extends Error {
+  override name = "SendError";
+}
+
+/** Options for {@linkcode Messenger}. */
+export interface MessengerOptions {
+  role: string;
+  peers: Peer[];
+  secret: string;
+  hub: Hub;
+  /** Our own limit on message text, in bytes. */
+  maxMessageBytes: number;
+  /** Timeout of one delivery, in milliseconds (default 10 000). */
+  timeoutMs?: number;
+  /** Timeout of one `/health` probe, in milliseconds (default 1 500). */
+  probeTimeoutMs?: number;
+  now?: () => Date;
+  fetch?: typeof fetch;
+}
+
+/** Delivers messages to peers. */
+export class Messenger {
+  #o: MessengerOptions;
+
+  constructor(options: MessengerOptions) {
+    this.#o = options;
+  }
+
+  /** The configured peers. */
+  get peers(): readonly Peer[] {
+    return this.#o.peers;
+  }
+
+  /**
+   * Finds the peer a message goes to. `to` may be omitted when there is exactly one peer.
+   *
+   * @throws {SendError} for an unknown name (listing the known ones) or a missing `to`.
+   */
+  resolve(to: string | undefined): Peer {
+    const peers = this.#o.peers;
+    const known = peers.map((p) => `"${p.name}"`).join(", ");
+    if (to === undefined || to.trim() === "") {
+      if (peers.length === 1) return peers[0];
+      if (peers.length === 0) {
+        throw new SendError("No peers are configured: set PEERS=name=host,… and restart");
+      }
+      throw new SendError(`Say which peer with "to": one of ${known}`);
+    }
+    const peer = peers.find((p) => p.name === to.trim());
+    if (peer) return peer;
+    if (to.trim() === this.#o.role) {
+      throw new SendError(`"${to}" is this session's own role; known peers: ${known || "none"}`);
+    }
+    throw new SendError(`Unknown peer "${to}"; known peers: ${known || "none (set PEERS)"}`);
+  }
+
+  #check(message: string): void {
+    if (message.trim() === "") throw new SendError("The message is empty");
+    const size = byteLength(message);
+    if (size > this.#o.maxMessageBytes) {
+      throw new SendError(
+        `The message is ${size} bytes, over the limit of ${this.#o.maxMessageBytes}: split it`,
+      );
+    }
+  }
+
+  #envelope(to: string, message: string, id: string, replyTo?: string): Envelope {
+    const e: Envelope = {
+      message_id: id,
+      from: this.#o.role,
+      to,
+      message,
+      sent_at: (this.#o.now?.() ?? new Date()).toISOString(),
+    };
+    if (replyTo) e.reply_to = replyTo;
+    return e;
+  }
+
+  async #deliver(peer: Peer, envelope: Envelope): Promise<SendResult> {
+    const outcome = await deliver(peer, envelope, {
+      secret: this.#o.secret,
+      timeoutMs: this.#o.timeoutMs ?? 10_000,
+      fetch: this.#o.fetch,
+    });
+    if (outcome.ok) this.#o.hub.publish("send", envelope);
+    return { peer, envelope, outcome };
+  }
+
+  /**
+   * Sends one message to one peer.
+   *
+   * @throws {SendError} for an unknown peer or an empty or oversized message.
+   */
+  send(to: string | undefined, message: string, replyTo?: string): Promise<SendResult> {
+    const peer = this.resolve(to);
+    this.#check(message);
+    return this.#deliver(peer, this.#envelope(peer.name, message, newMessageId(), replyTo));
+  }
+
+  /**
+   * Sends one message to every peer not in `exclude`, in parallel; all copies share one
+   * message id.
+   *
+   * @throws {SendError} for an unknown name in `exclude`, no recipients left, or a bad message.
+   */
+  broadcast(message: string, exclude: string[] = []): Promise<SendResult[]> {
+    for (const name of exclude) if (name !== this.#o.role) this.resolve(name);
+    this.#check(message);
+    const targets = this.#o.peers.filter((p) => !exclude.includes(p.name));
+    if (targets.length === 0) throw new SendError("No peers left to send to after exclude");
+    const id = newMessageId();
+    return Promise.all(targets.map((p) => this.#deliver(p, this.#envelope(p.name, message, id))));
+  }
+
+  /** Probes every peer's `/health` in parallel. */
+  probeAll(): Promise<{ peer: Peer; outcome: ProbeOutcome }[]> {
+    const timeoutMs = this.#o.probeTimeoutMs ?? 1_500;
+    return Promise.all(
+      this.#o.peers.map(async (peer) => ({
+        peer,
+        outcome: await probe(peer, { timeoutMs, fetch: this.#o.fetch }),
+      })),
+    );
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * A mesh node: the composition of hub, HTTP handler, SSE streams, messenger and MCP server,
+ * and its lifecycle. This is the only module that wires the others together.
+ *
+ * @module
+ */
+
+import { serve, type Server } from "srvx";
+import { StdioServerTransport, type Transport } from "./_sdk.ts";
+import type { Config } from "./config.ts";
+import { createHandler } from "./http_handler.ts";
+import { Hub } from "./hub.ts";
+import type { Logger } from "./log.ts";
+import { createMcpServer } from "./mcp_server.ts";
+import { Messenger } from "./messenger.ts";
+import { EventStreams } from "./sse.ts";
+import { VERSION } from "./version.ts";
+
+/** Options for {@linkcode startNode}. */
+export interface StartOptions {
+  /** MCP transport; stdio by default. */
+  transport?: Transport;
+  log: Logger;
+  /** Interval of SSE keep-alive comments, in milliseconds (default 15 000). */
+  keepAliveMs?: number;
+}
+
+/** A running node. */
+export interface RunningNode {
+  hub: Hub;
+  /** Base URL it listens on, e.g. `http://127.0.0.1:8788`; undefined when listening failed. */
+  url?: string;
+  /** Why it is not listening (port in use), if so. */
+  listenError?: string;
+  /** Stops everything: SSE streams, HTTP listener, MCP. Idempotent. */
+  close(): Promise<void>;
+}
+
+function describeListenError(e: unknown, config: Config): string {
+  const text = `${(e as { code?: string })?.code ?? ""} ${(e as Error)?.message ?? e}`;
+  if (/EADDRINUSE|AddrInUse|address already in use/i.test(text)) {
+    return `port ${config.port} on ${config.hostname} is already in use (another session ` +
+      `runs a node there?): set INTERCOM_PORT to a free port`;
+  }
+  if (/EACCES|PermissionDenied|permission denied/i.test(text)) {
+    return `no permission to listen on port ${config.port}: use a port above 1024`;
+  }
+  return `cannot listen on ${config.hostname}:${config.port}: ${text.trim()}`;
+}
+
+async function listen(
+  config: Config,
+  fetch: (r: Request) => Promise<Response>,
+): Promise<Server> {
+  const server = serve({
+    fetch,
+    port: config.port,
+    hostname: config.hostname,
+    // srvx prints "Listening on" to stdout by default, which would break MCP.
+    silent: true,
+    // We own the signals: shutdown must also close MCP and SSE streams.
+    gracefulShutdown: false,
+    reusePort: false,
+  });
+  await server.ready();
+  return server;
+}
+
+/**
+ * Starts a node: HTTP listener first, then the MCP server on its transport. A port that is in
+ * use does not stop the node: the MCP side still comes up so Claude can send and see why.
+ */
+export async function startNode(config: Config, options: StartOptions): Promise<RunningNode> {
+  const { log } = options;
+  const hub = new Hub();
+  const streams = new EventStreams(hub, options.keepAliveMs);
+  const peers = config.peers.map((p) => p.name);
+  const handler = createHandler({
+    role: config.role,
+    peers,
+    version: VERSION,
+    secret: config.secret,
+    maxMessageBytes: config.maxMessageBytes,
+    hub,
+    streams,
+  });
+
+  let http: Server | undefined;
+  let url: string | undefined;
+  let listenError: string | undefined;
+  try {
+    http = await listen(config, handler);
+    const port = new URL(http.url!).port;
+    const host = config.hostname.includes(":") ? `[${config.hostname}]` : config.hostname;
+    url = `http://${host}:${port}`;
+    log(`"${config.role}" listening on ${url}, peers: ${peers.join(", ") || "none"}`);
+  } catch (e) {
+    listenError = describeListenError(e, config);
+    log(`error: ${listenError}. The MCP tools still work for sending.`);
+  }
+
+  const messenger = new Messenger({
+    role: config.role,
+    peers: config.peers,
+    secret: config.secret,
+    hub,
+    maxMessageBytes: config.maxMessageBytes,
+  });
+  const mcp = createMcpServer({
+    role: config.role,
+    version: VERSION,
+    hub,
+    messenger,
+    listening: () => ({ url, error: listenError }),
+  });
+  await mcp.server.connect(options.transport ?? new StdioServerTransport());
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    closing ??= (async () => {
+      mcp.detach();
+      streams.closeAll();
+      await Promise.allSettled([http?.close(true), mcp.server.close()]);
+    })();
+  return { hub, url, listenError, close };
+}

@@ -1,0 +1,127 @@
+/**
+ * Outbound HTTP to peers: delivering one envelope (`POST /message`) and probing `/health`.
+ * Each call returns an outcome value; nothing here throws for a peer that is down.
+ *
+ * @module
+ */
+
+import { SECRET_HEADER } from "./auth.ts";
+import type { Peer } from "./config.ts";
+import type { Envelope } from "./protocol.ts";
+
+/** Why a delivery did not succeed. */
+export type FailureKind = "unreachable" | "timeout" | "unauthorized" | "refused";
+
+/** Outcome of one delivery attempt. */
+export type DeliveryOutcome =
+  | { ok: true; status: number; latencyMs: number }
+  | { ok: false; kind: FailureKind; status?: number; reason: string };
+
+/** Outcome of a `/health` probe. */
+export type ProbeOutcome =
+  | { state: "online"; latencyMs: number; version?: string }
+  | { state: "wrong_role"; latencyMs: number; role: string }
+  | { state: "offline"; reason: string };
+
+/** Options shared by outbound calls. */
+export interface ClientOptions {
+  secret: string;
+  /** Per-request timeout, in milliseconds. */
+  timeoutMs: number;
+  /** fetch, injected for tests. */
+  fetch?: typeof fetch;
+}
+
+/** Turns a fetch failure into a short cause: "connection refused", "host not found", … */
+export function describeNetworkError(error: unknown): string {
+  const parts: string[] = [];
+  for (let e = error as { message?: string; code?: string; cause?: unknown } | undefined; e;) {
+    if (e.code) parts.push(e.code);
+    if (e.message) parts.push(e.message);
+    e = e.cause as typeof e;
+  }
+  const text = parts.join(" ");
+  const known: [RegExp, string][] = [
+    [/ECONNREFUSED|Connection refused/i, "connection refused"],
+    [/ENOTFOUND|EAI_AGAIN|dns error|failed to lookup|Name or service not known/i, "host not found"],
+    [/ECONNRESET|connection reset/i, "connection reset"],
+    [/EHOSTUNREACH|ENETUNREACH|unreachable/i, "network unreachable"],
+    [/certificate|CERT_|self[- ]signed|UNABLE_TO_VERIFY/i, "TLS certificate not trusted"],
+  ];
+  for (const [pattern, label] of known) if (pattern.test(text)) return label;
+  return (parts.at(-1) ?? String(error)).slice(0, 200);
+}
+
+async function errorText(response: Response): Promise<string> {
+  const text = await response.text().catch(() => "");
+  try {
+    const body = JSON.parse(text);
+    if (typeof body?.error === "string") return body.error.slice(0, 300);
+  } catch { /* not JSON */ }
+  return (text.trim() || response.statusText || `HTTP ${response.status}`).slice(0, 300);
+}
+
+/**
+ * POSTs an envelope to a peer's `/message` as JSON, with the `X-Intercom-Secret` header.
+ *
+ * Outcomes: `ok` on 2xx; `unauthorized` on 401; `refused` on any other HTTP error (with the
+ * peer's own error text); `unreachable` when no connection could be made; `timeout`.
+ */
+export async function deliver(
+  peer: Peer,
+  envelope: Envelope,
+  options: ClientOptions,
+): Promise<DeliveryOutcome> {
+  const started = performance.now();
+  const doFetch = options.fetch ?? fetch;
+  try {
+    const response = await doFetch(`${peer.url}/message`, {
+      method: "POST",
+      headers: { "content-type": "application/json", [SECRET_HEADER]: options.secret },
+      body: JSON.stringify(envelope),
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+    if (response.ok) {
+      await response.body?.cancel();
+      return { ok: true, status: response.status, latencyMs: performance.now() - started };
+    }
+    const reason = await errorText(response);
+    const kind = response.status === 401 ? "unauthorized" : "refused";
+    return { ok: false, kind, status: response.status, reason };
+  } catch (e) {
+    if ((e as Error)?.name === "TimeoutError") {
+      return { ok: false, kind: "timeout", reason: `no answer within ${options.timeoutMs} ms` };
+    }
+    return { ok: false, kind: "unreachable", reason: describeNetworkError(e) };
+  }
+}
+
+/** GETs a peer's `/health` and says whether it is online and answers with the expected role. */
+export async function probe(
+  peer: Peer,
+  options: Omit<ClientOptions, "secret">,
+): Promise<ProbeOutcome> {
+  const started = performance.now();
+  const doFetch = options.fetch ?? fetch;
+  try {
+    const response = await doFetch(`${peer.url}/health`, {
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+    const latencyMs = performance.now() - started;
+    if (!response.ok) {
+      await response.body?.cancel();
+      return { state: "offline", reason: `/health answered HTTP ${response.status}` };
+    }
+    const body = await response.json().catch(() => null);
+    if (typeof body?.role !== "string") {
+      return { state: "offline", reason: "/health did not answer like a talkie-walkie node" };
+    }
+    if (body.role !== peer.name) return { state: "wrong_role", latencyMs, role: body.role };
+    return { state: "online", latencyMs, version: body.version };
+  } catch (e) {
+    if ((e as Error)?.name === "TimeoutError") {
+      return { state: "offline", reason: `no answer within ${options.timeoutMs} ms` };
+    }
+    return { state: "offline", reason: describeNetworkError(e) };
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The wire format between nodes (v2 compatible) and the one message shape the rest of the code
+ * uses. Wire names are snake_case; this is the one place they are read.
+ *
+ * `POST /message` body, `application/json`:
+ * `{"from": string, "message": string, "to"?: string, "message_id"?: string,
+ *   "reply_to"?: string, "sent_at"?: string}`; v2 nodes send only `from` and `message`.
+ *
+ * @module
+ */
+
+/** One message as it travels and as hub events, SSE events and channel meta carry it. */
+export interface Envelope {
+  message_id: string;
+  from: string;
+  /** The recipient's role; for a webhook without `to`, the receiving node's role. */
+  to: string;
+  message: string;
+  /** ISO 8601 time the sender stamped (or the receiver, for v2 senders). */
+  sent_at: string;
+  reply_to?: string;
+}
+
+/** A request body or field that cannot be accepted, with the HTTP status to answer. */
+export class ProtocolError extends Error {
+  override name = "ProtocolError";
+  /** HTTP status code for the answer: 400, 413 or 421. */
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+const ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+const encoder = new TextEncoder();
+
+/** A new message id: `msg_` and 20 random hex digits (sortable by nothing, unique enough). */
+export function newMessageId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(10));
+  return "msg_" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** UTF-8 size of a string, in bytes. */
+export function byteLength(text: string): number {
+  return encoder.encode(text).byteLength;
+}
+
+/** Options for {@linkcode parseEnvelope}. */
+export interface ParseOptions {
+  /** The receiving node's role; a `to` naming another role is refused with 421. */
+  role: string;
+  /** Limit on the message's UTF-8 size, in bytes. */
+  maxMessageBytes: number;
+  /** Sender when the body names none (a webhook). */
+  defaultFrom: string;
+  /** Now, for `sent_at` when the sender gave none. */
+  now: Date;
+}
+
+function optionalString(body: Record<string, unknown>, key: string): string | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "string") throw new ProtocolError(400, `"${key}" must be a string`);
+  return v;
+}
+
+/**
+ * Validates a decoded request body and returns the envelope it describes.
+ *
+ * @param body the parsed JSON value, or a string for a `text/plain` body.
+ * @throws {ProtocolError} 400 for a wrong shape or field, 413 for a message over the limit,
+ *   421 when `to` names another role.
+ */
+export function parseEnvelope(body: unknown, options: ParseOptions): Envelope {
+  const fields: Record<string, unknown> = typeof body === "string" ? { message: body } : (
+    body !== null && typeof body === "object" && !Array.isArray(body)
+      ? body as Record<string, unknown>
+      : (() => {
+        throw new ProtocolError(400, 'Body must be a JSON object like {"from":"…","message":"…"}');
+      })()
+  );
+  const message = fields.message;
+  if (typeof message !== "string") {
+    throw new ProtocolError(400, '"message" is required and must be a string');
+  }
+  if (message.trim() === "") throw new ProtocolError(400, '"message" is empty');
+  const size = byteLength(message);
+  if (size > options.maxMessageBytes) {
+    throw new ProtocolError(
+      413,
+      `"message" is ${size} bytes, over the limit of ${options.maxMessageBytes}: ` +
+        "split it or raise INTERCOM_MAX_MESSAGE_BYTES on the receiver",
+    );
+  }
+  const from = optionalString(fields, "from") ?? options.defaultFrom;
+  if (!NAME.test(from)) {
+    throw new ProtocolError(400, '"from" must be a role name of letters, digits, "_", "." or "-"');
+  }
+  const to = optionalString(fields, "to");
+  if (to !== undefined && to !== options.role) {
+    throw new ProtocolError(
+      421,
+      `This node is "${options.role}", not "${to.slice(0, 64)}": check the sender's PEERS address`,
+    );
+  }
+  const id = optionalString(fields, "message_id");
+  if (id !== undefined && !ID.test(id)) {
+    throw new ProtocolError(400, '"message_id" must be 1-128 of letters, digits, "_.:-"');
+  }
+  const replyTo = optionalString(fields, "reply_to");
+  if (replyTo !== undefined && !ID.test(replyTo)) {
+    throw new ProtocolError(400, '"reply_to" must be 1-128 of letters, digits, "_.:-"');
+  }
+  const sentAt = optionalString(fields, "sent_at");
+  if (sentAt !== undefined && (sentAt.length > 40 || Number.isNaN(Date.parse(sentAt)))) {
+    throw new ProtocolError(400, '"sent_at" must be an ISO 8601 time');
+  }
+  const envelope: Envelope = {
+    message_id: id ?? newMessageId(),
+    from,
+    to: options.role,
+    message,
+    sent_at: sentAt ?? options.now.toISOString(),
+  };
+  if (replyTo !== undefined) envelope.reply_to = replyTo;
+  return envelope;
+}
+
+/**
+ * Makes untrusted text unable to open or close a `<channel>` tag in Claude's context: a
+ * zero-width joiner goes after each `<` that starts `channel` or `/channel`. The text reads the
+ * same to a person and to the model.
+ */
+export function neutraliseChannelTags(text: string): string {
+  return text.replace(/<(\/?)(channel)/gi, "<\u200d$1$2");
+}
+
+/**
+ * The `meta` of a `notifications/claude/channel` event: flat string-to-string, identifier keys
+ * only (Claude Code drops the whole event on a non-string value, and a key with a hyphen).
+ */
+export function channelMeta(e: Envelope): Record<string, string> {
+  const meta: Record<string, string> = {
+    from: e.from,
+    to: e.to,
+    message_id: e.message_id,
+    sent_at: e.sent_at,
+  };
+  if (e.reply_to !== undefined) meta.reply_to = e.reply_to;
+  return meta;
+}
