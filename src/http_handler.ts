@@ -141,7 +141,7 @@ export function createHandler(options: HandlerOptions): (request: Request) => Pr
     if (method === undefined) {
       return fail(404, `No route ${path}: use GET /health, POST /message or GET /events`);
     }
-    if (request.method !== method && !(method === "GET" && request.method === "HEAD")) {
+    if (request.method !== method && !(path === "/health" && request.method === "HEAD")) {
       return fail(405, `${path} accepts ${method} only`, { allow: method });
     }
     if (path === "/health") return health();

@@ -1,0 +1,38 @@
+/**
+ * The one place for runtime-specific facts: how to start this program again as a child
+ * process, under Deno (from source) or Node (from the npm build).
+ *
+ * @module
+ */
+
+import { createServer } from "node:net";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+
+/** True under Deno, false under Node. */
+export const isDeno: boolean = "Deno" in globalThis;
+
+/**
+ * The command and arguments that start this program's CLI in a child process.
+ *
+ * @returns `deno run -A …/main.ts` from source, `node …/main.js` from the npm build.
+ */
+export function selfCommand(): { command: string; args: string[] } {
+  const main = fileURLToPath(new URL(isDeno ? "../main.ts" : "../main.js", import.meta.url));
+  return isDeno
+    ? { command: process.execPath, args: ["run", "-A", main] }
+    : { command: process.execPath, args: [main] };
+}
+
+/** A TCP port that was free on 127.0.0.1 a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

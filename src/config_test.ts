@@ -1,0 +1,86 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ConfigError, DEFAULT_SECRET, loadConfig, parsePeers } from "./config.ts";
+
+const noFile = () => {
+  throw new Error("no file");
+};
+
+test("loadConfig uses the v2 defaults", () => {
+  const c = loadConfig([], {}, noFile);
+  assert.equal(c.role, "developer-a");
+  assert.equal(c.port, 8788);
+  assert.equal(c.secret, DEFAULT_SECRET);
+  assert.deepEqual(c.peers, []);
+  assert.equal(c.maxMessageBytes, 65536);
+});
+
+test("loadConfig binds 127.0.0.1 and warns with the default or an empty secret", () => {
+  for (const env of [{}, { INTERCOM_SECRET: "" }]) {
+    const c = loadConfig([], env, noFile);
+    assert.equal(c.hostname, "127.0.0.1");
+    assert.match(c.warnings.join(), /cannot reach this node until INTERCOM_SECRET is set/);
+  }
+});
+
+test("loadConfig binds all interfaces with a real secret, INTERCOM_HOST overrides", () => {
+  const secret = "0123456789abcdef0123";
+  assert.equal(loadConfig([], { INTERCOM_SECRET: secret }, noFile).hostname, "0.0.0.0");
+  const c = loadConfig([], { INTERCOM_SECRET: secret, INTERCOM_HOST: "::1" }, noFile);
+  assert.equal(c.hostname, "::1");
+  assert.deepEqual(c.warnings, []);
+});
+
+test("loadConfig warns about a secret under 16 characters", () => {
+  const c = loadConfig([], { INTERCOM_SECRET: "short" }, noFile);
+  assert.match(c.warnings.join(), /shorter than 16/);
+});
+
+test("loadConfig lets flags override the environment", () => {
+  const c = loadConfig(
+    ["--role", "tester", "--peers", "a=h1,b=h2:9", "--port", "9000", "--host", "127.0.0.2"],
+    { MY_ROLE: "x", PEERS: "c=h3", INTERCOM_PORT: "1" },
+    noFile,
+  );
+  assert.equal(c.role, "tester");
+  assert.deepEqual(c.peers.map((p) => p.name), ["a", "b"]);
+  assert.equal(c.peers[1].url, "http://h2:9");
+  assert.equal(c.port, 9000);
+  assert.equal(c.hostname, "127.0.0.2");
+});
+
+test("loadConfig reads --secret-file and trims it", () => {
+  const c = loadConfig(["--secret-file", "/s"], {}, () => "  from-a-file-secret-123\n");
+  assert.equal(c.secret, "from-a-file-secret-123");
+});
+
+test("parsePeers registers REMOTE_HOST as one peer named remote when PEERS is empty", () => {
+  assert.deepEqual(parsePeers("", "10.0.0.5", "me"), [
+    { name: "remote", url: "http://10.0.0.5:8788" },
+  ]);
+  assert.deepEqual(parsePeers("a=h", "10.0.0.5", "me").map((p) => p.name), ["a"]);
+});
+
+test("loadConfig fails with one line naming the entry and the fix", () => {
+  const cases: [string[], Record<string, string>, RegExp][] = [
+    [[], { PEERS: "=h" }, /empty/],
+    [[], { PEERS: "a=h,a=h2" }, /names "a" twice/],
+    [[], { PEERS: "b@d=h" }, /may only contain/],
+    [[], { MY_ROLE: "me", PEERS: "me=h" }, /our own role "me"/],
+    [[], { INTERCOM_PORT: "70000" }, /INTERCOM_PORT "70000" is not a port/],
+    [["--port", "x"], {}, /--port "x"/],
+    [[], { PEERS: "a=ftp://h" }, /PEERS entry "a=ftp:\/\/h": unsupported scheme/],
+    [[], { PEERS: "justahost" }, /has no "="/],
+    [[], { MY_ROLE: "bad role" }, /MY_ROLE "bad role"/],
+    [["--nope"], {}, /see --help/],
+    [[], { INTERCOM_MAX_MESSAGE_BYTES: "0" }, /positive integer/],
+  ];
+  for (const [args, env, message] of cases) {
+    assert.throws(() => loadConfig(args, env, noFile), (e: Error) => {
+      assert.ok(e instanceof ConfigError);
+      assert.match(e.message, message);
+      assert.ok(!e.message.includes("\n"));
+      return true;
+    });
+  }
+});

@@ -1,0 +1,111 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createHandler } from "./http_handler.ts";
+import { Hub, type HubRecord } from "./hub.ts";
+import { EventStreams } from "./sse.ts";
+
+const SECRET = "test-secret-0123456789";
+
+function setup() {
+  const hub = new Hub();
+  const received: HubRecord[] = [];
+  hub.subscribe((r) => received.push(r), ["recv"]);
+  const streams = new EventStreams(hub);
+  const handler = createHandler({
+    role: "backend",
+    peers: ["frontend", "tester"],
+    version: "9.9.9",
+    secret: SECRET,
+    maxMessageBytes: 32,
+    hub,
+    streams,
+    now: () => new Date("2026-11-29T12:00:00Z"),
+  });
+  return { hub, received, streams, handler };
+}
+
+const post = (body: BodyInit, headers: Record<string, string> = {}) =>
+  new Request("http://node/message", {
+    method: "POST",
+    body,
+    headers: { "x-intercom-secret": SECRET, "content-type": "application/json", ...headers },
+  });
+
+test("httpHandler answers GET /health without a secret", async () => {
+  const { handler } = setup();
+  const res = await handler(new Request("http://node/health"));
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), {
+    status: "ok",
+    role: "backend",
+    peers: ["frontend", "tester"],
+    version: "9.9.9",
+  });
+});
+
+test("httpHandler delivers a JSON message to the hub and returns its id", async () => {
+  const { handler, received } = setup();
+  const res = await handler(post(JSON.stringify({ from: "frontend", message: "hi" })));
+  const body = await res.json();
+  assert.equal(res.status, 200);
+  assert.equal(body.ok, true);
+  assert.equal(received.length, 1);
+  assert.equal(received[0].envelope.message_id, body.message_id);
+  assert.equal(received[0].envelope.from, "frontend");
+});
+
+test("httpHandler takes a text/plain body from X-Intercom-From or webhook", async () => {
+  const { handler, received } = setup();
+  await handler(post("build failed", { "content-type": "text/plain" }));
+  await handler(post("deploy ok", { "content-type": "text/plain", "x-intercom-from": "ci" }));
+  assert.deepEqual(received.map((r) => [r.envelope.from, r.envelope.message]), [
+    ["webhook", "build failed"],
+    ["ci", "deploy ok"],
+  ]);
+});
+
+test("httpHandler answers every bad request with a JSON error and delivers nothing", async () => {
+  const { handler, received } = setup();
+  const cases: [Request, number, RegExp][] = [
+    [post("{nope"), 400, /not valid JSON/],
+    [post(JSON.stringify({ from: "a" })), 400, /"message" is required/],
+    [post(new Uint8Array([0x7b, 0xff, 0x7d])), 400, /UTF-8/],
+    [post("{}", { "x-intercom-secret": "wrong" }), 401, /Wrong X-Intercom-Secret/],
+    [
+      new Request("http://node/message", { method: "POST", body: "{}" }),
+      401,
+      /Missing X-Intercom-Secret/,
+    ],
+    [new Request("http://node/nope"), 404, /No route \/nope/],
+    [new Request("http://node/message"), 405, /accepts POST only/],
+    [new Request("http://node/health", { method: "DELETE" }), 405, /accepts GET only/],
+    [post(JSON.stringify({ message: "x".repeat(33) })), 413, /over the limit of 32/],
+    [post("x".repeat(300_000)), 413, /Body is over/],
+    [post("<x/>", { "content-type": "application/xml" }), 415, /not supported/],
+    [post(JSON.stringify({ to: "frontend", message: "x" })), 421, /not "frontend"/],
+    [new Request("http://node/events"), 401, /Missing/],
+  ];
+  for (const [request, status, error] of cases) {
+    const res = await handler(request);
+    assert.equal(res.status, status, `${request.method} ${request.url}`);
+    assert.match(res.headers.get("content-type") ?? "", /application\/json/);
+    const body = await res.json();
+    assert.equal(body.ok, false);
+    assert.match(body.error, error);
+  }
+  assert.equal(received.length, 0);
+});
+
+test("httpHandler streams events on GET /events with the secret", async () => {
+  const { handler, streams } = setup();
+  const res = await handler(
+    new Request("http://node/events", { headers: { "x-intercom-secret": SECRET } }),
+  );
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get("content-type") ?? "", /text\/event-stream/);
+  const reader = res.body!.getReader();
+  const { value } = await reader.read();
+  assert.match(new TextDecoder().decode(value), /^event: hello\ndata: {"role":"backend"/);
+  streams.closeAll();
+  assert.equal((await reader.read()).done, true);
+});
