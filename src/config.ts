@@ -31,6 +31,11 @@ export interface Config {
   hostname: string;
   /** Limit on one message's UTF-8 text, in bytes. */
   maxMessageBytes: number;
+  /** How long undeliverable messages are retried, in milliseconds. */
+  retryWindowMs: number;
+  /** Outbox bounds: queued messages and their UTF-8 bytes, over all peers. */
+  outboxMaxMessages: number;
+  outboxMaxBytes: number;
   /** Warnings for stderr (insecure secret, local-only bind). */
   warnings: string[];
 }
@@ -94,6 +99,17 @@ function parsePort(value: string, what: string): number {
   return port;
 }
 
+/** A positive number from the environment, or the default. @throws {ConfigError} */
+function positive(env: Env, name: string, fallback: number, integer = true): number {
+  const text = env[name]?.trim();
+  if (text === undefined || text === "") return fallback;
+  const n = Number(text);
+  if (!(n > 0) || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+    throw new ConfigError(`${name} "${text}" must be a positive ${integer ? "integer" : "number"}`);
+  }
+  return n;
+}
+
 /** Flags of the node command, as `node:util` parseArgs options. */
 export const NODE_FLAGS = {
   role: { type: "string" },
@@ -142,11 +158,10 @@ export function loadConfig(
   }
   const portText = values.port ?? env.INTERCOM_PORT ?? String(DEFAULT_PORT);
   const port = parsePort(portText, values.port !== undefined ? "--port" : "INTERCOM_PORT");
-  const maxText = env.INTERCOM_MAX_MESSAGE_BYTES ?? String(DEFAULT_MAX_MESSAGE_BYTES);
-  const maxMessageBytes = Number(maxText);
-  if (!Number.isInteger(maxMessageBytes) || maxMessageBytes < 1) {
-    throw new ConfigError(`INTERCOM_MAX_MESSAGE_BYTES "${maxText}" must be a positive integer`);
-  }
+  const maxMessageBytes = positive(env, "INTERCOM_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES);
+  const retryWindowMs = positive(env, "INTERCOM_RETRY_WINDOW", 600, false) * 1000;
+  const outboxMaxMessages = positive(env, "INTERCOM_OUTBOX_MAX_MESSAGES", 1000);
+  const outboxMaxBytes = positive(env, "INTERCOM_OUTBOX_MAX_BYTES", 16 * 1024 * 1024);
   const warnings: string[] = [];
   const weak = secret === "" || secret === DEFAULT_SECRET;
   const hostFlag = values.host ?? env.INTERCOM_HOST;
@@ -162,5 +177,16 @@ export function loadConfig(
   } else if (secret.length < 16) {
     warnings.push("INTERCOM_SECRET is shorter than 16 characters: use a long random secret");
   }
-  return { role, peers, secret, port, hostname, maxMessageBytes, warnings };
+  return {
+    role,
+    peers,
+    secret,
+    port,
+    hostname,
+    maxMessageBytes,
+    retryWindowMs,
+    outboxMaxMessages,
+    outboxMaxBytes,
+    warnings,
+  };
 }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { DeliveryReport } from "./outbox.ts";
 import type { Envelope } from "./protocol.ts";
 
 /** Kinds of message events: `send` when a peer accepted our message, `recv` when one arrived. */
@@ -26,7 +27,8 @@ export type HubEvent = CustomEvent<HubRecord>;
 export const HISTORY_SIZE = 256;
 
 /**
- * An EventTarget of `send` and `recv` events, with the last {@linkcode HISTORY_SIZE} records.
+ * An EventTarget of `send` and `recv` events, with the last {@linkcode HISTORY_SIZE} records,
+ * and of `delivery_report` events for queued messages that ended.
  *
  * @example
  * ```ts
@@ -63,6 +65,22 @@ export class Hub extends EventTarget {
     return () => {
       for (const k of kinds) this.removeEventListener(k, handler);
     };
+  }
+
+  /** Dispatches a delivery report (a queued message ended); not kept in the history. */
+  report(report: DeliveryReport): void {
+    this.dispatchEvent(new CustomEvent("delivery_report", { detail: report }));
+  }
+
+  /**
+   * Calls `listener` for every delivery report.
+   *
+   * @returns a function that removes the listener.
+   */
+  onReport(listener: (report: DeliveryReport) => void): () => void {
+    const handler = (e: Event) => listener((e as CustomEvent<DeliveryReport>).detail);
+    this.addEventListener("delivery_report", handler);
+    return () => this.removeEventListener("delivery_report", handler);
   }
 
   /** The last sequence number dispatched, 0 before the first. */

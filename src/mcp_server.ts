@@ -13,6 +13,7 @@ import { z } from "zod";
 import { type CallToolResult, McpServer } from "./_sdk.ts";
 import type { Hub, HubRecord } from "./hub.ts";
 import { type Messenger, SendError, type SendResult } from "./messenger.ts";
+import type { DeliveryReport } from "./outbox.ts";
 import { channelMeta, neutraliseChannelTags } from "./protocol.ts";
 import { instructions } from "./instructions.ts";
 
@@ -36,22 +37,41 @@ const text = (t: string, isError = false): CallToolResult => ({
 
 const ms = (n: number) => `${Math.max(1, Math.round(n))} ms`;
 
+const minutes = (msValue: number) =>
+  msValue >= 60_000 ? `${Math.round(msValue / 60_000)} min` : `${Math.round(msValue / 1000)} s`;
+
 /** One line describing what happened to a message at one peer. */
 export function describeResult(r: SendResult): string {
   const o = r.outcome;
   const where = `"${r.peer.name}" (${r.peer.url})`;
-  if (o.ok) return `Delivered to ${where} in ${ms(o.latencyMs)}`;
-  switch (o.kind) {
-    case "unauthorized":
-      return `Refused by ${where}: wrong secret (HTTP 401). Every node needs the same ` +
-        `INTERCOM_SECRET`;
-    case "unreachable":
-      return `Not delivered: ${where} is not reachable (${o.reason}). Is its session running?`;
-    case "timeout":
-      return `Not delivered: ${where} did not answer (${o.reason}); it may be overloaded or ` +
-        `behind a firewall`;
-    default:
-      return `Refused by ${where}: HTTP ${o.status}: ${o.reason}`;
+  switch (o.status) {
+    case "delivered":
+      return `Delivered to ${where} in ${ms(o.latencyMs)}`;
+    case "queued":
+      return `Queued for ${where}, not delivered yet: ${o.reason}. It is retried for up to ` +
+        `${minutes(o.retryWindowMs)}; a delivery_report event will say how it ended`;
+    case "refused":
+      if (o.unauthorized) {
+        return `Refused by ${where}: wrong secret (HTTP 401). Every node needs the same ` +
+          `INTERCOM_SECRET`;
+      }
+      return `Refused by ${where}${o.httpStatus ? `: HTTP ${o.httpStatus}` : ""}: ${o.reason}`;
+  }
+}
+
+/** The channel event content of a delivery report. */
+export function describeReport(r: DeliveryReport): string {
+  const after = `after ${r.attempts} attempt${r.attempts === 1 ? "" : "s"} and ` +
+    `${minutes(r.queuedMs)} in the outbox`;
+  switch (r.outcome) {
+    case "delivered":
+      return `Your queued message ${r.message_id} to "${r.peer}" was delivered ${after}.`;
+    case "expired":
+      return `Your queued message ${r.message_id} to "${r.peer}" expired undelivered ${after}` +
+        `${r.reason ? ` (last error: ${r.reason})` : ""}. Send it again if it still matters.`;
+    case "refused":
+      return `Your queued message ${r.message_id} to "${r.peer}" was refused ${after}: ` +
+        `${r.reason}.`;
   }
 }
 
@@ -71,19 +91,38 @@ export function createMcpServer(options: McpOptions): { server: McpServer; detac
     },
   );
 
+  type Params = { content: string; meta: Record<string, string> };
   let ready = false;
-  const pending: HubRecord[] = [];
-  const push = (record: HubRecord) => {
-    const e = record.envelope;
-    server.server.notification({
-      method: CHANNEL_METHOD,
-      params: { content: neutraliseChannelTags(e.message), meta: channelMeta(e) },
-    }).catch((err: unknown) => console.error(`[talkie-walkie] channel event lost: ${err}`));
+  const pending: Params[] = [];
+  const push = (params: Params) => {
+    server.server.notification({ method: CHANNEL_METHOD, params })
+      .catch((err: unknown) => console.error(`[talkie-walkie] channel event lost: ${err}`));
   };
-  const detach = hub.subscribe((r) => ready ? push(r) : pending.push(r), ["recv"]);
+  const emit = (params: Params) => ready ? push(params) : pending.push(params);
+  const offRecv = hub.subscribe((r: HubRecord) =>
+    emit({
+      content: neutraliseChannelTags(r.envelope.message),
+      meta: channelMeta(r.envelope),
+    }), ["recv"]);
+  const offReport = hub.onReport((r) =>
+    emit({
+      content: describeReport(r),
+      meta: {
+        kind: "delivery_report",
+        message_id: r.message_id,
+        peer: r.peer,
+        outcome: r.outcome,
+        attempts: String(r.attempts),
+      },
+    })
+  );
+  const detach = () => {
+    offRecv();
+    offReport();
+  };
   server.server.oninitialized = () => {
     ready = true;
-    for (const r of pending.splice(0)) push(r);
+    for (const p of pending.splice(0)) push(p);
   };
 
   const peerNames = messenger.peers.map((p) => p.name).join(", ") || "none configured";
@@ -101,7 +140,10 @@ export function createMcpServer(options: McpOptions): { server: McpServer; detac
   }, async ({ to, message, reply_to }) => {
     try {
       const r = await messenger.send(to, message, reply_to);
-      return text(`${describeResult(r)}. message_id ${r.envelope.message_id}`, !r.outcome.ok);
+      return text(
+        `${describeResult(r)}. message_id ${r.envelope.message_id}`,
+        r.outcome.status === "refused",
+      );
     } catch (e) {
       if (e instanceof SendError) return text(e.message, true);
       throw e;
@@ -118,14 +160,16 @@ export function createMcpServer(options: McpOptions): { server: McpServer; detac
   }, async ({ message, exclude }) => {
     try {
       const results = await messenger.broadcast(message, exclude ?? []);
-      const failed = results.filter((r) => !r.outcome.ok).length;
-      const head = failed === 0
+      const count = (status: string) => results.filter((r) => r.outcome.status === status).length;
+      const [delivered, queued, refused] = [count("delivered"), count("queued"), count("refused")];
+      const head = delivered === results.length
         ? `Delivered to all ${results.length} peers`
-        : `Delivered to ${results.length - failed} of ${results.length} peers`;
+        : `Delivered to ${delivered} of ${results.length} peers` +
+          (queued ? `, ${queued} queued` : "") + (refused ? `, ${refused} refused` : "");
       const lines = results.map((r) => `- ${describeResult(r)}`);
       return text(
         `${head}. message_id ${results[0].envelope.message_id}\n${lines.join("\n")}`,
-        failed === results.length,
+        refused === results.length,
       );
     } catch (e) {
       if (e instanceof SendError) return text(e.message, true);
@@ -152,7 +196,11 @@ export function createMcpServer(options: McpOptions): { server: McpServer; detac
         : o.state === "wrong_role"
         ? `wrong role: answers as "${o.role}", check PEERS`
         : `offline: ${o.reason}`;
-      lines.push(`- ${peer.name}  ${peer.url}  ${status}`);
+      const q = messenger.queueStats(peer.name);
+      const queue = q.queued
+        ? `; ${q.queued} queued${q.lastError ? `, last error: ${q.lastError}` : ""}`
+        : "";
+      lines.push(`- ${peer.name}  ${peer.url}  ${status}${queue}`);
     }
     return text(lines.join("\n"));
   });

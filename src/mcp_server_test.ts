@@ -69,6 +69,7 @@ async function setup() {
   const connect = () => client.connect(clientSide);
   const close = async () => {
     detach();
+    messenger.close();
     await client.close();
     await server.close();
   };
@@ -140,8 +141,22 @@ test("send_message answers isError for an unknown, missing or unreachable peer",
   };
   assert.match(await call({ to: "nobody", message: "x" }), /Unknown peer "nobody".*"frontend"/);
   assert.match(await call({ message: "x" }), /Say which peer/);
-  assert.match(await call({ to: "tester", message: "x" }), /not reachable.*connection refused/);
   assert.match(await call({ to: "frontend", message: "x".repeat(2000) }), /over the limit/);
+  await t.close();
+});
+
+test("send_message queues for an unreachable peer and says so without an error", async () => {
+  const t = await setup();
+  await t.connect();
+  const res = await t.client.callTool({
+    name: "send_message",
+    arguments: { to: "tester", message: "x" },
+  });
+  assert.equal(res.isError, undefined);
+  assert.match(
+    (res.content as { text: string }[])[0].text,
+    /Queued for "tester".*not delivered yet: connection refused.*retried for up to 10 min/,
+  );
   await t.close();
 });
 
@@ -150,7 +165,7 @@ test("broadcast_message reports each peer and honours exclude", async () => {
   await t.connect();
   const all = await t.client.callTool({ name: "broadcast_message", arguments: { message: "m" } });
   const text = (all.content as { text: string }[])[0].text;
-  assert.match(text, /Delivered to 1 of 2 peers/);
+  assert.match(text, /Delivered to 1 of 2 peers, 1 queued/);
   assert.match(text, /frontend.*\n.*tester/);
   const one = await t.client.callTool({
     name: "broadcast_message",

@@ -1,20 +1,32 @@
 /**
- * Sending side of a node: addresses a message, delivers it to one peer or many, and publishes
- * a `send` event on the hub for each peer that accepted it.
+ * Sending side of a node: addresses a message, delivers it to one peer or many (queueing it in
+ * the outbox when the peer is away), and publishes a `send` event on the hub for each peer that
+ * accepted it.
  *
  * @module
  */
 
 import type { Peer } from "./config.ts";
 import type { Hub } from "./hub.ts";
+import { Outbox } from "./outbox.ts";
 import { deliver, type DeliveryOutcome, probe, type ProbeOutcome } from "./peer_client.ts";
 import { byteLength, type Envelope, newMessageId } from "./protocol.ts";
+
+/**
+ * What happened to a message at one peer: `delivered` (the peer accepted it and handed it to
+ * its session), `queued` (the peer is away or busy; it will be retried), or `refused` (an error
+ * retrying cannot fix, with the peer's reason).
+ */
+export type SendOutcome =
+  | { status: "delivered"; latencyMs: number }
+  | { status: "queued"; reason: string; ahead: number; retryWindowMs: number }
+  | { status: "refused"; reason: string; httpStatus?: number; unauthorized?: boolean };
 
 /** Outcome of sending to one peer. */
 export interface SendResult {
   peer: Peer;
   envelope: Envelope;
-  outcome: DeliveryOutcome;
+  outcome: SendOutcome;
 }
 
 /** A request the messenger refuses before any network traffic. */
@@ -34,6 +46,13 @@ export interface MessengerOptions {
   timeoutMs?: number;
   /** Timeout of one `/health` probe, in milliseconds (default 1 500). */
   probeTimeoutMs?: number;
+  /** Retry window of the outbox, in milliseconds (default 10 minutes). */
+  retryWindowMs?: number;
+  /** Outbox bounds (defaults 1 000 messages, 16 MiB). */
+  outboxMaxMessages?: number;
+  outboxMaxBytes?: number;
+  /** First retry delay, in milliseconds (default 500). */
+  retryBaseDelayMs?: number;
   now?: () => Date;
   fetch?: typeof fetch;
 }
@@ -41,9 +60,29 @@ export interface MessengerOptions {
 /** Delivers messages to peers. */
 export class Messenger {
   #o: MessengerOptions;
+  #outbox: Outbox;
 
   constructor(options: MessengerOptions) {
     this.#o = options;
+    this.#outbox = new Outbox({
+      attempt: (peer, envelope) => this.#attempt(peer, envelope),
+      onDelivered: (envelope) => options.hub.publish("send", envelope),
+      onReport: (report) => options.hub.report(report),
+      retryWindowMs: options.retryWindowMs,
+      maxMessages: options.outboxMaxMessages,
+      maxBytes: options.outboxMaxBytes,
+      baseDelayMs: options.retryBaseDelayMs,
+    });
+  }
+
+  /** Queue length and last error of a peer. */
+  queueStats(peer: string): { queued: number; lastError?: string } {
+    return this.#outbox.stats(peer);
+  }
+
+  /** Stops retrying; returns what was still queued, per peer. */
+  close(): { peer: string; count: number }[] {
+    return this.#outbox.close();
   }
 
   /** The configured peers. */
@@ -96,14 +135,56 @@ export class Messenger {
     return e;
   }
 
-  async #deliver(peer: Peer, envelope: Envelope): Promise<SendResult> {
-    const outcome = await deliver(peer, envelope, {
+  #attempt(peer: Peer, envelope: Envelope): Promise<DeliveryOutcome> {
+    return deliver(peer, envelope, {
       secret: this.#o.secret,
       timeoutMs: this.#o.timeoutMs ?? 10_000,
       fetch: this.#o.fetch,
     });
-    if (outcome.ok) this.#o.hub.publish("send", envelope);
-    return { peer, envelope, outcome };
+  }
+
+  #queue(
+    peer: Peer,
+    envelope: Envelope,
+    reason: string,
+    failure?: { reason: string; retryAfterMs?: number },
+  ): SendOutcome {
+    const queued = this.#outbox.enqueue(peer, envelope, failure);
+    if (!queued.ok) return { status: "refused", reason: `${reason}, and ${queued.reason}` };
+    return {
+      status: "queued",
+      reason,
+      ahead: queued.ahead,
+      retryWindowMs: this.#outbox.retryWindowMs,
+    };
+  }
+
+  async #deliver(peer: Peer, envelope: Envelope): Promise<SendResult> {
+    const waiting = this.#outbox.stats(peer.name);
+    // Messages to one peer stay in order: behind a queue, a new one waits its turn.
+    if (waiting.queued > 0) {
+      const reason = `${waiting.queued} earlier message(s) are still queued` +
+        (waiting.lastError ? ` (${waiting.lastError})` : "");
+      return { peer, envelope, outcome: this.#queue(peer, envelope, reason) };
+    }
+    const o = await this.#attempt(peer, envelope);
+    if (o.ok) {
+      this.#o.hub.publish("send", envelope);
+      return { peer, envelope, outcome: { status: "delivered", latencyMs: o.latencyMs } };
+    }
+    if (o.retryable) {
+      return { peer, envelope, outcome: this.#queue(peer, envelope, o.reason, o) };
+    }
+    return {
+      peer,
+      envelope,
+      outcome: {
+        status: "refused",
+        reason: o.reason,
+        httpStatus: o.status,
+        unauthorized: o.kind === "unauthorized",
+      },
+    };
   }
 
   /**

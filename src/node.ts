@@ -105,6 +105,9 @@ export async function startNode(config: Config, options: StartOptions): Promise<
     secret: config.secret,
     hub,
     maxMessageBytes: config.maxMessageBytes,
+    retryWindowMs: config.retryWindowMs,
+    outboxMaxMessages: config.outboxMaxMessages,
+    outboxMaxBytes: config.outboxMaxBytes,
   });
   const mcp = createMcpServer({
     role: config.role,
@@ -119,6 +122,9 @@ export async function startNode(config: Config, options: StartOptions): Promise<
   const close = () =>
     closing ??= (async () => {
       mcp.detach();
+      for (const { peer, count } of messenger.close()) {
+        log(`dropping ${count} queued message(s) to "${peer}" (nothing is kept on disk)`);
+      }
       streams.closeAll();
       await Promise.allSettled([http?.close(true), mcp.server.close()]);
     })();

@@ -12,10 +12,29 @@ import type { Envelope } from "./protocol.ts";
 /** Why a delivery did not succeed. */
 export type FailureKind = "unreachable" | "timeout" | "unauthorized" | "refused";
 
-/** Outcome of one delivery attempt. */
+/**
+ * Outcome of one delivery attempt. A failure is `retryable` when trying again later can help:
+ * unreachable, timeout, HTTP 5xx and 429 (then `retryAfterMs` comes from `Retry-After`).
+ */
 export type DeliveryOutcome =
   | { ok: true; status: number; latencyMs: number }
-  | { ok: false; kind: FailureKind; status?: number; reason: string };
+  | {
+    ok: false;
+    kind: FailureKind;
+    status?: number;
+    reason: string;
+    retryable: boolean;
+    retryAfterMs?: number;
+  };
+
+/** `Retry-After` (seconds or an HTTP date, RFC 9110 §10.2.3) in milliseconds from `now`. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (value === null) return undefined;
+  const seconds = Number(value.trim());
+  if (value.trim() !== "" && Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
 
 /** Outcome of a `/health` probe. */
 export type ProbeOutcome =
@@ -64,8 +83,9 @@ async function errorText(response: Response): Promise<string> {
 /**
  * POSTs an envelope to a peer's `/message` as JSON, with the `X-Intercom-Secret` header.
  *
- * Outcomes: `ok` on 2xx; `unauthorized` on 401; `refused` on any other HTTP error (with the
- * peer's own error text); `unreachable` when no connection could be made; `timeout`.
+ * Outcomes: `ok` on 2xx (a duplicate the peer already has counts as delivered);
+ * `unauthorized` on 401; `refused` on any other HTTP error (with the peer's own error text);
+ * `unreachable` when no connection could be made; `timeout`.
  */
 export async function deliver(
   peer: Peer,
@@ -86,13 +106,21 @@ export async function deliver(
       return { ok: true, status: response.status, latencyMs: performance.now() - started };
     }
     const reason = await errorText(response);
-    const kind = response.status === 401 ? "unauthorized" : "refused";
-    return { ok: false, kind, status: response.status, reason };
+    const status = response.status;
+    return {
+      ok: false,
+      kind: status === 401 ? "unauthorized" : "refused",
+      status,
+      reason,
+      retryable: status >= 500 || status === 429,
+      retryAfterMs: parseRetryAfter(response.headers.get("retry-after")),
+    };
   } catch (e) {
     if ((e as Error)?.name === "TimeoutError") {
-      return { ok: false, kind: "timeout", reason: `no answer within ${options.timeoutMs} ms` };
+      const reason = `no answer within ${options.timeoutMs} ms`;
+      return { ok: false, kind: "timeout", reason, retryable: true };
     }
-    return { ok: false, kind: "unreachable", reason: describeNetworkError(e) };
+    return { ok: false, kind: "unreachable", reason: describeNetworkError(e), retryable: true };
   }
 }
 
