@@ -1,0 +1,156 @@
+/**
+ * The `viewer` command: parses its arguments, follows every node's `/events` and either runs
+ * the live office in the terminal or, with `--once`, prints one plain frame.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { DEFAULT_SECRET } from "../src/config.ts";
+import { colorWanted } from "./ansi.ts";
+import { preferredHeight, render } from "./scene.ts";
+import { followNode } from "./source.ts";
+import { initialState, update, type ViewerState } from "./state.ts";
+import { resolveTargets } from "./targets.ts";
+import { runTerminal } from "./terminal.ts";
+
+/** Help text of the `viewer` command. */
+export const VIEWER_HELP = `Usage: claude-talkie-walkie viewer [options] [name=host[:port] ...]
+
+Shows every node's activity as one live office in the terminal: desks, moods, speech
+bubbles, arrows between speakers and a chat feed. Quit with q or Ctrl-C.
+
+Nodes: name=host[:port] arguments (as in PEERS: https:// and ngrok hosts work); without
+arguments, PEERS and this machine's node (MY_ROLE at 127.0.0.1:INTERCOM_PORT).
+The secret comes from INTERCOM_SECRET.
+
+Options:
+  --fps <n>     frames per second, 1 to 60 (default 12)
+  --no-color    no colours (also when NO_COLOR is set)
+  --once        print one plain frame after connecting, then exit
+  -h, --help    show this help
+`;
+
+const FLAGS = {
+  fps: { type: "string" },
+  "no-color": { type: "boolean" },
+  once: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** How long `--once` waits for every node to answer, ms. */
+const ONCE_WAIT_MS = 1500;
+
+function write(
+  stream: { write(text: string, done: () => void): unknown },
+  text: string,
+): Promise<void> {
+  return new Promise((resolve) => stream.write(text, () => resolve()));
+}
+
+/**
+ * Runs the viewer.
+ *
+ * @param args arguments after `viewer`.
+ * @param env environment variables (PEERS, MY_ROLE, INTERCOM_PORT, INTERCOM_SECRET, NO_COLOR).
+ * @returns the exit code: 0 on quit (for `--once`: when some node answered), 1 when a
+ *   `--once` reached no node or the screen failed, 2 on a usage error.
+ * @example
+ * ```ts
+ * process.exitCode = await viewerMain(["backend=10.0.0.6:8788"], process.env);
+ * ```
+ */
+export async function viewerMain(
+  args: string[],
+  env: Record<string, string | undefined>,
+): Promise<number> {
+  let values, positionals, targets;
+  try {
+    ({ values, positionals } = parseArgs({ args, options: FLAGS, allowPositionals: true }));
+    targets = resolveTargets(positionals, env);
+  } catch (e) {
+    await write(process.stderr, `viewer: ${(e as Error).message}; see --help\n`);
+    return 2;
+  }
+  if (values.help) {
+    await write(process.stdout, VIEWER_HELP);
+    return 0;
+  }
+  const fps = Number(values.fps ?? "12");
+  if (!Number.isInteger(fps) || fps < 1 || fps > 60) {
+    await write(process.stderr, `viewer: --fps "${values.fps}" must be a whole number 1 to 60\n`);
+    return 2;
+  }
+  if (targets.length === 0) {
+    await write(
+      process.stderr,
+      "viewer: No nodes to watch: give name=host[:port] arguments or set PEERS or MY_ROLE\n",
+    );
+    return 2;
+  }
+  let state: ViewerState = initialState(targets.map((t) => t.name));
+  const stop = new AbortController();
+  const sources = targets.map((t) =>
+    followNode(t.name, t.url, {
+      secret: env.INTERCOM_SECRET ?? DEFAULT_SECRET,
+      signal: stop.signal,
+      onEvent: (event) => {
+        state = update(state, event, Date.now());
+      },
+    })
+  );
+  const utcOffsetMinutes = -new Date().getTimezoneOffset();
+  try {
+    if (values.once) return await once(() => state, utcOffsetMinutes);
+    if (!process.stdout.isTTY) {
+      await write(process.stderr, "viewer: stdout is not a terminal; use --once for one frame\n");
+      return 2;
+    }
+    await runTerminal({
+      stdout: process.stdout,
+      stdin: process.stdin,
+      fps,
+      color: colorWanted(env, values["no-color"] ?? false),
+      draw: (size, now) => {
+        state = update(state, { type: "tick" }, now);
+        return render(state, { ...size, now, utcOffsetMinutes });
+      },
+    });
+    return 0;
+  } catch (e) {
+    await write(process.stderr, `viewer: ${(e as Error).stack ?? e}\n`);
+    return 1;
+  } finally {
+    stop.abort();
+    await Promise.all(sources);
+  }
+}
+
+// Waits until every watched node answered (or ONCE_WAIT_MS), then prints one plain frame.
+async function once(current: () => ViewerState, utcOffsetMinutes: number): Promise<number> {
+  const started = Date.now();
+  const settled = () =>
+    current().desks.every((d) => !d.watched || (d.connection && d.connection !== "connecting"));
+  while (!settled() && Date.now() - started < ONCE_WAIT_MS) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  // Replayed history follows the hello closely: give it a moment.
+  await new Promise((r) => setTimeout(r, 150));
+  const state = current();
+  const width = process.stdout.isTTY ? process.stdout.columns ?? 80 : 80;
+  const now = Date.now();
+  const frame = render(state, {
+    width,
+    height: preferredHeight(state, width),
+    now,
+    utcOffsetMinutes,
+  });
+  await write(process.stdout, frame.toText() + "\n");
+  for (const d of state.desks) {
+    if (d.watched && d.connection !== "online") {
+      await write(process.stderr, `viewer: ${d.key}: ${d.error ?? d.connection}\n`);
+    }
+  }
+  return state.desks.some((d) => d.connection === "online") ? 0 : 1;
+}

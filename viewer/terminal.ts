@@ -1,0 +1,129 @@
+/**
+ * The terminal shell, the only part of the viewer that touches the terminal: alternate screen,
+ * hidden cursor, raw keys (`q`, Ctrl-C), redraw on resize, a frame timer, and writing only what
+ * changed since the last frame. It always restores the terminal, on quit and on error.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { ENTER_SCREEN, LEAVE_SCREEN } from "./ansi.ts";
+import { diff, type Frame } from "./frame.ts";
+
+/** The output side: a TTY write stream, or anything shaped like one (tests). */
+export interface ScreenStream {
+  columns?: number;
+  rows?: number;
+  write(text: string): boolean;
+  on(event: "resize" | "drain", listener: () => void): unknown;
+  off(event: "resize" | "drain", listener: () => void): unknown;
+}
+
+/** The input side: a TTY read stream, or anything shaped like one (tests). */
+export interface KeyStream {
+  isTTY?: boolean;
+  setRawMode?(mode: boolean): unknown;
+  on(event: "data", listener: (chunk: Uint8Array | string) => void): unknown;
+  off(event: "data", listener: (chunk: Uint8Array | string) => void): unknown;
+  resume(): unknown;
+  pause(): unknown;
+}
+
+/** Options for {@linkcode runTerminal}. */
+export interface TerminalOptions {
+  stdout: ScreenStream;
+  stdin: KeyStream;
+  /** Frames per second, 1 to 60. */
+  fps: number;
+  /** Emit colours (false under NO_COLOR / --no-color). */
+  color: boolean;
+  /** Draws one frame of the given size at `now` (ms); called once per frame. */
+  draw: (size: { width: number; height: number }, now: number) => Frame;
+  /** Ends the loop from outside. */
+  signal?: AbortSignal;
+  /** Clock, ms; `Date.now` by default. */
+  now?: () => number;
+}
+
+/**
+ * Runs the screen until `q`, Ctrl-C, SIGINT/SIGTERM or `options.signal`, then restores the
+ * terminal. Resolves normally on a quit; rejects with the error when `draw` threw, after the
+ * terminal was restored.
+ */
+export function runTerminal(options: TerminalOptions): Promise<void> {
+  const { stdout, stdin } = options;
+  const now = options.now ?? Date.now;
+  return new Promise<void>((resolve, reject) => {
+    let previous: Frame | undefined;
+    let waitingForDrain = false;
+    let finished = false;
+    const frame = () => {
+      if (finished || waitingForDrain) return;
+      try {
+        const size = { width: stdout.columns ?? 80, height: stdout.rows ?? 24 };
+        const next = options.draw(size, now());
+        const out = diff(previous, next, { color: options.color });
+        previous = next;
+        if (out !== "" && !stdout.write(out)) waitingForDrain = true;
+      } catch (e) {
+        finish(e);
+      }
+    };
+    const onDrain = () => {
+      waitingForDrain = false;
+    };
+    const onResize = () => {
+      previous = undefined; // the terminal may have reflowed: clear and draw it all
+      frame();
+    };
+    const onKey = (chunk: Uint8Array | string) => {
+      const text = typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
+      if (text.includes("q") || text.includes("Q") || text.includes("\x03")) finish();
+    };
+    const onSignal = () => finish();
+    // Last resort if the process exits some other way: never leave the terminal raw and hidden.
+    const onExit = () => restore();
+    let restored = false;
+    const restore = () => {
+      if (restored) return;
+      restored = true;
+      try {
+        if (stdin.isTTY) stdin.setRawMode?.(false);
+      } catch { /* stdin already gone */ }
+      stdout.write(LEAVE_SCREEN);
+    };
+    const timer = setInterval(frame, Math.round(1000 / Math.min(60, Math.max(1, options.fps))));
+    function finish(error?: unknown) {
+      if (finished) return;
+      finished = true;
+      clearInterval(timer);
+      stdout.off("resize", onResize);
+      stdout.off("drain", onDrain);
+      stdin.off("data", onKey);
+      stdin.pause();
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      process.off("exit", onExit);
+      options.signal?.removeEventListener("abort", onSignal);
+      restore();
+      if (error === undefined) resolve();
+      else reject(error);
+    }
+    try {
+      stdout.write(ENTER_SCREEN);
+      if (stdin.isTTY) stdin.setRawMode?.(true);
+      stdin.on("data", onKey);
+      stdin.resume();
+      stdout.on("resize", onResize);
+      stdout.on("drain", onDrain);
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      process.on("exit", onExit);
+      options.signal?.addEventListener("abort", onSignal, { once: true });
+      if (options.signal?.aborted) finish();
+      else frame();
+    } catch (e) {
+      finish(e);
+    }
+  });
+}
