@@ -102,12 +102,17 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoMesh> {
 export async function demoMain(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { duration: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: {
+      duration: { type: "string" },
+      "no-viewer": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
   });
   if (values.help) {
     process.stdout.write(
-      "Usage: claude-talkie-walkie demo [--duration SECONDS]\n" +
-        "Starts backend, frontend and tester on loopback with scripted sessions.\n",
+      "Usage: claude-talkie-walkie demo [--duration SECONDS] [--no-viewer]\n" +
+        "Starts backend, frontend and tester on loopback with scripted sessions and shows\n" +
+        "them in the viewer (or prints the conversation when stdout is not a terminal).\n",
     );
     return 0;
   }
@@ -116,16 +121,32 @@ export async function demoMain(args: string[]): Promise<number> {
     process.stderr.write(`demo: --duration "${values.duration}" must be a positive number\n`);
     return 2;
   }
-  const mesh = await startDemo({ onLine: (l) => process.stdout.write(`${l}\n`) });
-  process.stdout.write(
-    `Mesh up: ${mesh.nodes.map((n) => `${n.name} on 127.0.0.1:${n.port}`).join(", ")}. ` +
-      `Ctrl-C stops.\n`,
-  );
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-    if (Number.isFinite(duration)) setTimeout(resolve, duration * 1000);
+  const viewer = process.stdout.isTTY && !values["no-viewer"];
+  const mesh = await startDemo({
+    onLine: viewer ? undefined : (l) => process.stdout.write(`${l}\n`),
   });
-  await mesh.close();
-  return 0;
+  const stop = new AbortController();
+  const timer = Number.isFinite(duration) ? setTimeout(() => stop.abort(), duration * 1000) : 0;
+  try {
+    if (viewer) {
+      const { viewerMain } = await import("../viewer/main.ts");
+      const targets = mesh.nodes.map((n) => `${n.name}=127.0.0.1:${n.port}`);
+      return await viewerMain(targets, { ...process.env, INTERCOM_SECRET: mesh.secret }, {
+        signal: stop.signal,
+      });
+    }
+    process.stdout.write(
+      `Mesh up: ${mesh.nodes.map((n) => `${n.name} on 127.0.0.1:${n.port}`).join(", ")}. ` +
+        `Ctrl-C stops.\n`,
+    );
+    await new Promise<void>((resolve) => {
+      process.once("SIGINT", resolve);
+      process.once("SIGTERM", resolve);
+      stop.signal.addEventListener("abort", () => resolve());
+    });
+    return 0;
+  } finally {
+    clearTimeout(timer);
+    await mesh.close();
+  }
 }

@@ -10,6 +10,7 @@ import { SECRET_HEADER, secretMatches } from "./auth.ts";
 import { BodyTooLargeError, readLimited } from "./body.ts";
 import type { Hub } from "./hub.ts";
 import { type Envelope, parseEnvelope, ProtocolError } from "./protocol.ts";
+import type { SeenIds } from "./replay.ts";
 import type { EventStreams } from "./sse.ts";
 
 /** What the handler needs from the node. */
@@ -23,14 +24,18 @@ export interface HandlerOptions {
   maxMessageBytes: number;
   hub: Hub;
   streams: EventStreams;
+  /** Recently delivered message ids: a repeated id is acknowledged, not delivered again. */
+  seen: SeenIds;
   /** Clock, injected for tests. */
   now?: () => Date;
 }
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
+/** Extra response headers (`HeadersInit` is not a global type under @types/node 20). */
+type HeaderMap = Record<string, string>;
 
 /** A JSON response. */
-export function json(status: number, body: unknown, headers: HeadersInit = {}): Response {
+export function json(status: number, body: unknown, headers: HeaderMap = {}): Response {
   return new Response(JSON.stringify(body), {
     status,
     headers: { ...JSON_HEADERS, ...headers },
@@ -38,7 +43,7 @@ export function json(status: number, body: unknown, headers: HeadersInit = {}): 
 }
 
 /** An error response `{"ok":false,"error":…}`. */
-export function fail(status: number, error: string, headers: HeadersInit = {}): Response {
+export function fail(status: number, error: string, headers: HeaderMap = {}): Response {
   return json(status, { ok: false, error }, headers);
 }
 
@@ -116,6 +121,10 @@ export function createHandler(options: HandlerOptions): (request: Request) => Pr
     } catch (e) {
       if (e instanceof ProtocolError) return fail(e.status, e.message);
       throw e;
+    }
+    // Retries and replays carry the same id: acknowledge them without a second channel event.
+    if (!options.seen.checkAndAdd(envelope.message_id, now().getTime())) {
+      return json(200, { ok: true, message_id: envelope.message_id, duplicate: true });
     }
     options.hub.publish("recv", envelope);
     return json(200, { ok: true, message_id: envelope.message_id });

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHandler } from "./http_handler.ts";
 import { Hub, type HubRecord } from "./hub.ts";
+import { SeenIds } from "./replay.ts";
 import { EventStreams } from "./sse.ts";
 
 const SECRET = "test-secret-0123456789";
@@ -19,6 +20,7 @@ function setup() {
     maxMessageBytes: 32,
     hub,
     streams,
+    seen: new SeenIds({ ttlMs: 60_000, maxSize: 100 }),
     now: () => new Date("2026-11-29T12:00:00Z"),
   });
   return { hub, received, streams, handler };
@@ -52,6 +54,18 @@ test("httpHandler delivers a JSON message to the hub and returns its id", async 
   assert.equal(received.length, 1);
   assert.equal(received[0].envelope.message_id, body.message_id);
   assert.equal(received[0].envelope.from, "frontend");
+});
+
+test("httpHandler acknowledges a repeated message_id without delivering it again", async () => {
+  const { handler, received } = setup();
+  const body = JSON.stringify({ from: "frontend", message: "once", message_id: "m-1" });
+  assert.deepEqual(await (await handler(post(body))).json(), { ok: true, message_id: "m-1" });
+  assert.deepEqual(await (await handler(post(body))).json(), {
+    ok: true,
+    message_id: "m-1",
+    duplicate: true,
+  });
+  assert.equal(received.length, 1);
 });
 
 test("httpHandler takes a text/plain body from X-Intercom-From or webhook", async () => {

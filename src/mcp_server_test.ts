@@ -6,6 +6,7 @@ import { createHandler } from "./http_handler.ts";
 import { Hub } from "./hub.ts";
 import { CHANNEL_METHOD, createMcpServer } from "./mcp_server.ts";
 import { Messenger } from "./messenger.ts";
+import { SeenIds } from "./replay.ts";
 import { EventStreams } from "./sse.ts";
 
 const ChannelEvent = z.object({
@@ -34,6 +35,7 @@ async function setup() {
     maxMessageBytes: 1024,
     hub: peerHub,
     streams: new EventStreams(peerHub),
+    seen: new SeenIds({ ttlMs: 60_000, maxSize: 100 }),
   });
   const fakeFetch = (async (input: string | URL | Request, init?: RequestInit) => {
     const url = new URL(String(input));

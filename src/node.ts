@@ -13,6 +13,7 @@ import { Hub } from "./hub.ts";
 import type { Logger } from "./log.ts";
 import { createMcpServer } from "./mcp_server.ts";
 import { Messenger } from "./messenger.ts";
+import { SeenIds } from "./replay.ts";
 import { EventStreams } from "./sse.ts";
 import { VERSION } from "./version.ts";
 
@@ -83,6 +84,8 @@ export async function startNode(config: Config, options: StartOptions): Promise<
     maxMessageBytes: config.maxMessageBytes,
     hub,
     streams,
+    // Remember ids longer than any sender retries them (its retry window, ours as the guess).
+    seen: new SeenIds({ ttlMs: config.retryWindowMs + 300_000, maxSize: 100_000 }),
   });
 
   let http: Server | undefined;

@@ -54,6 +54,7 @@ function write(
  *
  * @param args arguments after `viewer`.
  * @param env environment variables (PEERS, MY_ROLE, INTERCOM_PORT, INTERCOM_SECRET, NO_COLOR).
+ * @param options.signal ends the live screen from outside (the demo's `--duration`).
  * @returns the exit code: 0 on quit (for `--once`: when some node answered), 1 when a
  *   `--once` reached no node or the screen failed, 2 on a usage error.
  * @example
@@ -64,6 +65,7 @@ function write(
 export async function viewerMain(
   args: string[],
   env: Record<string, string | undefined>,
+  options: { signal?: AbortSignal } = {},
 ): Promise<number> {
   let values, positionals, targets;
   try {
@@ -111,6 +113,7 @@ export async function viewerMain(
       stdout: process.stdout,
       stdin: process.stdin,
       fps,
+      signal: options.signal,
       color: colorWanted(env, values["no-color"] ?? false),
       draw: (size, now) => {
         state = update(state, { type: "tick" }, now);
