@@ -36,6 +36,20 @@ export interface Config {
   /** Outbox bounds: queued messages and their UTF-8 bytes, over all peers. */
   outboxMaxMessages: number;
   outboxMaxBytes: number;
+  /** Refuse unsigned requests and never send the secret header (INTERCOM_REQUIRE_SIGNATURE). */
+  requireSignature: boolean;
+  /** `/message` limit per sender: messages a minute (0: off) and burst. */
+  rateLimitPerMinute: number;
+  rateLimitBurst: number;
+  /** Send-side loop guard: messages a minute to one peer (0: off). */
+  sendLimitPerMinute: number;
+  /** Most concurrent `/events` clients. */
+  maxEventClients: number;
+  /** PEM paths of this node's HTTPS certificate and key. */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** PEM path of a private CA that peers' certificates are signed by. */
+  caFile?: string;
   /** Warnings for stderr (insecure secret, local-only bind). */
   warnings: string[];
 }
@@ -99,15 +113,35 @@ function parsePort(value: string, what: string): number {
   return port;
 }
 
-/** A positive number from the environment, or the default. @throws {ConfigError} */
-function positive(env: Env, name: string, fallback: number, integer = true): number {
+/**
+ * A positive number from the environment, or the default; with `zeroOff`, 0 is allowed (it
+ * turns a limit off). @throws {ConfigError} naming the variable.
+ */
+function positive(
+  env: Env,
+  name: string,
+  fallback: number,
+  { integer = true, zeroOff = false } = {},
+): number {
   const text = env[name]?.trim();
   if (text === undefined || text === "") return fallback;
   const n = Number(text);
-  if (!(n > 0) || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-    throw new ConfigError(`${name} "${text}" must be a positive ${integer ? "integer" : "number"}`);
+  const ok = (n > 0 || (zeroOff && n === 0)) && Number.isFinite(n) &&
+    (!integer || Number.isInteger(n));
+  if (!ok) {
+    const what = integer ? "integer" : "number";
+    throw new ConfigError(
+      `${name} "${text}" must be a positive ${what}${zeroOff ? " (0 turns it off)" : ""}`,
+    );
   }
   return n;
+}
+
+function flag(env: Env, name: string): boolean {
+  const text = (env[name] ?? "").trim().toLowerCase();
+  if (["", "0", "false", "no", "off"].includes(text)) return false;
+  if (["1", "true", "yes", "on"].includes(text)) return true;
+  throw new ConfigError(`${name} "${env[name]}" must be 1 or 0`);
 }
 
 /** Flags of the node command, as `node:util` parseArgs options. */
@@ -159,9 +193,24 @@ export function loadConfig(
   const portText = values.port ?? env.INTERCOM_PORT ?? String(DEFAULT_PORT);
   const port = parsePort(portText, values.port !== undefined ? "--port" : "INTERCOM_PORT");
   const maxMessageBytes = positive(env, "INTERCOM_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES);
-  const retryWindowMs = positive(env, "INTERCOM_RETRY_WINDOW", 600, false) * 1000;
+  const retryWindowMs = positive(env, "INTERCOM_RETRY_WINDOW", 600, { integer: false }) * 1000;
   const outboxMaxMessages = positive(env, "INTERCOM_OUTBOX_MAX_MESSAGES", 1000);
   const outboxMaxBytes = positive(env, "INTERCOM_OUTBOX_MAX_BYTES", 16 * 1024 * 1024);
+  const security = {
+    requireSignature: flag(env, "INTERCOM_REQUIRE_SIGNATURE"),
+    rateLimitPerMinute: positive(env, "INTERCOM_RATE_LIMIT", 60, { zeroOff: true }),
+    rateLimitBurst: positive(env, "INTERCOM_RATE_BURST", 10),
+    sendLimitPerMinute: positive(env, "INTERCOM_SEND_LIMIT", 20, { zeroOff: true }),
+    maxEventClients: positive(env, "INTERCOM_MAX_EVENT_CLIENTS", 64),
+    tlsCert: env.INTERCOM_TLS_CERT?.trim() || undefined,
+    tlsKey: env.INTERCOM_TLS_KEY?.trim() || undefined,
+    caFile: env.INTERCOM_CA?.trim() || undefined,
+  };
+  if (!security.tlsCert !== !security.tlsKey) {
+    throw new ConfigError(
+      "Set both INTERCOM_TLS_CERT and INTERCOM_TLS_KEY (PEM file paths) to serve HTTPS",
+    );
+  }
   const warnings: string[] = [];
   const weak = secret === "" || secret === DEFAULT_SECRET;
   const hostFlag = values.host ?? env.INTERCOM_HOST;
@@ -187,6 +236,7 @@ export function loadConfig(
     retryWindowMs,
     outboxMaxMessages,
     outboxMaxBytes,
+    ...security,
     warnings,
   };
 }

@@ -1,13 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createHandler } from "./http_handler.ts";
+import { createHandler, type HandlerOptions } from "./http_handler.ts";
+import { RateLimiter } from "./rate_limit.ts";
 import { Hub, type HubRecord } from "./hub.ts";
 import { SeenIds } from "./replay.ts";
+import { signatureKey, signHeaders } from "./signature.ts";
 import { EventStreams } from "./sse.ts";
 
 const SECRET = "test-secret-0123456789";
 
-function setup() {
+function setup(extra: Partial<HandlerOptions> = {}) {
   const hub = new Hub();
   const received: HubRecord[] = [];
   hub.subscribe((r) => received.push(r), ["recv"]);
@@ -21,7 +23,9 @@ function setup() {
     hub,
     streams,
     seen: new SeenIds({ ttlMs: 60_000, maxSize: 100 }),
+    signingKey: signatureKey(SECRET),
     now: () => new Date("2026-11-29T12:00:00Z"),
+    ...extra,
   });
   return { hub, received, streams, handler };
 }
@@ -42,6 +46,8 @@ test("httpHandler answers GET /health without a secret", async () => {
     role: "backend",
     peers: ["frontend", "tester"],
     version: "9.9.9",
+    signatures: ["v1"],
+    require_signature: false,
   });
 });
 
@@ -122,4 +128,98 @@ test("httpHandler streams events on GET /events with the secret", async () => {
   assert.match(new TextDecoder().decode(value), /^event: hello\ndata: {"role":"backend"/);
   streams.closeAll();
   assert.equal((await reader.read()).done, true);
+});
+
+const NOW_S = Date.parse("2026-11-29T12:00:00Z") / 1000;
+const signedPost = (body: string, id: string, timestamp = NOW_S, secret = SECRET) =>
+  new Request("http://node/message", {
+    method: "POST",
+    body,
+    headers: {
+      "content-type": "application/json",
+      ...signHeaders(signatureKey(secret), { id, timestamp, body }),
+    },
+  });
+
+test("httpHandler accepts a Standard Webhooks signature instead of the secret", async () => {
+  const { handler, received } = setup({ requireSignature: true });
+  const res = await handler(signedPost(JSON.stringify({ from: "a", message: "signed" }), "msg_1"));
+  assert.deepEqual(await res.json(), { ok: true, message_id: "msg_1" });
+  assert.equal(received[0].envelope.message, "signed");
+});
+
+test("httpHandler refuses bad signatures and stale timestamps with the reason", async () => {
+  const { handler, received } = setup();
+  const body = JSON.stringify({ from: "a", message: "x" });
+  const cases: [Request, RegExp][] = [
+    [signedPost(body, "m1", NOW_S, "another-secret-entirely"), /signature does not match/],
+    [signedPost(body, "m2", NOW_S - 301), /301 s away/],
+    [signedPost(body, "m3", NOW_S + 400), /400 s away/],
+  ];
+  for (const [request, reason] of cases) {
+    const res = await handler(request);
+    assert.equal(res.status, 401);
+    assert.match((await res.json()).error, reason);
+  }
+  assert.equal(received.length, 0);
+});
+
+test("httpHandler does not deliver a replayed signed request twice", async () => {
+  const { handler, received } = setup();
+  const body = JSON.stringify({ from: "a", message: "once" });
+  await handler(signedPost(body, "replayed-id"));
+  const again = await (await handler(signedPost(body, "replayed-id"))).json();
+  assert.equal(again.duplicate, true);
+  assert.equal(received.length, 1);
+});
+
+test("httpHandler with requireSignature refuses the plain secret header", async () => {
+  const { handler } = setup({ requireSignature: true });
+  const res = await handler(post(JSON.stringify({ message: "x" })));
+  assert.equal(res.status, 401);
+  assert.match((await res.json()).error, /accepts only signed requests/);
+});
+
+test("httpHandler rate-limits each sender with 429 and Retry-After", async () => {
+  const { handler, received } = setup({ limiter: new RateLimiter({ perMinute: 60, burst: 2 }) });
+  const send = (from: string) => handler(post(JSON.stringify({ from, message: "x" })));
+  assert.equal((await send("a")).status, 200);
+  assert.equal((await send("a")).status, 200);
+  const limited = await send("a");
+  assert.equal(limited.status, 429);
+  assert.equal(limited.headers.get("retry-after"), "1");
+  assert.match((await limited.json()).error, /Too many messages from "a"/);
+  assert.equal((await send("b")).status, 200);
+  assert.equal(received.length, 3);
+});
+
+test("httpHandler refuses /events clients beyond the limit with 503", async () => {
+  const { handler, streams } = setup({ maxEventClients: 1 });
+  const open = () =>
+    handler(new Request("http://node/events", { headers: { "x-intercom-secret": SECRET } }));
+  const first = await open();
+  assert.equal(first.status, 200);
+  const second = await open();
+  assert.equal(second.status, 503);
+  assert.match((await second.json()).error, /Too many \/events clients/);
+  streams.closeAll();
+  await first.body?.cancel();
+});
+
+test("httpHandler cuts off a body that arrives too slowly with 408", async () => {
+  const { handler, received } = setup({ bodyTimeoutMs: 30 });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const slow = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('{"message":'));
+      timer = setTimeout(() => controller.close(), 1000);
+    },
+    cancel() {
+      clearTimeout(timer);
+    },
+  });
+  const res = await handler(post(slow));
+  assert.equal(res.status, 408);
+  assert.equal(received.length, 0);
+  clearTimeout(timer);
 });

@@ -7,6 +7,7 @@ import { Hub } from "./hub.ts";
 import { CHANNEL_METHOD, createMcpServer } from "./mcp_server.ts";
 import { Messenger } from "./messenger.ts";
 import { SeenIds } from "./replay.ts";
+import { signatureKey } from "./signature.ts";
 import { EventStreams } from "./sse.ts";
 
 const ChannelEvent = z.object({
@@ -36,6 +37,7 @@ async function setup() {
     hub: peerHub,
     streams: new EventStreams(peerHub),
     seen: new SeenIds({ ttlMs: 60_000, maxSize: 100 }),
+    signingKey: signatureKey(SECRET),
   });
   const fakeFetch = (async (input: string | URL | Request, init?: RequestInit) => {
     const url = new URL(String(input));

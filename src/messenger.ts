@@ -9,6 +9,8 @@
 import type { Peer } from "./config.ts";
 import type { Hub } from "./hub.ts";
 import { Outbox } from "./outbox.ts";
+import { RateLimiter } from "./rate_limit.ts";
+import { signatureKey } from "./signature.ts";
 import { deliver, type DeliveryOutcome, probe, type ProbeOutcome } from "./peer_client.ts";
 import { byteLength, type Envelope, newMessageId } from "./protocol.ts";
 
@@ -53,6 +55,12 @@ export interface MessengerOptions {
   outboxMaxBytes?: number;
   /** First retry delay, in milliseconds (default 500). */
   retryBaseDelayMs?: number;
+  /** Always sign, never fall back to the secret header (INTERCOM_REQUIRE_SIGNATURE). */
+  requireSignature?: boolean;
+  /** Loop guard: most messages a minute to one peer; 0 or undefined turns it off. */
+  sendLimitPerMinute?: number;
+  /** Where warnings go (a peer without signature support). */
+  log?: (message: string) => void;
   now?: () => Date;
   fetch?: typeof fetch;
 }
@@ -61,9 +69,16 @@ export interface MessengerOptions {
 export class Messenger {
   #o: MessengerOptions;
   #outbox: Outbox;
+  #key: Uint8Array;
+  /** Per peer: whether its `/health` advertised Standard Webhooks signatures. */
+  #signs = new Map<string, boolean>();
+  #guard?: RateLimiter;
 
   constructor(options: MessengerOptions) {
     this.#o = options;
+    this.#key = signatureKey(options.secret);
+    const limit = options.sendLimitPerMinute;
+    if (limit) this.#guard = new RateLimiter({ perMinute: limit, burst: limit });
     this.#outbox = new Outbox({
       attempt: (peer, envelope) => this.#attempt(peer, envelope),
       onDelivered: (envelope) => options.hub.publish("send", envelope),
@@ -135,12 +150,52 @@ export class Messenger {
     return e;
   }
 
-  #attempt(peer: Peer, envelope: Envelope): Promise<DeliveryOutcome> {
-    return deliver(peer, envelope, {
+  /**
+   * Whether to sign for this peer: always when required; otherwise when its `/health` says it
+   * verifies signatures. A v2 peer gets the secret header, with a warning once.
+   */
+  async #signFor(peer: Peer): Promise<boolean> {
+    if (this.#o.requireSignature) return true;
+    const known = this.#signs.get(peer.name);
+    if (known !== undefined) return known;
+    const health = await probe(peer, {
+      timeoutMs: this.#o.probeTimeoutMs ?? 1_500,
+      fetch: this.#o.fetch,
+    });
+    // Unknown while the peer is down: sign, and ask again on the next attempt.
+    if (health.state === "offline") return true;
+    this.#learn(peer, health.signatures);
+    return health.signatures;
+  }
+
+  #learn(peer: Peer, signatures: boolean): void {
+    if (!signatures && this.#signs.get(peer.name) !== false) {
+      this.#o.log?.(
+        `warning: "${peer.name}" does not verify signatures (a v2 node?): sending it the secret ` +
+          "in the X-Intercom-Secret header. INTERCOM_REQUIRE_SIGNATURE=1 refuses that",
+      );
+    }
+    this.#signs.set(peer.name, signatures);
+  }
+
+  async #attempt(peer: Peer, envelope: Envelope): Promise<DeliveryOutcome> {
+    const sign = await this.#signFor(peer);
+    return await deliver(peer, envelope, {
       secret: this.#o.secret,
+      signingKey: sign ? this.#key : undefined,
       timeoutMs: this.#o.timeoutMs ?? 10_000,
       fetch: this.#o.fetch,
     });
+  }
+
+  /** Loop guard: undefined when sending to `peer` is allowed now, else why not. */
+  #guarded(peer: Peer): string | undefined {
+    const taken = this.#guard?.take(peer.name, (this.#o.now?.() ?? new Date()).getTime());
+    if (!taken || taken.ok) return undefined;
+    return `Loop guard: more than ${this.#o.sendLimitPerMinute} messages a minute to ` +
+      `"${peer.name}". Two sessions answering each other is the usual cause: do not reply to ` +
+      `acknowledgements. Sending to "${peer.name}" is allowed again in ` +
+      `${taken.retryAfterSeconds} s`;
   }
 
   #queue(
@@ -190,11 +245,14 @@ export class Messenger {
   /**
    * Sends one message to one peer.
    *
-   * @throws {SendError} for an unknown peer or an empty or oversized message.
+   * @throws {SendError} for an unknown peer, an empty or oversized message, or when the loop
+   *   guard holds messages to this peer back.
    */
   send(to: string | undefined, message: string, replyTo?: string): Promise<SendResult> {
     const peer = this.resolve(to);
     this.#check(message);
+    const guarded = this.#guarded(peer);
+    if (guarded) throw new SendError(guarded);
     return this.#deliver(peer, this.#envelope(peer.name, message, newMessageId(), replyTo));
   }
 
@@ -210,17 +268,25 @@ export class Messenger {
     const targets = this.#o.peers.filter((p) => !exclude.includes(p.name));
     if (targets.length === 0) throw new SendError("No peers left to send to after exclude");
     const id = newMessageId();
-    return Promise.all(targets.map((p) => this.#deliver(p, this.#envelope(p.name, message, id))));
+    return Promise.all(targets.map((p) => {
+      const envelope = this.#envelope(p.name, message, id);
+      const guarded = this.#guarded(p);
+      if (guarded) {
+        return { peer: p, envelope, outcome: { status: "refused", reason: guarded } as const };
+      }
+      return this.#deliver(p, envelope);
+    }));
   }
 
   /** Probes every peer's `/health` in parallel. */
   probeAll(): Promise<{ peer: Peer; outcome: ProbeOutcome }[]> {
     const timeoutMs = this.#o.probeTimeoutMs ?? 1_500;
     return Promise.all(
-      this.#o.peers.map(async (peer) => ({
-        peer,
-        outcome: await probe(peer, { timeoutMs, fetch: this.#o.fetch }),
-      })),
+      this.#o.peers.map(async (peer) => {
+        const outcome = await probe(peer, { timeoutMs, fetch: this.#o.fetch });
+        if (outcome.state !== "offline") this.#learn(peer, outcome.signatures);
+        return { peer, outcome };
+      }),
     );
   }
 }

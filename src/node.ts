@@ -13,7 +13,9 @@ import { Hub } from "./hub.ts";
 import type { Logger } from "./log.ts";
 import { createMcpServer } from "./mcp_server.ts";
 import { Messenger } from "./messenger.ts";
+import { RateLimiter } from "./rate_limit.ts";
 import { SeenIds } from "./replay.ts";
+import { signatureKey } from "./signature.ts";
 import { EventStreams } from "./sse.ts";
 import { VERSION } from "./version.ts";
 
@@ -85,7 +87,17 @@ export async function startNode(config: Config, options: StartOptions): Promise<
     hub,
     streams,
     // Remember ids longer than any sender retries them (its retry window, ours as the guess).
-    seen: new SeenIds({ ttlMs: config.retryWindowMs + 300_000, maxSize: 100_000 }),
+    // and at least twice the signature tolerance, so a replay cannot outlive its id.
+    seen: new SeenIds({
+      ttlMs: Math.max(config.retryWindowMs + 300_000, 600_000),
+      maxSize: 100_000,
+    }),
+    signingKey: signatureKey(config.secret),
+    requireSignature: config.requireSignature,
+    limiter: config.rateLimitPerMinute
+      ? new RateLimiter({ perMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst })
+      : undefined,
+    maxEventClients: config.maxEventClients,
   });
 
   let http: Server | undefined;
@@ -111,6 +123,9 @@ export async function startNode(config: Config, options: StartOptions): Promise<
     retryWindowMs: config.retryWindowMs,
     outboxMaxMessages: config.outboxMaxMessages,
     outboxMaxBytes: config.outboxMaxBytes,
+    requireSignature: config.requireSignature,
+    sendLimitPerMinute: config.sendLimitPerMinute,
+    log,
   });
   const mcp = createMcpServer({
     role: config.role,

@@ -31,6 +31,14 @@ export function parsePeerAddress(address: string): string {
   if (explicit && !/^https?:\/\//i.test(raw)) {
     throw new SyntaxError(`unsupported scheme "${explicit[0]}" (use http:// or https://)`);
   }
+  // `new URL` drops a port equal to the scheme's default, so read the one that was written.
+  const written = /^(?:[a-z]+:\/\/)?(?:\[[^\]]*\]|[^/:]*)(?::(\d*))?/i.exec(raw)?.[1];
+  if (written !== undefined) {
+    const port = Number(written);
+    if (written === "" || !Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new SyntaxError(`port in "${raw}" must be between 1 and 65535`);
+    }
+  }
   let url: URL;
   try {
     url = new URL(explicit ? raw : `http://${raw}`);
@@ -43,14 +51,6 @@ export function parsePeerAddress(address: string): string {
   if (/[\s]/.test(raw)) throw new SyntaxError(`"${raw}" contains whitespace`);
   const host = url.hostname.toLowerCase();
   const https = url.protocol === "https:" || NGROK_SUFFIXES.some((s) => host.endsWith(s));
-  // `new URL` drops a port equal to the scheme's default, so read the one that was written.
-  const written = /^(?:[a-z]+:\/\/)?(?:\[[^\]]*\]|[^/:]*)(?::(\d*))?/i.exec(raw)?.[1];
-  if (written !== undefined) {
-    const port = Number(written);
-    if (written === "" || !Number.isInteger(port) || port < 1 || port > 65535) {
-      throw new SyntaxError(`port in "${raw}" must be between 1 and 65535`);
-    }
-  }
   const port = written ?? (https ? "" : String(DEFAULT_PORT));
   const path = url.pathname.replace(/\/+$/, "");
   const scheme = https ? "https" : "http";

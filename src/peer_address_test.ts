@@ -39,3 +39,7 @@ test("parsePeerAddress rejects unparsable addresses with the reason", () => {
     assert.throws(() => parsePeerAddress(bad), SyntaxError, bad);
   }
 });
+
+test("parsePeerAddress names the port range for a port over 65535", () => {
+  assert.throws(() => parsePeerAddress("127.0.0.1:99999"), /between 1 and 65535/);
+});

@@ -8,6 +8,7 @@
 import { SECRET_HEADER } from "./auth.ts";
 import type { Peer } from "./config.ts";
 import type { Envelope } from "./protocol.ts";
+import { signHeaders } from "./signature.ts";
 
 /** Why a delivery did not succeed. */
 export type FailureKind = "unreachable" | "timeout" | "unauthorized" | "refused";
@@ -38,8 +39,8 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 
 /** Outcome of a `/health` probe. */
 export type ProbeOutcome =
-  | { state: "online"; latencyMs: number; version?: string }
-  | { state: "wrong_role"; latencyMs: number; role: string }
+  | { state: "online"; latencyMs: number; version?: string; signatures: boolean }
+  | { state: "wrong_role"; latencyMs: number; role: string; signatures: boolean }
   | { state: "offline"; reason: string };
 
 /** Options shared by outbound calls. */
@@ -47,7 +48,12 @@ export interface ClientOptions {
   secret: string;
   /** Per-request timeout, in milliseconds. */
   timeoutMs: number;
-  /** fetch, injected for tests. */
+  /**
+   * Standard Webhooks key: when given, requests are signed and the secret is not sent;
+   * otherwise the `X-Intercom-Secret` header carries it (v2 peers).
+   */
+  signingKey?: Uint8Array;
+  /** fetch, injected for tests and for a private CA. */
   fetch?: typeof fetch;
 }
 
@@ -94,11 +100,20 @@ export async function deliver(
 ): Promise<DeliveryOutcome> {
   const started = performance.now();
   const doFetch = options.fetch ?? fetch;
+  const body = JSON.stringify(envelope);
+  const headers: Record<string, string> = options.signingKey
+    ? signHeaders(options.signingKey, {
+      id: envelope.message_id,
+      timestamp: Math.floor(Date.now() / 1000),
+      body,
+    })
+    : { [SECRET_HEADER]: options.secret };
+  headers["content-type"] = "application/json";
   try {
     const response = await doFetch(`${peer.url}/message`, {
       method: "POST",
-      headers: { "content-type": "application/json", [SECRET_HEADER]: options.secret },
-      body: JSON.stringify(envelope),
+      headers,
+      body,
       signal: AbortSignal.timeout(options.timeoutMs),
     });
     if (response.ok) {
@@ -127,7 +142,7 @@ export async function deliver(
 /** GETs a peer's `/health` and says whether it is online and answers with the expected role. */
 export async function probe(
   peer: Peer,
-  options: Omit<ClientOptions, "secret">,
+  options: Omit<ClientOptions, "secret" | "signingKey">,
 ): Promise<ProbeOutcome> {
   const started = performance.now();
   const doFetch = options.fetch ?? fetch;
@@ -140,12 +155,16 @@ export async function probe(
       await response.body?.cancel();
       return { state: "offline", reason: `/health answered HTTP ${response.status}` };
     }
-    const body = await response.json().catch(() => null);
+    type HealthBody = { role?: unknown; version?: string; signatures?: unknown }; // json() is unknown in Node types
+    const body = await response.json().catch(() => null) as HealthBody | null;
     if (typeof body?.role !== "string") {
       return { state: "offline", reason: "/health did not answer like a talkie-walkie node" };
     }
-    if (body.role !== peer.name) return { state: "wrong_role", latencyMs, role: body.role };
-    return { state: "online", latencyMs, version: body.version };
+    const signatures = Array.isArray(body.signatures) && body.signatures.includes("v1");
+    if (body.role !== peer.name) {
+      return { state: "wrong_role", latencyMs, role: body.role, signatures };
+    }
+    return { state: "online", latencyMs, version: body.version, signatures };
   } catch (e) {
     if ((e as Error)?.name === "TimeoutError") {
       return { state: "offline", reason: `no answer within ${options.timeoutMs} ms` };

@@ -32,7 +32,9 @@ export class ProtocolError extends Error {
   }
 }
 
-const ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+/** What a message id may look like: 1–128 of letters, digits and `_.:-`. */
+export const MESSAGE_ID: RegExp = /^[A-Za-z0-9_.:-]{1,128}$/;
+const ID = MESSAGE_ID;
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const encoder = new TextEncoder();
 
@@ -57,6 +59,8 @@ export interface ParseOptions {
   defaultFrom: string;
   /** Now, for `sent_at` when the sender gave none. */
   now: Date;
+  /** Message id when the body has none (a signed request's `webhook-id`); else a new one. */
+  defaultId?: string;
 }
 
 function optionalString(body: Record<string, unknown>, key: string): string | undefined {
@@ -118,7 +122,7 @@ export function parseEnvelope(body: unknown, options: ParseOptions): Envelope {
     throw new ProtocolError(400, '"sent_at" must be an ISO 8601 time');
   }
   const envelope: Envelope = {
-    message_id: id ?? newMessageId(),
+    message_id: id ?? options.defaultId ?? newMessageId(),
     from,
     to: options.role,
     message,
