@@ -36,3 +36,30 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * A fetch that also trusts the CA in `caPem` (PEM text), on top of the usual roots, for peers
+ * whose certificates a private CA signed (INTERCOM_CA). Deno: `Deno.createHttpClient`. Node: an
+ * undici Agent whose `ca` list is the bundled roots, `NODE_EXTRA_CA_CERTS` and `caPem` (a `ca`
+ * option replaces the roots, which would break public HTTPS peers such as ngrok).
+ */
+export async function fetchTrusting(caPem: string): Promise<typeof fetch> {
+  const deno = (globalThis as {
+    Deno?: { createHttpClient(options: { caCerts: string[] }): unknown };
+  }).Deno;
+  if (deno) {
+    const client = deno.createHttpClient({ caCerts: [caPem] });
+    return ((input, init) =>
+      fetch(input, { ...init, client } as unknown as RequestInit)) as typeof fetch;
+  }
+  const [{ Agent }, { rootCertificates }, { readFileSync }] = await Promise.all([
+    import("undici"),
+    import("node:tls"),
+    import("node:fs"),
+  ]);
+  const extra = process.env.NODE_EXTRA_CA_CERTS;
+  const ca = [...rootCertificates, ...(extra ? [readFileSync(extra, "utf8")] : []), caPem];
+  const dispatcher = new Agent({ connect: { ca } });
+  return ((input, init) =>
+    fetch(input, { ...init, dispatcher } as unknown as RequestInit)) as typeof fetch;
+}

@@ -5,7 +5,9 @@
  * @module
  */
 
+import { readFileSync } from "node:fs";
 import { serve, type Server } from "srvx";
+import { fetchTrusting } from "./_runtime.ts";
 import { StdioServerTransport, type Transport } from "./_sdk.ts";
 import type { Config } from "./config.ts";
 import { createHandler } from "./http_handler.ts";
@@ -64,6 +66,10 @@ async function listen(
     // We own the signals: shutdown must also close MCP and SSE streams.
     gracefulShutdown: false,
     reusePort: false,
+    // srvx reads PEM paths and serves HTTPS when both are set.
+    ...(config.tlsCert && config.tlsKey
+      ? { protocol: "https" as const, tls: { cert: config.tlsCert, key: config.tlsKey } }
+      : {}),
   });
   await server.ready();
   return server;
@@ -107,14 +113,23 @@ export async function startNode(config: Config, options: StartOptions): Promise<
     http = await listen(config, handler);
     const port = new URL(http.url!).port;
     const host = config.hostname.includes(":") ? `[${config.hostname}]` : config.hostname;
-    url = `http://${host}:${port}`;
+    url = `${config.tlsCert ? "https" : "http"}://${host}:${port}`;
     log(`"${config.role}" listening on ${url}, peers: ${peers.join(", ") || "none"}`);
   } catch (e) {
     listenError = describeListenError(e, config);
     log(`error: ${listenError}. The MCP tools still work for sending.`);
   }
 
+  let trustingFetch: typeof fetch | undefined;
+  if (config.caFile) {
+    try {
+      trustingFetch = await fetchTrusting(readFileSync(config.caFile, "utf8"));
+    } catch (e) {
+      log(`error: cannot use INTERCOM_CA "${config.caFile}": ${(e as Error).message}`);
+    }
+  }
   const messenger = new Messenger({
+    fetch: trustingFetch,
     role: config.role,
     peers: config.peers,
     secret: config.secret,

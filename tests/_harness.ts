@@ -213,7 +213,7 @@ export class NodeProcess {
 
   /** Waits for the `"role" listening on http://…` line. */
   async waitListening(timeoutMs = 15_000): Promise<void> {
-    await this.waitForStderr(/listening on http:\/\/\S+/, timeoutMs);
+    await this.waitForStderr(/listening on https?:\/\/\S+/, timeoutMs);
   }
 
   /** A transport over this child's stdin/stdout (one per process). */
