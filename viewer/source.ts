@@ -6,6 +6,7 @@
  * @module
  */
 
+import { signatureKey, signHeaders } from "../src/signature.ts";
 import { createParser } from "eventsource-parser";
 import type { Envelope } from "../src/protocol.ts";
 import type { ViewerEvent } from "./state.ts";
@@ -124,8 +125,13 @@ export async function followNode(node: string, url: string, options: SourceOptio
     try {
       alive();
       const response = await doFetch(`${url}/events`, {
+        // Signed (Standard Webhooks over an empty body), so the secret never crosses the wire.
         headers: {
-          "X-Intercom-Secret": options.secret,
+          ...signHeaders(signatureKey(options.secret), {
+            id: `viewer_${crypto.randomUUID()}`,
+            timestamp: Math.floor(Date.now() / 1000),
+            body: "",
+          }),
           "Accept": "text/event-stream",
           "Last-Event-ID": lastEventId,
         },

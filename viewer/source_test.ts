@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { signatureKey, verifySignature } from "../src/signature.ts";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
@@ -45,7 +46,7 @@ const envelope = {
   sent_at: "2025-03-04T14:32:15.000Z",
 };
 
-test("followNode sends the secret, reports events, and resumes with Last-Event-ID", async () => {
+test("followNode signs its request, reports events, and resumes with Last-Event-ID", async () => {
   const headers: IncomingMessage["headers"][] = [];
   const server = await serve((req, res, n) => {
     headers.push(req.headers);
@@ -71,7 +72,16 @@ test("followNode sends the secret, reports events, and resumes with Last-Event-I
     await done;
     await server.close();
   }
-  assert.equal(headers[0]["x-intercom-secret"], "s3cret");
+  // Signed with the secret, which itself never crosses the wire.
+  assert.equal(headers[0]["x-intercom-secret"], undefined);
+  assert.equal(
+    verifySignature(
+      signatureKey("s3cret"),
+      { headers: new Headers(headers[0] as Record<string, string>), body: "" },
+      { nowSeconds: Date.now() / 1000 },
+    ).ok,
+    true,
+  );
   assert.equal(headers[0]["last-event-id"], "0");
   assert.equal(headers[1]["last-event-id"], "7");
   const kinds = events.map((e) => e.type === "connection" ? e.status : e.type);
