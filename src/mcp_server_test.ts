@@ -4,6 +4,7 @@ import { z } from "zod";
 import { Client, InMemoryTransport } from "./_sdk.ts";
 import { createHandler } from "./http_handler.ts";
 import { Hub } from "./hub.ts";
+import { HttpTransport } from "./http_transport.ts";
 import { CHANNEL_METHOD, createMcpServer } from "./mcp_server.ts";
 import { Messenger } from "./messenger.ts";
 import { SeenIds } from "./replay.ts";
@@ -45,17 +46,15 @@ async function setup() {
     return await peerHandler(new Request(url, init));
   }) as typeof fetch;
   const hub = new Hub();
-  const messenger = new Messenger({
-    role: "backend",
+  const transport = new HttpTransport({
     peers: [{ name: "frontend", url: "http://frontend:1" }, {
       name: "tester",
       url: "http://tester:1",
     }],
     secret: SECRET,
-    hub,
-    maxMessageBytes: 1024,
     fetch: fakeFetch,
   });
+  const messenger = new Messenger({ role: "backend", transport, hub, maxMessageBytes: 1024 });
   const { server, detach } = createMcpServer({
     role: "backend",
     version: "0",

@@ -10,8 +10,8 @@ import type { Peer } from "./config.ts";
 import type { Hub } from "./hub.ts";
 import { Outbox } from "./outbox.ts";
 import { RateLimiter } from "./rate_limit.ts";
-import { signatureKey } from "./signature.ts";
-import { deliver, type DeliveryOutcome, probe, type ProbeOutcome } from "./peer_client.ts";
+import type { PeerTransport } from "./transport.ts";
+import type { DeliveryOutcome, ProbeOutcome } from "./peer_client.ts";
 import { byteLength, type Envelope, newMessageId } from "./protocol.ts";
 
 /**
@@ -39,15 +39,11 @@ export class SendError extends Error {
 /** Options for {@linkcode Messenger}. */
 export interface MessengerOptions {
   role: string;
-  peers: Peer[];
-  secret: string;
+  /** How messages reach peers (HTTP mesh or broker). */
+  transport: PeerTransport;
   hub: Hub;
   /** Our own limit on message text, in bytes. */
   maxMessageBytes: number;
-  /** Timeout of one delivery, in milliseconds (default 10 000). */
-  timeoutMs?: number;
-  /** Timeout of one `/health` probe, in milliseconds (default 1 500). */
-  probeTimeoutMs?: number;
   /** Retry window of the outbox, in milliseconds (default 10 minutes). */
   retryWindowMs?: number;
   /** Outbox bounds (defaults 1 000 messages, 16 MiB). */
@@ -55,28 +51,19 @@ export interface MessengerOptions {
   outboxMaxBytes?: number;
   /** First retry delay, in milliseconds (default 500). */
   retryBaseDelayMs?: number;
-  /** Always sign, never fall back to the secret header (INTERCOM_REQUIRE_SIGNATURE). */
-  requireSignature?: boolean;
   /** Loop guard: most messages a minute to one peer; 0 or undefined turns it off. */
   sendLimitPerMinute?: number;
-  /** Where warnings go (a peer without signature support). */
-  log?: (message: string) => void;
   now?: () => Date;
-  fetch?: typeof fetch;
 }
 
 /** Delivers messages to peers. */
 export class Messenger {
   #o: MessengerOptions;
   #outbox: Outbox;
-  #key: Uint8Array;
-  /** Per peer: whether its `/health` advertised Standard Webhooks signatures. */
-  #signs = new Map<string, boolean>();
   #guard?: RateLimiter;
 
   constructor(options: MessengerOptions) {
     this.#o = options;
-    this.#key = signatureKey(options.secret);
     const limit = options.sendLimitPerMinute;
     if (limit) this.#guard = new RateLimiter({ perMinute: limit, burst: limit });
     this.#outbox = new Outbox({
@@ -100,9 +87,9 @@ export class Messenger {
     return this.#outbox.close();
   }
 
-  /** The configured peers. */
+  /** The peers a message can go to now. */
   get peers(): readonly Peer[] {
-    return this.#o.peers;
+    return this.#o.transport.peers();
   }
 
   /**
@@ -111,7 +98,7 @@ export class Messenger {
    * @throws {SendError} for an unknown name (listing the known ones) or a missing `to`.
    */
   resolve(to: string | undefined): Peer {
-    const peers = this.#o.peers;
+    const peers = this.peers;
     const known = peers.map((p) => `"${p.name}"`).join(", ");
     if (to === undefined || to.trim() === "") {
       if (peers.length === 1) return peers[0];
@@ -150,42 +137,8 @@ export class Messenger {
     return e;
   }
 
-  /**
-   * Whether to sign for this peer: always when required; otherwise when its `/health` says it
-   * verifies signatures. A v2 peer gets the secret header, with a warning once.
-   */
-  async #signFor(peer: Peer): Promise<boolean> {
-    if (this.#o.requireSignature) return true;
-    const known = this.#signs.get(peer.name);
-    if (known !== undefined) return known;
-    const health = await probe(peer, {
-      timeoutMs: this.#o.probeTimeoutMs ?? 1_500,
-      fetch: this.#o.fetch,
-    });
-    // Unknown while the peer is down: sign, and ask again on the next attempt.
-    if (health.state === "offline") return true;
-    this.#learn(peer, health.signatures);
-    return health.signatures;
-  }
-
-  #learn(peer: Peer, signatures: boolean): void {
-    if (!signatures && this.#signs.get(peer.name) !== false) {
-      this.#o.log?.(
-        `warning: "${peer.name}" does not verify signatures (a v2 node?): sending it the secret ` +
-          "in the X-Intercom-Secret header. INTERCOM_REQUIRE_SIGNATURE=1 refuses that",
-      );
-    }
-    this.#signs.set(peer.name, signatures);
-  }
-
-  async #attempt(peer: Peer, envelope: Envelope): Promise<DeliveryOutcome> {
-    const sign = await this.#signFor(peer);
-    return await deliver(peer, envelope, {
-      secret: this.#o.secret,
-      signingKey: sign ? this.#key : undefined,
-      timeoutMs: this.#o.timeoutMs ?? 10_000,
-      fetch: this.#o.fetch,
-    });
+  #attempt(peer: Peer, envelope: Envelope): Promise<DeliveryOutcome> {
+    return this.#o.transport.deliver(peer, envelope);
   }
 
   /** Loop guard: undefined when sending to `peer` is allowed now, else why not. */
@@ -265,7 +218,7 @@ export class Messenger {
   broadcast(message: string, exclude: string[] = []): Promise<SendResult[]> {
     for (const name of exclude) if (name !== this.#o.role) this.resolve(name);
     this.#check(message);
-    const targets = this.#o.peers.filter((p) => !exclude.includes(p.name));
+    const targets = this.peers.filter((p) => !exclude.includes(p.name));
     if (targets.length === 0) throw new SendError("No peers left to send to after exclude");
     const id = newMessageId();
     return Promise.all(targets.map((p) => {
@@ -278,15 +231,10 @@ export class Messenger {
     }));
   }
 
-  /** Probes every peer's `/health` in parallel. */
+  /** Probes every peer in parallel. */
   probeAll(): Promise<{ peer: Peer; outcome: ProbeOutcome }[]> {
-    const timeoutMs = this.#o.probeTimeoutMs ?? 1_500;
     return Promise.all(
-      this.#o.peers.map(async (peer) => {
-        const outcome = await probe(peer, { timeoutMs, fetch: this.#o.fetch });
-        if (outcome.state !== "offline") this.#learn(peer, outcome.signatures);
-        return { peer, outcome };
-      }),
+      this.peers.map(async (peer) => ({ peer, outcome: await this.#o.transport.probe(peer) })),
     );
   }
 }

@@ -12,6 +12,7 @@ import { StdioServerTransport, type Transport } from "./_sdk.ts";
 import type { Config } from "./config.ts";
 import { createHandler } from "./http_handler.ts";
 import { Hub } from "./hub.ts";
+import { HttpTransport } from "./http_transport.ts";
 import type { Logger } from "./log.ts";
 import { createMcpServer } from "./mcp_server.ts";
 import { Messenger } from "./messenger.ts";
@@ -19,6 +20,7 @@ import { RateLimiter } from "./rate_limit.ts";
 import { SeenIds } from "./replay.ts";
 import { signatureKey } from "./signature.ts";
 import { EventStreams } from "./sse.ts";
+import type { PeerTransport } from "./transport.ts";
 import { VERSION } from "./version.ts";
 
 /** Options for {@linkcode startNode}. */
@@ -28,6 +30,11 @@ export interface StartOptions {
   log: Logger;
   /** Interval of SSE keep-alive comments, in milliseconds (default 15 000). */
   keepAliveMs?: number;
+  /**
+   * Makes the outbound transport (default: the HTTP mesh over PEERS). It gets the node's
+   * request handler, through which every incoming message must go.
+   */
+  peerTransport?: (handler: (request: Request) => Promise<Response>) => PeerTransport;
 }
 
 /** A running node. */
@@ -128,19 +135,22 @@ export async function startNode(config: Config, options: StartOptions): Promise<
       log(`error: cannot use INTERCOM_CA "${config.caFile}": ${(e as Error).message}`);
     }
   }
-  const messenger = new Messenger({
-    fetch: trustingFetch,
-    role: config.role,
+  const transport = options.peerTransport?.(handler) ?? new HttpTransport({
     peers: config.peers,
     secret: config.secret,
+    requireSignature: config.requireSignature,
+    log,
+    fetch: trustingFetch,
+  });
+  const messenger = new Messenger({
+    role: config.role,
+    transport,
     hub,
     maxMessageBytes: config.maxMessageBytes,
     retryWindowMs: config.retryWindowMs,
     outboxMaxMessages: config.outboxMaxMessages,
     outboxMaxBytes: config.outboxMaxBytes,
-    requireSignature: config.requireSignature,
     sendLimitPerMinute: config.sendLimitPerMinute,
-    log,
   });
   const mcp = createMcpServer({
     role: config.role,
@@ -159,7 +169,7 @@ export async function startNode(config: Config, options: StartOptions): Promise<
         log(`dropping ${count} queued message(s) to "${peer}" (nothing is kept on disk)`);
       }
       streams.closeAll();
-      await Promise.allSettled([http?.close(true), mcp.server.close()]);
+      await Promise.allSettled([http?.close(true), mcp.server.close(), transport.close()]);
     })();
   return { hub, url, listenError, close };
 }
