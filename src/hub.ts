@@ -39,6 +39,14 @@ export const HISTORY_SIZE = 256;
  * ```
  */
 export class Hub extends EventTarget {
+  /**
+   * Identifies this process's sequence: a client resuming with an id from before a restart
+   * must not be told it missed nothing.
+   */
+  readonly boot: string = Array.from(
+    crypto.getRandomValues(new Uint8Array(4)),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
   #seq = 0;
   #history: HubRecord[] = [];
 
@@ -93,7 +101,9 @@ export class Hub extends EventTarget {
    * from the history (the caller must start over).
    */
   since(seq: number): HubRecord[] | undefined {
-    if (seq >= this.#seq) return [];
+    // An id from the future belongs to another life of this node.
+    if (seq > this.#seq) return undefined;
+    if (seq === this.#seq) return [];
     const oldest = this.#history[0]?.seq ?? this.#seq + 1;
     if (seq + 1 < oldest) return undefined;
     return this.#history.filter((r) => r.seq > seq);

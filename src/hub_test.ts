@@ -38,4 +38,5 @@ test("Hub.since returns missed records, or undefined once they left the history"
   assert.deepEqual(hub.since(hub.lastSeq - 2)?.map((r) => r.seq), [265, 266]);
   assert.equal(hub.since(10)?.length, HISTORY_SIZE);
   assert.equal(hub.since(5), undefined);
+  assert.equal(hub.since(hub.lastSeq + 1), undefined, "an id from another run");
 });

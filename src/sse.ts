@@ -2,9 +2,10 @@
  * Hub events as a `text/event-stream` (Server-Sent Events, WHATWG HTML §9.2).
  *
  * Stream: `event: hello` (`{"role","peers","version"}`, no id) on connect, then
- * `event: send` / `event: recv` with `id: <seq>` and the envelope as JSON data, a `: keep-alive`
- * comment every 15 s, and `event: reset` when a client's `Last-Event-ID` is older than the
- * history (it missed events and must start over).
+ * `event: send` / `event: recv` with `id: <boot>.<seq>` and the envelope as JSON data, a
+ * `: keep-alive` comment every 15 s, and `event: reset` when a client's `Last-Event-ID` is older
+ * than the history (it missed events and must start over). `<boot>` names this run of the node:
+ * an id from an earlier run resumes from the start of this run's history.
  *
  * @module
  */
@@ -32,9 +33,22 @@ export function formatSse(message: SseMessage): string {
   return out + "\n";
 }
 
-/** A record as its SSE message: the envelope as data, the sequence number as id. */
-export function recordToSse(record: HubRecord): SseMessage {
-  return { event: record.kind, id: String(record.seq), data: JSON.stringify(record.envelope) };
+/** A record as its SSE message: the envelope as data, `<boot>.<seq>` as id. */
+export function recordToSse(record: HubRecord, boot: string): SseMessage {
+  return { event: record.kind, id: `${boot}.${record.seq}`, data: JSON.stringify(record.envelope) };
+}
+
+/**
+ * The sequence number to resume after, from a `Last-Event-ID` (`<boot>.<seq>`, or a bare
+ * number): 0 for an id of another run, undefined when there is nothing to resume.
+ */
+export function resumeAfter(
+  lastEventId: string | null | undefined,
+  boot: string,
+): number | undefined {
+  const m = /^(?:([0-9a-f]{1,16})\.)?(\d{1,15})$/.exec(lastEventId?.trim() ?? "");
+  if (!m) return undefined;
+  return m[1] !== undefined && m[1] !== boot ? 0 : Number(m[2]);
 }
 
 /** Options for {@linkcode EventStreams.open}. */
@@ -79,13 +93,14 @@ export class EventStreams {
           } catch { /* closed: cleanup runs from cancel/close */ }
         };
         write({ event: "hello", data: JSON.stringify(options.hello) });
-        const last = Number(options.lastEventId);
-        if (options.lastEventId && Number.isInteger(last) && last >= 0) {
+        const boot = this.#hub.boot;
+        const last = resumeAfter(options.lastEventId, boot);
+        if (last !== undefined) {
           const missed = this.#hub.since(last);
           if (missed === undefined) write({ event: "reset", data: "{}" });
-          else for (const r of missed) write(recordToSse(r));
+          else for (const r of missed) write(recordToSse(r, boot));
         }
-        const off = this.#hub.subscribe((r) => write(recordToSse(r)));
+        const off = this.#hub.subscribe((r) => write(recordToSse(r, boot)));
         const timer = setInterval(() => write(": keep-alive\n\n"), this.#keepAliveMs);
         const close = () => {
           cleanup();

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Hub } from "./hub.ts";
-import { EventStreams, formatSse } from "./sse.ts";
+import { EventStreams, formatSse, resumeAfter } from "./sse.ts";
 
 test("formatSse frames every data line and strips newlines from event and id", () => {
   assert.equal(formatSse({ event: "recv", id: "3", data: "a" }), "event: recv\nid: 3\ndata: a\n\n");
@@ -30,7 +30,7 @@ test("EventStreams sends hello, then live events with ids, and closes cleanly", 
   hub.publish("recv", envelope);
   assert.equal(
     await readUntil(reader, "\n\n"),
-    `event: recv\nid: 1\ndata: ${JSON.stringify(envelope)}\n\n`,
+    `event: recv\nid: ${hub.boot}.1\ndata: ${JSON.stringify(envelope)}\n\n`,
   );
   assert.equal(streams.size, 1);
   streams.closeAll();
@@ -42,10 +42,10 @@ test("EventStreams replays what a client missed after Last-Event-ID, or sends re
   const hub = new Hub();
   const streams = new EventStreams(hub);
   for (let i = 0; i < 3; i++) hub.publish("send", envelope);
-  const reader = streams.open({ hello: {}, lastEventId: "1" }).getReader();
-  const text = await readUntil(reader, "id: 3");
-  assert.doesNotMatch(text, /id: 1\n/);
-  assert.match(text, /id: 2\n[^]*id: 3\n/);
+  const reader = streams.open({ hello: {}, lastEventId: `${hub.boot}.1` }).getReader();
+  const text = await readUntil(reader, `id: ${hub.boot}.3`);
+  assert.doesNotMatch(text, /\.1\n/);
+  assert.match(text, /\.2\n[^]*\.3\n/);
   await reader.cancel();
   assert.equal(streams.size, 0);
   for (let i = 0; i < 300; i++) hub.publish("send", envelope);
@@ -59,4 +59,24 @@ test("EventStreams sends keep-alive comments", async () => {
   const reader = streams.open({ hello: {} }).getReader();
   assert.match(await readUntil(reader, ": keep-alive"), /: keep-alive\n\n/);
   streams.closeAll();
+});
+
+test("EventStreams replays this run's history to an id from an earlier run", async () => {
+  const hub = new Hub();
+  const streams = new EventStreams(hub);
+  hub.publish("recv", envelope);
+  hub.publish("recv", envelope);
+  const reader = streams.open({ hello: {}, lastEventId: "0badc0de.7" }).getReader();
+  const text = await readUntil(reader, `id: ${hub.boot}.2`);
+  assert.match(text, new RegExp(`id: ${hub.boot}\\.1\n[^]*id: ${hub.boot}\\.2\n`));
+  assert.doesNotMatch(text, /reset/);
+  await reader.cancel();
+});
+
+test("resumeAfter reads boot-qualified and bare ids", () => {
+  assert.equal(resumeAfter("ab12.5", "ab12"), 5);
+  assert.equal(resumeAfter("ffff.5", "ab12"), 0);
+  assert.equal(resumeAfter("5", "ab12"), 5);
+  assert.equal(resumeAfter("", "ab12"), undefined);
+  assert.equal(resumeAfter("x.y", "ab12"), undefined);
 });
