@@ -38,7 +38,11 @@ const text = (t: string, isError = false): CallToolResult => ({
 const ms = (n: number) => `${Math.max(1, Math.round(n))} ms`;
 
 const minutes = (msValue: number) =>
-  msValue >= 60_000 ? `${Math.round(msValue / 60_000)} min` : `${Math.round(msValue / 1000)} s`;
+  msValue >= 60_000
+    ? `${Math.round(msValue / 60_000)} min`
+    : msValue >= 10_000
+    ? `${Math.round(msValue / 1000)} s`
+    : `${(msValue / 1000).toFixed(1)} s`;
 
 /** One line describing what happened to a message at one peer. */
 export function describeResult(r: SendResult): string {
