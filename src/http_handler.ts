@@ -173,6 +173,10 @@ export function createHandler(
           `Body is not valid JSON (${(e as Error).message}): send {"from":"…","message":"…"}`,
         );
       }
+      // A JSON string or number is not a text/plain message: ask for the object.
+      if (typeof body !== "object") {
+        return fail(400, 'Body must be a JSON object like {"from":"…","message":"…"}');
+      }
     }
     const headerFrom = request.headers.get("x-intercom-from")?.trim();
     let envelope: Envelope;
@@ -223,6 +227,7 @@ export function createHandler(
   }
 
   return async (request: Request): Promise<Response> => {
+    if (!URL.canParse(request.url)) return fail(400, "Bad Host header or request target");
     const path = new URL(request.url).pathname;
     const method = ROUTES[path];
     if (method === undefined) {

@@ -88,6 +88,7 @@ test("httpHandler answers every bad request with a JSON error and delivers nothi
   const { handler, received } = setup();
   const cases: [Request, number, RegExp][] = [
     [post("{nope"), 400, /not valid JSON/],
+    [post('"just a string"'), 400, /must be a JSON object/],
     [post(JSON.stringify({ from: "a" })), 400, /"message" is required/],
     [post(new Uint8Array([0x7b, 0xff, 0x7d])), 400, /UTF-8/],
     [post("{}", { "x-intercom-secret": "wrong" }), 401, /Wrong X-Intercom-Secret/],
