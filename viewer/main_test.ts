@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { signatureKey, verifySignature } from "../src/signature.ts";
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -31,7 +32,11 @@ process.exitCode = await viewerMain(${JSON.stringify(args)}, ${JSON.stringify(en
 
 test("viewer --once prints one plain frame naming every node and the last message", async () => {
   const server = createServer((req, res) => {
-    if (req.headers["x-intercom-secret"] !== "s3cret") {
+    const headers = new Headers(req.headers as Record<string, string>);
+    const signed = verifySignature(signatureKey("s3cret"), { headers, body: "" }, {
+      nowSeconds: Date.now() / 1000,
+    });
+    if (!signed.ok) {
       res.writeHead(401, { "content-type": "application/json" });
       res.end('{"ok":false,"error":"Wrong secret"}');
       return;
