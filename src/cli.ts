@@ -29,6 +29,12 @@ Flags (override the environment):
   -h, --help          this text
   -V, --version       the version
 
+Broker mode (instead of PEERS; the node connects outward only):
+  INTERCOM_NATS_URL       nats://host:4222 or tls://…, several separated by commas
+  INTERCOM_NATS_CREDS     creds file, or INTERCOM_NATS_USER + _PASSWORD, or _TOKEN
+  INTERCOM_MESH           subject prefix shared by the sessions (default talkie)
+  INTERCOM_NATS_DURABLE   1: messages for an offline role wait in JetStream
+
 A node speaks MCP on stdin/stdout; logs go to stderr. See the README for .mcp.json setups.
 `;
 
@@ -63,6 +69,16 @@ export async function runNode(args: string[]): Promise<number> {
   const log = createLogger(config.role);
   for (const w of config.warnings) log(`warning: ${w}`);
   process.on("unhandledRejection", (e) => log(`unhandled rejection: ${e}`));
+  // The NATS client drops its socket listeners when a server refuses the login; under Deno the
+  // server's reset then arrives as an unhandled socket error. A reset must not end the session.
+  process.on("uncaughtException", (e) => {
+    const code = (e as { code?: string })?.code;
+    if (code === "ECONNRESET" || code === "EPIPE") {
+      return log(`warning: ignored a connection ${code === "EPIPE" ? "break" : "reset"} (${code})`);
+    }
+    log(`fatal: ${(e as Error)?.stack ?? e}`);
+    process.exit(1);
+  });
   const node = await startNode(config, { log });
   const stop = (why: string) => {
     log(`stopping (${why})`);

@@ -5,6 +5,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { type NatsConfig, parseNatsConfig } from "./nats_config.ts";
 import { DEFAULT_PORT, parsePeerAddress } from "./peer_address.ts";
 
 /** The secret a node uses when `INTERCOM_SECRET` is not set (v2 compatible). */
@@ -50,6 +51,8 @@ export interface Config {
   tlsKey?: string;
   /** PEM path of a private CA that peers' certificates are signed by. */
   caFile?: string;
+  /** Broker mode (INTERCOM_NATS_URL): peers come from the broker, not PEERS. */
+  nats?: NatsConfig;
   /** Warnings for stderr (insecure secret, local-only bind). */
   warnings: string[];
 }
@@ -211,10 +214,23 @@ export function loadConfig(
       "Set both INTERCOM_TLS_CERT and INTERCOM_TLS_KEY (PEM file paths) to serve HTTPS",
     );
   }
+  const nats = parseNatsConfig(env, role, { readFile, flag, positive });
   const warnings: string[] = [];
+  if (nats && peers.length > 0) {
+    warnings.push(
+      "PEERS is ignored in broker mode (INTERCOM_NATS_URL): peers come from the broker",
+    );
+  }
   const weak = secret === "" || secret === DEFAULT_SECRET;
   const hostFlag = values.host ?? env.INTERCOM_HOST;
   const hostname = hostFlag?.trim() || (weak ? "127.0.0.1" : "0.0.0.0");
+  if (weak && nats) {
+    warnings.push(
+      `INTERCOM_SECRET is ${secret === "" ? "empty" : "the default"}: in broker mode anyone ` +
+        "who can publish on the broker can write into your session; set a long random " +
+        "INTERCOM_SECRET shared by the mesh",
+    );
+  }
   if (weak) {
     warnings.push(
       `INTERCOM_SECRET is ${secret === "" ? "empty" : "the default"}: ` +
@@ -237,6 +253,7 @@ export function loadConfig(
     outboxMaxMessages,
     outboxMaxBytes,
     ...security,
+    ...(nats ? { nats } : {}),
     warnings,
   };
 }

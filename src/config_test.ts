@@ -84,3 +84,46 @@ test("loadConfig fails with one line naming the entry and the fix", () => {
     });
   }
 });
+
+test("loadConfig reads broker mode from INTERCOM_NATS_URL", () => {
+  const c = loadConfig([], {
+    MY_ROLE: "backend",
+    INTERCOM_NATS_URL: "nats://10.0.0.5:4222, tls://nats.example.com:4222",
+    INTERCOM_NATS_USER: "talkie",
+    INTERCOM_NATS_PASSWORD: "pw",
+    INTERCOM_NATS_DURABLE: "1",
+  }, noFile);
+  assert.deepEqual(c.nats?.servers, ["nats://10.0.0.5:4222", "tls://nats.example.com:4222"]);
+  assert.equal(c.nats?.mesh, "talkie");
+  assert.equal(c.nats?.durable, true);
+  assert.equal(c.nats?.user, "talkie");
+  assert.equal(loadConfig([], {}, noFile).nats, undefined);
+});
+
+test("loadConfig refuses bad broker settings with the variable and the fix", () => {
+  const bad: [Record<string, string>, RegExp][] = [
+    [{ INTERCOM_NATS_URL: "http://x:4222" }, /must|not a NATS server URL/],
+    [{ INTERCOM_NATS_URL: "nats://x", INTERCOM_MESH: "a.b" }, /INTERCOM_MESH "a.b"/],
+    [{ INTERCOM_NATS_DURABLE: "1" }, /needs INTERCOM_NATS_URL/],
+    [{ INTERCOM_NATS_URL: "nats://x", INTERCOM_NATS_USER: "u" }, /both INTERCOM_NATS_USER/],
+    [
+      { INTERCOM_NATS_URL: "nats://x", INTERCOM_NATS_TOKEN: "t", INTERCOM_NATS_CREDS: "/c" },
+      /only one of/,
+    ],
+    [{ INTERCOM_NATS_URL: "nats://x", INTERCOM_NATS_CREDS: "/nope" }, /Cannot read/],
+    [{ INTERCOM_NATS_URL: "nats://x", MY_ROLE: "a.b" }, /NATS subjects use "\."/],
+    [{ INTERCOM_NATS_URL: "nats://x", MY_ROLE: "events" }, /reserved/],
+  ];
+  for (const [env, message] of bad) {
+    assert.throws(() => loadConfig([], env, noFile), (e) => {
+      assert.ok(e instanceof ConfigError);
+      assert.match((e as Error).message, message);
+      return true;
+    });
+  }
+});
+
+test("loadConfig warns that PEERS is ignored in broker mode", () => {
+  const c = loadConfig([], { INTERCOM_NATS_URL: "nats://x:4222", PEERS: "b=10.0.0.2" }, noFile);
+  assert.match(c.warnings.join(), /PEERS is ignored in broker mode/);
+});

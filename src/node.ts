@@ -16,6 +16,8 @@ import { HttpTransport } from "./http_transport.ts";
 import type { Logger } from "./log.ts";
 import { createMcpServer } from "./mcp_server.ts";
 import { Messenger } from "./messenger.ts";
+import { BrokerMessenger } from "./nats_messenger.ts";
+import type { NatsTransport } from "./nats_transport.ts";
 import { RateLimiter } from "./rate_limit.ts";
 import { SeenIds } from "./replay.ts";
 import { signatureKey } from "./signature.ts";
@@ -83,6 +85,25 @@ async function listen(
 }
 
 /**
+ * Broker mode's transport. Loaded only when INTERCOM_NATS_URL is set, so HTTP nodes do not pay
+ * for the NATS client at startup.
+ */
+async function brokerTransport(
+  config: Config,
+  parts: { handler: (r: Request) => Promise<Response>; hub: Hub; log: Logger },
+): Promise<{ transport: NatsTransport; durableMaxAgeMs: number }> {
+  const nats = await import("./nats_transport.ts");
+  const transport = new nats.NatsTransport({
+    config: config.nats!,
+    role: config.role,
+    secret: config.secret,
+    version: VERSION,
+    ...parts,
+  });
+  return { transport, durableMaxAgeMs: config.nats!.durable ? nats.DURABLE_LIMITS.maxAgeMs : 0 };
+}
+
+/**
  * Starts a node: HTTP listener first, then the MCP server on its transport. A port that is in
  * use does not stop the node: the MCP side still comes up so Claude can send and see why.
  */
@@ -121,7 +142,8 @@ export async function startNode(config: Config, options: StartOptions): Promise<
     const port = new URL(http.url!).port;
     const host = config.hostname.includes(":") ? `[${config.hostname}]` : config.hostname;
     url = `${config.tlsCert ? "https" : "http"}://${host}:${port}`;
-    log(`"${config.role}" listening on ${url}, peers: ${peers.join(", ") || "none"}`);
+    const from = config.nats ? `from NATS mesh "${config.nats.mesh}"` : peers.join(", ") || "none";
+    log(`"${config.role}" listening on ${url}, peers: ${from}`);
   } catch (e) {
     listenError = describeListenError(e, config);
     log(`error: ${listenError}. The MCP tools still work for sending.`);
@@ -135,29 +157,53 @@ export async function startNode(config: Config, options: StartOptions): Promise<
       log(`error: cannot use INTERCOM_CA "${config.caFile}": ${(e as Error).message}`);
     }
   }
-  const transport = options.peerTransport?.(handler) ?? new HttpTransport({
+  // Broker mode (INTERCOM_NATS_URL): peers and delivery go through NATS; HTTP stays for
+  // webhooks, /health and /events.
+  const nats = config.nats && !options.peerTransport
+    ? await brokerTransport(config, { handler, hub, log })
+    : undefined;
+  const broker = nats?.transport;
+  const durableMaxAgeMs = nats?.durableMaxAgeMs ?? 0;
+  // Joining first lets the MCP instructions name the members already online; a broker that
+  // is slow to answer must not hold the session up for long.
+  if (broker) await Promise.race([broker.start(), new Promise((r) => setTimeout(r, 4_000))]);
+  const transport = options.peerTransport?.(handler) ?? broker ?? new HttpTransport({
     peers: config.peers,
     secret: config.secret,
     requireSignature: config.requireSignature,
     log,
     fetch: trustingFetch,
   });
-  const messenger = new Messenger({
+  const messengerOptions = {
     role: config.role,
     transport,
     hub,
     maxMessageBytes: config.maxMessageBytes,
-    retryWindowMs: config.retryWindowMs,
+    // A stored message waits for its receiver as long as the stream keeps it.
+    retryWindowMs: Math.max(config.retryWindowMs, durableMaxAgeMs),
     outboxMaxMessages: config.outboxMaxMessages,
     outboxMaxBytes: config.outboxMaxBytes,
     sendLimitPerMinute: config.sendLimitPerMinute,
-  });
+  };
+  const messenger = broker && config.nats
+    ? new BrokerMessenger(messengerOptions, {
+      mesh: config.nats.mesh,
+      problem: () => broker.problem(),
+      live: () => broker.live(),
+    })
+    : new Messenger(messengerOptions);
   const mcp = createMcpServer({
     role: config.role,
     version: VERSION,
     hub,
     messenger,
-    listening: () => ({ url, error: listenError }),
+    listening: () => {
+      const problem = broker?.problem();
+      if (problem) return { error: problem };
+      return broker
+        ? { url: `${broker.where()}; HTTP ${url ?? `not listening: ${listenError}`}` }
+        : { url, error: listenError };
+    },
   });
   await mcp.server.connect(options.transport ?? new StdioServerTransport());
 

@@ -5,11 +5,19 @@
  * @module
  */
 
+import { readFileSync } from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { DEFAULT_SECRET } from "../src/config.ts";
 import { colorWanted } from "./ansi.ts";
 import { preferredHeight, render } from "./scene.ts";
+import {
+  connectViewer,
+  describeConnectError,
+  followMesh,
+  meshMembers,
+  viewerNatsConfig,
+} from "./nats_source.ts";
 import { followNode } from "./source.ts";
 import { initialState, update, type ViewerState } from "./state.ts";
 import { resolveTargets } from "./targets.ts";
@@ -25,9 +33,13 @@ Nodes: name=host[:port] arguments (as in PEERS: https:// and ngrok hosts work); 
 arguments, PEERS and this machine's node (MY_ROLE at 127.0.0.1:INTERCOM_PORT).
 The secret comes from INTERCOM_SECRET.
 
+Broker mode: --nats nats://host:4222 watches every node of the mesh through NATS instead
+(mesh from INTERCOM_MESH, login from INTERCOM_NATS_CREDS / _USER and _PASSWORD / _TOKEN).
+
 Options:
   --fps <n>     frames per second, 1 to 60 (default 12)
   --no-color    no colours (also when NO_COLOR is set)
+  --nats <url>  watch the whole mesh through NATS (comma-separated servers)
   --once        print one plain frame after connecting, then exit
   -h, --help    show this help
 `;
@@ -36,6 +48,7 @@ const FLAGS = {
   fps: { type: "string" },
   "no-color": { type: "boolean" },
   once: { type: "boolean" },
+  nats: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -70,7 +83,7 @@ export async function viewerMain(
   let values, positionals, targets;
   try {
     ({ values, positionals } = parseArgs({ args, options: FLAGS, allowPositionals: true }));
-    targets = resolveTargets(positionals, env);
+    targets = values.nats === undefined ? resolveTargets(positionals, env) : [];
   } catch (e) {
     await write(process.stderr, `viewer: ${(e as Error).message}; see --help\n`);
     return 2;
@@ -84,6 +97,7 @@ export async function viewerMain(
     await write(process.stderr, `viewer: --fps "${values.fps}" must be a whole number 1 to 60\n`);
     return 2;
   }
+  if (values.nats !== undefined) return await watchMesh(values.nats, env, values, fps, options);
   if (targets.length === 0) {
     await write(
       process.stderr,
@@ -91,20 +105,88 @@ export async function viewerMain(
     );
     return 2;
   }
-  let state: ViewerState = initialState(targets.map((t) => t.name));
   const stop = new AbortController();
+  const view = { state: initialState(targets.map((t) => t.name)) };
   const sources = targets.map((t) =>
     followNode(t.name, t.url, {
       secret: env.INTERCOM_SECRET ?? DEFAULT_SECRET,
       signal: stop.signal,
       onEvent: (event) => {
-        state = update(state, event, Date.now());
+        view.state = update(view.state, event, Date.now());
       },
     })
   );
+  return await show(view, sources, stop, {
+    once: values.once,
+    noColor: values["no-color"],
+    fps,
+    env,
+    signal: options.signal,
+  });
+}
+
+/** `--nats`: desks for the members online now, events of every node through the broker. */
+async function watchMesh(
+  url: string,
+  env: Record<string, string | undefined>,
+  values: { once?: boolean; "no-color"?: boolean },
+  fps: number,
+  options: { signal?: AbortSignal },
+): Promise<number> {
+  let config;
+  try {
+    config = viewerNatsConfig(url, env, (p) => readFileSync(p, "utf8"));
+  } catch (e) {
+    await write(
+      process.stderr,
+      `viewer: cannot read INTERCOM_NATS_CREDS: ${(e as Error).message}\n`,
+    );
+    return 2;
+  }
+  let nc;
+  try {
+    nc = await connectViewer(config);
+  } catch (e) {
+    await write(process.stderr, `viewer: ${describeConnectError(e, config)}\n`);
+    return 1;
+  }
+  const members = await meshMembers(nc, config.mesh);
+  const view = { state: initialState(members) };
+  const stop = new AbortController();
+  const source = followMesh(nc, config.mesh, {
+    members,
+    signal: stop.signal,
+    onEvent: (event) => {
+      view.state = update(view.state, event, Date.now());
+    },
+  });
+  return await show(view, [source], stop, {
+    once: values.once,
+    noColor: values["no-color"],
+    fps,
+    env,
+    signal: options.signal,
+  });
+}
+
+// Runs the live screen (or prints one frame with --once) until quit, then stops the sources.
+async function show(
+  view: { state: ViewerState },
+  sources: Promise<void>[],
+  stop: AbortController,
+  o: {
+    once?: boolean;
+    noColor?: boolean;
+    fps: number;
+    env: Record<string, string | undefined>;
+    signal?: AbortSignal;
+  },
+): Promise<number> {
+  const values = { once: o.once, "no-color": o.noColor };
+  const { fps, env, signal } = o;
   const utcOffsetMinutes = -new Date().getTimezoneOffset();
   try {
-    if (values.once) return await once(() => state, utcOffsetMinutes);
+    if (values.once) return await once(() => view.state, utcOffsetMinutes);
     if (!process.stdout.isTTY) {
       await write(process.stderr, "viewer: stdout is not a terminal; use --once for one frame\n");
       return 2;
@@ -113,11 +195,11 @@ export async function viewerMain(
       stdout: process.stdout,
       stdin: process.stdin,
       fps,
-      signal: options.signal,
+      signal,
       color: colorWanted(env, values["no-color"] ?? false),
       draw: (size, now) => {
-        state = update(state, { type: "tick" }, now);
-        return render(state, { ...size, now, utcOffsetMinutes });
+        view.state = update(view.state, { type: "tick" }, now);
+        return render(view.state, { ...size, now, utcOffsetMinutes });
       },
     });
     return 0;

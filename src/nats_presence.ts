@@ -1,0 +1,197 @@
+/**
+ * Presence in a JetStream key-value bucket: each live node owns the key of its role, created
+ * with `create` (so a second session cannot take a live role) and refreshed by heartbeats
+ * with compare-and-set; the bucket's TTL (max age) removes the key of a node that died. A
+ * watch keeps every node's view of the members current.
+ *
+ * @module
+ */
+
+import type { KV, KvEntry, Kvm, KvOptions } from "@nats-io/kv";
+
+/**
+ * Creates bucket `name`, or opens it when it exists with other settings (another node's
+ * INTERCOM_NATS_PRESENCE_TTL): the first node's settings win.
+ */
+export async function openBucket(kvm: Kvm, name: string, opts: Partial<KvOptions>): Promise<KV> {
+  try {
+    return await kvm.create(name, opts);
+  } catch {
+    return await kvm.open(name);
+  }
+}
+
+/** The value a node keeps under its role. */
+export interface PresenceValue {
+  role: string;
+  /** Random id of this process, to tell two sessions of one role apart. */
+  instance: string;
+  version: string;
+  started_at: string;
+}
+
+/** A member as the watch last saw it. */
+export interface Member {
+  role: string;
+  value: PresenceValue;
+  /** Server time of its last heartbeat, ms since the epoch. */
+  seenAt: number;
+}
+
+/** Options for {@linkcode Presence}. */
+export interface PresenceOptions {
+  kv: KV;
+  /** Bucket without TTL that remembers every role (durable mode), if any. */
+  roster?: KV;
+  value: PresenceValue;
+  ttlMs: number;
+  /** Called once each time this node obtains its role (start, or after a conflict ends). */
+  onClaimed: () => Promise<void> | void;
+  /** Called when the role is held by another session, with a sentence saying so. */
+  onConflict: (message: string) => void;
+  now?: () => number;
+}
+
+/** One node's presence: its claim, heartbeats and the live members it sees. */
+export class Presence {
+  #o: PresenceOptions;
+  #members = new Map<string, Member>();
+  #known = new Set<string>();
+  #revision?: number;
+  #conflict?: string;
+  #timer?: ReturnType<typeof setInterval>;
+  #stops: (() => void)[] = [];
+  #closed = false;
+
+  constructor(options: PresenceOptions) {
+    this.#o = options;
+  }
+
+  #now(): number {
+    return this.#o.now?.() ?? Date.now();
+  }
+
+  /** Claims the role, starts heartbeats (a third of the TTL) and the watches. */
+  async start(): Promise<void> {
+    await this.#watch(this.#o.kv, (e) => this.#seen(e));
+    if (this.#o.roster) await this.#watch(this.#o.roster, (e) => this.#known.add(e.key));
+    await this.#beat();
+    this.#timer = setInterval(() => this.#beat().catch(() => {}), this.#o.ttlMs / 3);
+  }
+
+  async #watch(kv: KV, on: (e: KvEntry) => void): Promise<void> {
+    const it = await kv.watch({ key: ">" });
+    this.#stops.push(() => it.stop());
+    (async () => {
+      for await (const e of it) on(e);
+    })().catch(() => {});
+  }
+
+  #seen(e: KvEntry): void {
+    if (e.operation !== "PUT") return void this.#members.delete(e.key);
+    try {
+      const value = e.json<PresenceValue>();
+      if (typeof value?.instance !== "string") return;
+      this.#members.set(e.key, { role: e.key, value, seenAt: e.created.getTime() });
+    } catch { /* not ours: ignore */ }
+  }
+
+  #payload(): string {
+    return JSON.stringify(this.#o.value);
+  }
+
+  /** One heartbeat: refresh our key, or try to claim it while another session holds it. */
+  async #beat(): Promise<void> {
+    if (this.#closed) return;
+    const { kv, value } = this.#o;
+    if (this.#revision !== undefined) {
+      try {
+        this.#revision = await kv.update(value.role, this.#payload(), this.#revision);
+        return;
+      } catch {
+        // Our key expired (a long pause) and someone else may have it: claim again below.
+        this.#revision = undefined;
+      }
+    }
+    try {
+      this.#revision = await kv.create(value.role, this.#payload());
+    } catch {
+      const held = await kv.get(value.role).catch(() => null);
+      if (held?.operation === "PUT") {
+        const other = this.#parse(held);
+        if (other?.instance === value.instance) {
+          this.#revision = held.revision;
+        } else {
+          return this.#conflicted(held, other);
+        }
+      } else {
+        return; // Deleted between our calls: the next heartbeat claims it.
+      }
+    }
+    // Newly claimed (at start, or after another session let the role go).
+    this.#conflict = undefined;
+    await this.#o.roster?.put(value.role, JSON.stringify({ first_seen: value.started_at }))
+      .catch(() => {});
+    await this.#o.onClaimed();
+  }
+
+  #parse(e: KvEntry): PresenceValue | undefined {
+    try {
+      return e.json<PresenceValue>();
+    } catch {
+      return undefined;
+    }
+  }
+
+  #conflicted(held: KvEntry, other: PresenceValue | undefined): void {
+    const age = Math.max(0, Math.round((this.#now() - held.created.getTime()) / 1000));
+    const message = `role "${this.#o.value.role}" is already live in this mesh (another ` +
+      `session${other ? ` started ${other.started_at}` : ""}, last heartbeat ${age} s ago): ` +
+      "this session receives no messages while it lasts, and takes the role over when it " +
+      `ends (within ${Math.round(this.#o.ttlMs / 1000)} s if it died). Close the other ` +
+      "session or choose another MY_ROLE";
+    if (this.#conflict === undefined) this.#o.onConflict(message);
+    this.#conflict = message;
+  }
+
+  /** Why this session does not hold its role, if it does not. */
+  get conflict(): string | undefined {
+    return this.#conflict;
+  }
+
+  /** Whether this session holds its role. */
+  get claimed(): boolean {
+    return this.#revision !== undefined;
+  }
+
+  /** The live member of `role` (heartbeat within the TTL), if any. */
+  member(role: string): Member | undefined {
+    const m = this.#members.get(role);
+    return m && this.#now() - m.seenAt < this.#o.ttlMs ? m : undefined;
+  }
+
+  /** Live roles other than ours, sorted. */
+  live(): string[] {
+    return [...this.#members.keys()]
+      .filter((r) => r !== this.#o.value.role && this.member(r))
+      .sort();
+  }
+
+  /** Every role the roster knows (durable mode) or live, other than ours, sorted. */
+  known(): string[] {
+    const all = new Set([...this.#known, ...this.live()]);
+    all.delete(this.#o.value.role);
+    return [...all].sort();
+  }
+
+  /** Stops heartbeats and watches and gives the role up, so peers see us leave at once. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    for (const stop of this.#stops) stop();
+    if (this.#revision !== undefined) {
+      await this.#o.kv.delete(this.#o.value.role, { previousSeq: this.#revision }).catch(() => {});
+    }
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Names on the broker, all under the mesh name so several meshes can share one NATS account:
+ *
+ * | name | use |
+ * |---|---|
+ * | `<mesh>.<role>` | direct messages, request-reply through the receiver's handler |
+ * | `<mesh>.<role>.health` | probes (`GET /health` through the handler) |
+ * | `<mesh>.<role>.reports` | delivery reports for messages that waited in the stream |
+ * | `<mesh>.events.<role>` | each node's hub events, for `viewer --nats` |
+ * | `<mesh>.inbox.<role>` | the durable stream's subjects (`INTERCOM_NATS_DURABLE`) |
+ * | KV `<mesh>_presence` | who is online: one key per role, heartbeats, TTL |
+ * | KV `<mesh>_roster` | every role ever seen, so durable messages can address offline ones |
+ *
+ * @module
+ */
+
+/** Subject, bucket and stream names of one mesh. */
+export interface MeshNames {
+  direct(role: string): string;
+  health(role: string): string;
+  reports(role: string): string;
+  events(role: string): string;
+  /** Wildcard over every node's events. */
+  allEvents: string;
+  inbox(role: string): string;
+  /** Wildcard over every role's inbox: the durable stream's subjects. */
+  allInboxes: string;
+  presenceBucket: string;
+  rosterBucket: string;
+  stream: string;
+}
+
+/**
+ * The names of mesh `mesh` (already checked against `MESH_NAME`).
+ *
+ * @example
+ * ```ts
+ * meshNames("talkie").direct("backend"); // "talkie.backend"
+ * ```
+ */
+export function meshNames(mesh: string): MeshNames {
+  return {
+    direct: (role) => `${mesh}.${role}`,
+    health: (role) => `${mesh}.${role}.health`,
+    reports: (role) => `${mesh}.${role}.reports`,
+    events: (role) => `${mesh}.events.${role}`,
+    allEvents: `${mesh}.events.*`,
+    inbox: (role) => `${mesh}.inbox.${role}`,
+    allInboxes: `${mesh}.inbox.*`,
+    presenceBucket: `${mesh}_presence`,
+    rosterBucket: `${mesh}_roster`,
+    stream: `${mesh}_inbox`,
+  };
+}
