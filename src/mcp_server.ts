@@ -51,6 +51,9 @@ export function describeResult(r: SendResult): string {
   switch (o.status) {
     case "delivered":
       return `Delivered to ${where} in ${ms(o.latencyMs)}`;
+    case "stored":
+      return `Stored for ${where}, not delivered yet: ${o.reason}. A delivery_report event ` +
+        `will say when it is delivered`;
     case "queued":
       return `Queued for ${where}, not delivered yet: ${o.reason}. It is retried for up to ` +
         `${minutes(o.retryWindowMs)}; a delivery_report event will say how it ended`;
@@ -165,7 +168,8 @@ export function createMcpServer(options: McpOptions): { server: McpServer; detac
     try {
       const results = await messenger.broadcast(message, exclude ?? []);
       const count = (status: string) => results.filter((r) => r.outcome.status === status).length;
-      const [delivered, queued, refused] = [count("delivered"), count("queued"), count("refused")];
+      const delivered = count("delivered");
+      const [queued, refused] = [count("queued") + count("stored"), count("refused")];
       const head = delivered === results.length
         ? `Delivered to all ${results.length} peers`
         : `Delivered to ${delivered} of ${results.length} peers` +

@@ -16,12 +16,14 @@ import { byteLength, type Envelope, newMessageId } from "./protocol.ts";
 
 /**
  * What happened to a message at one peer: `delivered` (the peer accepted it and handed it to
- * its session), `queued` (the peer is away or busy; it will be retried), or `refused` (an error
- * retrying cannot fix, with the peer's reason).
+ * its session), `queued` (the peer is away or busy; it will be retried), `stored` (a broker keeps
+ * it for a receiver that is offline), or `refused` (an error retrying cannot fix, with the
+ * peer's reason). Queued and stored messages end with a delivery report.
  */
 export type SendOutcome =
   | { status: "delivered"; latencyMs: number }
   | { status: "queued"; reason: string; ahead: number; retryWindowMs: number }
+  | { status: "stored"; reason: string }
   | { status: "refused"; reason: string; httpStatus?: number; unauthorized?: boolean };
 
 /** Outcome of sending to one peer. */
@@ -179,6 +181,9 @@ export class Messenger {
     if (o.ok) {
       this.#o.hub.publish("send", envelope);
       return { peer, envelope, outcome: { status: "delivered", latencyMs: o.latencyMs } };
+    }
+    if (o.kind === "stored") {
+      return { peer, envelope, outcome: { status: "stored", reason: o.reason } };
     }
     if (o.retryable) {
       return { peer, envelope, outcome: this.#queue(peer, envelope, o.reason, o) };

@@ -15,7 +15,6 @@ import type { Logger } from "./log.ts";
 import type { NatsConfig } from "./nats_config.ts";
 import { connectNats, describeConnectError, isAuthError } from "./nats_connect.ts";
 import { DurableInbox } from "./nats_durable.ts";
-import { PendingReports } from "./nats_pending.ts";
 import { openBucket, Presence } from "./nats_presence.ts";
 import { meshNames } from "./nats_subjects.ts";
 import { listenReports, publishEvent, serveRole, watchStatus } from "./nats_inbound.ts";
@@ -42,9 +41,6 @@ export interface NatsTransportOptions {
 
 export { DURABLE_LIMITS } from "./nats_durable.ts";
 
-/** How long a stored message's delivery attempt waits for the receiver's report, ms. */
-const REPORT_WAIT_MS = 20_000;
-
 /** The NATS transport. Call {@linkcode start} once before use. */
 export class NatsTransport implements PeerTransport {
   #o: NatsTransportOptions;
@@ -58,7 +54,6 @@ export class NatsTransport implements PeerTransport {
   #authFailed = false;
   #peers = new Map<string, Peer>();
   /** Messages stored for offline roles, waiting for the receiver's report. */
-  #pending = new PendingReports();
   #closed = false;
   #cleanups: (() => void)[] = [];
 
@@ -129,12 +124,9 @@ export class NatsTransport implements PeerTransport {
       subject: this.#names.reports(role),
       key: this.#key,
       log,
-      onReport: (report) => {
-        // A report for a message an earlier session of ours stored: tell this one.
-        if (!this.#pending.settle(report)) {
-          this.#o.hub.report({ ...report, attempts: 1, queuedMs: report.queued_ms });
-        }
-      },
+      // Stored messages are out of our outbox: the receiver's report is the only word on them.
+      onReport: (report) =>
+        this.#o.hub.report({ ...report, attempts: 1, queuedMs: report.queued_ms }),
     });
     let listening = false;
     this.#presence = new Presence({
@@ -226,16 +218,6 @@ export class NatsTransport implements PeerTransport {
         retryable: !this.#authFailed && !this.#presence?.conflict,
       };
     }
-    if (this.#pending.has(envelope.message_id)) {
-      const settled = await this.#pending.wait(envelope.message_id, REPORT_WAIT_MS);
-      if (settled) return settled;
-      // No report yet: while the receiver is away it keeps waiting in the broker. A receiver
-      // that is back gets it directly too (a lost report); its dedupe keeps it to one event.
-      if (!this.#presence?.member(peer.name)) {
-        const reason = `"${peer.name}" is offline; the message waits in the broker`;
-        return { ok: false, kind: "unreachable", reason, retryable: true };
-      }
-    }
     const started = performance.now();
     const body = JSON.stringify(envelope);
     const signed = signHeaders(this.#key, {
@@ -269,12 +251,11 @@ export class NatsTransport implements PeerTransport {
         retryable: true,
       };
     }
-    this.#pending.add(envelope.message_id);
     return {
       ok: false,
-      kind: "unreachable",
+      kind: "stored",
       reason: `${reason}; it waits in the broker and is delivered when "${peer.name}" starts`,
-      retryable: true,
+      retryable: false,
     };
   }
 
@@ -303,7 +284,6 @@ export class NatsTransport implements PeerTransport {
     this.#closed = true;
     for (const c of this.#cleanups.splice(0)) c();
     this.#durable?.close();
-    this.#pending.close();
     await this.#presence?.close();
     await this.#nc?.drain().catch(() => this.#nc?.close());
   }

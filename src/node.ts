@@ -91,7 +91,7 @@ async function listen(
 async function brokerTransport(
   config: Config,
   parts: { handler: (r: Request) => Promise<Response>; hub: Hub; log: Logger },
-): Promise<{ transport: NatsTransport; durableMaxAgeMs: number }> {
+): Promise<NatsTransport> {
   const nats = await import("./nats_transport.ts");
   const transport = new nats.NatsTransport({
     config: config.nats!,
@@ -100,7 +100,7 @@ async function brokerTransport(
     version: VERSION,
     ...parts,
   });
-  return { transport, durableMaxAgeMs: config.nats!.durable ? nats.DURABLE_LIMITS.maxAgeMs : 0 };
+  return transport;
 }
 
 /**
@@ -159,11 +159,9 @@ export async function startNode(config: Config, options: StartOptions): Promise<
   }
   // Broker mode (INTERCOM_NATS_URL): peers and delivery go through NATS; HTTP stays for
   // webhooks, /health and /events.
-  const nats = config.nats && !options.peerTransport
+  const broker = config.nats && !options.peerTransport
     ? await brokerTransport(config, { handler, hub, log })
     : undefined;
-  const broker = nats?.transport;
-  const durableMaxAgeMs = nats?.durableMaxAgeMs ?? 0;
   // Joining first lets the MCP instructions name the members already online; a broker that
   // is slow to answer must not hold the session up for long.
   if (broker) await Promise.race([broker.start(), new Promise((r) => setTimeout(r, 4_000))]);
@@ -179,8 +177,7 @@ export async function startNode(config: Config, options: StartOptions): Promise<
     transport,
     hub,
     maxMessageBytes: config.maxMessageBytes,
-    // A stored message waits for its receiver as long as the stream keeps it.
-    retryWindowMs: Math.max(config.retryWindowMs, durableMaxAgeMs),
+    retryWindowMs: config.retryWindowMs,
     outboxMaxMessages: config.outboxMaxMessages,
     outboxMaxBytes: config.outboxMaxBytes,
     sendLimitPerMinute: config.sendLimitPerMinute,

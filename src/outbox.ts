@@ -161,10 +161,12 @@ export class Outbox {
     q.timer = setTimeout(() => this.#drain(q), wait);
   }
 
-  #finish(q: PeerQueue, outcome: FinalOutcome, reason?: string): void {
+  /** Removes the head; reports how it ended unless `outcome` is undefined (handed on). */
+  #finish(q: PeerQueue, outcome: FinalOutcome | undefined, reason?: string): void {
     const item = q.items.shift()!;
     this.#count--;
     this.#bytes -= item.bytes;
+    if (outcome === undefined) return;
     this.#o.onReport({
       message_id: item.envelope.message_id,
       peer: q.peer.name,
@@ -193,6 +195,9 @@ export class Outbox {
           q.lastError = undefined;
           this.#o.onDelivered?.(head.envelope);
           this.#finish(q, "delivered");
+        } else if (outcome.kind === "stored") {
+          // A broker holds it now; the receiver's report will say how it ends.
+          this.#finish(q, undefined);
         } else if (!outcome.retryable) {
           this.#finish(q, "refused", outcome.reason);
         } else {

@@ -121,3 +121,18 @@ test("Outbox bounds queued bytes", () => {
   assert.equal(t.outbox.enqueue(peer, env("m2")).ok, false);
   t.outbox.close();
 });
+
+test("Outbox hands a message a broker stored on without a report of its own", async () => {
+  const stored: DeliveryOutcome = {
+    ok: false,
+    kind: "stored",
+    reason: "waits in the broker",
+    retryable: false,
+  };
+  const t = setup([stored, up]);
+  t.outbox.enqueue(peer, env("m1"), { reason: "no responders" });
+  t.outbox.enqueue(peer, env("m2"));
+  await t.finished;
+  assert.deepEqual(t.reports.map((r) => r.message_id), ["m2"]);
+  assert.equal(t.outbox.stats("tester").queued, 0);
+});

@@ -10,8 +10,11 @@ import type { Peer } from "./config.ts";
 import type { Envelope } from "./protocol.ts";
 import { signHeaders } from "./signature.ts";
 
-/** Why a delivery did not succeed. */
-export type FailureKind = "unreachable" | "timeout" | "unauthorized" | "refused";
+/**
+ * Why a delivery did not succeed (yet). `stored`: a broker keeps the message for a receiver that
+ * is offline and a delivery report comes when it is delivered; nothing is left to retry.
+ */
+export type FailureKind = "unreachable" | "timeout" | "unauthorized" | "refused" | "stored";
 
 /**
  * Outcome of one delivery attempt. A failure is `retryable` when trying again later can help:
