@@ -7,6 +7,7 @@
 import { parseArgs } from "node:util";
 import { type NatsConfig, parseNatsConfig } from "./nats_config.ts";
 import { DEFAULT_PORT, parsePeerAddress } from "./peer_address.ts";
+import { signatureKey } from "./signature.ts";
 
 /** The secret a node uses when `INTERCOM_SECRET` is not set (v2 compatible). */
 export const DEFAULT_SECRET = "change-me-in-production";
@@ -215,6 +216,11 @@ export function loadConfig(
     );
   }
   const nats = parseNatsConfig(env, role, { readFile, flag, positive });
+  try {
+    signatureKey(secret);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
   const warnings: string[] = [];
   if (nats && peers.length > 0) {
     warnings.push(

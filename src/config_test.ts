@@ -74,6 +74,11 @@ test("loadConfig fails with one line naming the entry and the fix", () => {
     [[], { MY_ROLE: "bad role" }, /MY_ROLE "bad role"/],
     [["--nope"], {}, /see --help/],
     [[], { INTERCOM_MAX_MESSAGE_BYTES: "0" }, /positive integer/],
+    [
+      [],
+      { INTERCOM_SECRET: "whsec_not-base64!" },
+      /INTERCOM_SECRET: it starts with "whsec_" but the rest is not base64/,
+    ],
   ];
   for (const [args, env, message] of cases) {
     assert.throws(() => loadConfig(args, env, noFile), (e: Error) => {
