@@ -124,7 +124,8 @@ export async function startNode(config: Config, options: StartOptions): Promise<
     // and at least twice the signature tolerance, so a replay cannot outlive its id.
     seen: new SeenIds({
       ttlMs: Math.max(config.retryWindowMs + 300_000, 600_000),
-      maxSize: 100_000,
+      // ~22 messages/s for 15 min, far above what sessions send; bounded memory beyond that.
+      maxSize: 20_000,
     }),
     signingKey: signatureKey(config.secret),
     requireSignature: config.requireSignature,

@@ -21,6 +21,18 @@ export interface SseMessage {
 
 const encoder = new TextEncoder();
 
+/** Each record's SSE bytes, serialised once however many streams carry it. */
+const encoded = new WeakMap<HubRecord, Uint8Array>();
+
+function recordBytes(record: HubRecord, boot: string): Uint8Array {
+  let bytes = encoded.get(record);
+  if (bytes === undefined) {
+    bytes = encoder.encode(formatSse(recordToSse(record, boot)));
+    encoded.set(record, bytes);
+  }
+  return bytes;
+}
+
 /**
  * Serialises one SSE message. Each line of `data` becomes its own `data:` field, and CR/LF are
  * removed from `event` and `id`, so no text can forge a field or end the message early.
@@ -87,9 +99,13 @@ export class EventStreams {
     let cleanup = () => {};
     return new ReadableStream<Uint8Array>({
       start: (controller) => {
-        const write = (m: SseMessage | string) => {
+        const write = (m: SseMessage | string | Uint8Array) => {
           try {
-            controller.enqueue(encoder.encode(typeof m === "string" ? m : formatSse(m)));
+            controller.enqueue(
+              m instanceof Uint8Array
+                ? m
+                : encoder.encode(typeof m === "string" ? m : formatSse(m)),
+            );
           } catch { /* closed: cleanup runs from cancel/close */ }
         };
         write({ event: "hello", data: JSON.stringify(options.hello) });
@@ -98,9 +114,9 @@ export class EventStreams {
         if (last !== undefined) {
           const missed = this.#hub.since(last);
           if (missed === undefined) write({ event: "reset", data: "{}" });
-          else for (const r of missed) write(recordToSse(r, boot));
+          else for (const r of missed) write(recordBytes(r, boot));
         }
-        const off = this.#hub.subscribe((r) => write(recordToSse(r, boot)));
+        const off = this.#hub.subscribe((r) => write(recordBytes(r, boot)));
         const timer = setInterval(() => write(": keep-alive\n\n"), this.#keepAliveMs);
         const close = () => {
           cleanup();
