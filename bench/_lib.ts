@@ -1,0 +1,248 @@
+/**
+ * Process helpers shared by the benchmarks: the runtimes under test, free ports, a node as a
+ * child process driven by a real MCP `Client` over stdio, the bare `node:http` floor server,
+ * and RSS. Every child is killed by `close()`, which the benchmarks call in `finally`.
+ *
+ * @module
+ */
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import { Client, StdioClientTransport } from "../src/_sdk.ts";
+
+/** The repository root. */
+export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+/** The shared secret every benchmark node uses. */
+export const SECRET = "bench-secret-0123456789abcdef";
+
+/** A runtime a node can run under: Deno from source, or Node from the npm build. */
+export interface Runtime {
+  name: "deno" | "node";
+  /** Executable and arguments that start the CLI (`main.ts` or the npm bin). */
+  command: string;
+  args: string[];
+}
+
+const NPM_BIN = `${ROOT}npm/bin/claude-talkie-walkie.cjs`;
+/** Where nodes write CPU profiles when `BENCH_PROFILE=1` (V8 logs under Deno, .cpuprofile). */
+export const PROFILE_DIR = `${ROOT}bench/results/profiles`;
+
+/**
+ * Deno always; Node when the npm build exists (`deno run -A scripts/build_npm.ts`). With
+ * `BENCH_PROFILE=1` every node writes a CPU profile into {@linkcode PROFILE_DIR}.
+ */
+export function runtimes(): { list: Runtime[]; note?: string } {
+  const profile = process.env.BENCH_PROFILE === "1";
+  if (profile) mkdirSync(PROFILE_DIR, { recursive: true });
+  const denoProf = profile ? [`--v8-flags=--prof,--logfile=${PROFILE_DIR}/deno-%p.log`] : [];
+  const nodeProf = profile ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  const list: Runtime[] = [
+    { name: "deno", command: process.execPath, args: ["run", ...denoProf, "-A", "main.ts"] },
+  ];
+  if (!existsSync(NPM_BIN)) {
+    return {
+      list,
+      note: "npm/ is not built: Node runs skipped (deno run -A scripts/build_npm.ts)",
+    };
+  }
+  list.push({ name: "node", command: "node", args: [...nodeProf, NPM_BIN] });
+  return { list };
+}
+
+/** Resolves after `ms` milliseconds. */
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls `check` every `everyMs` until it is truthy. @throws {Error} naming `what` on timeout */
+export async function waitFor<T>(
+  check: () => T | undefined | false,
+  what: string,
+  options: { timeoutMs: number; everyMs?: number },
+): Promise<T> {
+  const deadline = performance.now() + options.timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (performance.now() > deadline) {
+      throw new Error(`Timed out after ${options.timeoutMs} ms waiting for ${what}`);
+    }
+    await sleep(options.everyMs ?? 5);
+  }
+}
+
+/** `n` distinct TCP ports that were free on 127.0.0.1 a moment ago. */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const s = createServer();
+          s.once("error", reject);
+          s.listen(0, "127.0.0.1", () => resolve(s));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+/** Kills a child process by id if it is still alive. */
+export function kill(pid: number | null | undefined): void {
+  if (!pid) return;
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch { /* already gone */ }
+}
+
+/** The channel-event schema of claude-channels.md §7: what Claude Code would accept. */
+const ChannelEvent = z.object({
+  method: z.literal("notifications/claude/channel"),
+  params: z.object({ content: z.string(), meta: z.record(z.string(), z.string()).optional() }),
+});
+
+/** One channel event as the client received it. */
+export type ChannelParams = z.infer<typeof ChannelEvent>["params"];
+
+/** Options for {@linkcode startNode}. */
+export interface NodeOptions {
+  role: string;
+  port: number;
+  /** Peers by name and port on 127.0.0.1. */
+  peers?: Record<string, number>;
+  /** Called for every channel event at this node's MCP client. */
+  onEvent?: (params: ChannelParams) => void;
+}
+
+/** A node process with its MCP client connected. */
+export interface BenchNode {
+  url: string;
+  pid: number;
+  client: Client;
+  /** The tail of the node's stderr, for error messages. */
+  stderr(): string;
+  close(): Promise<void>;
+}
+
+/** The environment of a benchmark node. */
+export function nodeEnv(options: NodeOptions): Record<string, string> {
+  const peers = Object.entries(options.peers ?? {}).map(([n, p]) => `${n}=127.0.0.1:${p}`);
+  return {
+    NO_COLOR: "1",
+    MY_ROLE: options.role,
+    PEERS: peers.join(","),
+    INTERCOM_SECRET: SECRET,
+    INTERCOM_PORT: String(options.port),
+    INTERCOM_HOST: "127.0.0.1",
+    // Load tests: no per-sender limit on /message, no send-side loop guard, room for 100
+    // /events subscribers (defaults 60/min, 20/min per peer, 64 clients).
+    INTERCOM_RATE_LIMIT: "0",
+    INTERCOM_SEND_LIMIT: "0",
+    INTERCOM_MAX_EVENT_CLIENTS: "256",
+    ...(process.env.DENO_DIR ? { DENO_DIR: process.env.DENO_DIR } : {}),
+  };
+}
+
+/** Spawns a node under `rt` and connects an MCP client (`initialize` answered). */
+export async function startNode(rt: Runtime, options: NodeOptions): Promise<BenchNode> {
+  const transport = new StdioClientTransport({
+    command: rt.command,
+    args: rt.args,
+    cwd: ROOT,
+    env: nodeEnv(options),
+    stderr: "pipe",
+  });
+  let tail = "";
+  transport.stderr?.on("data", (c: Uint8Array) => tail = (tail + String(c)).slice(-2000));
+  const client = new Client({ name: "bench", version: "0" });
+  const onEvent = options.onEvent;
+  if (onEvent) client.setNotificationHandler(ChannelEvent, (n) => onEvent(n.params));
+  const close = async () => {
+    const pid = transport.pid;
+    await Promise.race([client.close().catch(() => {}), sleep(1500)]);
+    kill(pid);
+  };
+  try {
+    await client.connect(transport);
+  } catch (e) {
+    await close();
+    throw new Error(`Cannot start node "${options.role}" under ${rt.name}: ${e}\n${tail}`);
+  }
+  const url = `http://127.0.0.1:${options.port}`;
+  try {
+    await untilHealthy(url, 10_000);
+  } catch (e) {
+    await close();
+    throw new Error(`${e}\n${tail}`);
+  }
+  return { url, pid: transport.pid!, client, stderr: () => tail, close };
+}
+
+/**
+ * Polls `url/health` every `everyMs` until it answers 200.
+ *
+ * @returns `performance.now()` when it answered. @throws {Error} after `timeoutMs`
+ */
+export async function untilHealthy(url: string, timeoutMs: number, everyMs = 5): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    try {
+      const r = await fetch(`${url}/health`);
+      await r.body?.cancel();
+      if (r.ok) return performance.now();
+    } catch { /* not listening yet */ }
+    if (performance.now() > deadline) throw new Error(`${url}/health did not answer in time`);
+    await sleep(everyMs);
+  }
+}
+
+/** The bare `node:http` server used as the floor (POST /message, GET /events, /health). */
+export interface Floor {
+  url: string;
+  pid: number;
+  close(): void;
+}
+
+const FLOOR = fileURLToPath(new URL("./_floor_server.mjs", import.meta.url));
+
+/** Starts the floor server under the same runtime as `rt`; resolves once it listens. */
+export function startFloor(rt: Runtime): Promise<Floor> {
+  const [command, args] = rt.name === "deno"
+    ? [process.execPath, ["run", "-A", FLOOR]]
+    : ["node", [FLOOR]];
+  const child: ChildProcess = spawn(command, args, { stdio: ["pipe", "pipe", "inherit"] });
+  const close = () => kill(child.pid);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      close();
+      reject(new Error("The floor server did not start within 10 s"));
+    }, 10_000);
+    child.stdout!.once("data", (c: Uint8Array) => {
+      clearTimeout(timer);
+      resolve({ url: `http://127.0.0.1:${String(c).trim()}`, pid: child.pid!, close });
+    });
+    child.once("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
+/** Resident set size of a process, in KiB (`VmRSS` of /proc/<pid>/status). */
+export function rssKiB(pid: number): number {
+  const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/^VmRSS:\s+(\d+) kB/m);
+  if (!m) throw new Error(`No VmRSS for process ${pid}`);
+  return Number(m[1]);
+}
+
+/** CPU time a process has used so far (user + system), in milliseconds, from /proc. */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ is 100 on Linux
+}
