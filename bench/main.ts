@@ -59,7 +59,13 @@ const BENCHES: Record<string, Bench> = {
   },
   memory: {
     boundS: 420,
-    run: (rt) => memory(rt, { first: 1000, second: quick ? 10_000 : 100_000, senders: 16 }),
+    run: (rt) =>
+      memory(rt, {
+        first: 1000,
+        second: quick ? 10_000 : 100_000,
+        third: quick ? 20_000 : 200_000,
+        senders: 16,
+      }),
     lost: (r: { lost: number; refused: number }) => r.lost + r.refused,
   },
   startup: { boundS: 120, run: (rt) => startup(rt, { runs: quick ? 2 : 10 }) },

@@ -17,6 +17,8 @@ export interface MemoryOptions {
   /** Messages at the first and the second reading. */
   first: number;
   second: number;
+  /** A third reading after this many, to tell heap sizing from a leak (growth must stop). */
+  third: number;
   senders: number;
 }
 
@@ -27,7 +29,10 @@ export interface MemoryResult {
   rssStartKiB: number;
   rssFirstKiB: number;
   rssSecondKiB: number;
+  rssThirdKiB: number;
   growthKiB: number;
+  /** Growth from the second to the third reading: near 0 when nothing leaks. */
+  lateGrowthKiB: number;
   lost: number;
   refused: number;
   seconds: number;
@@ -58,12 +63,16 @@ export async function memory(rt: Runtime, o: MemoryOptions): Promise<MemoryResul
     const rssFirstKiB = await reading();
     await load(o.second - o.first, "b");
     const rssSecondKiB = await reading();
+    await load(o.third - o.second, "c");
+    const rssThirdKiB = await reading();
     const result: MemoryResult = {
       ...o,
       rssStartKiB,
       rssFirstKiB,
       rssSecondKiB,
+      rssThirdKiB,
       growthKiB: rssSecondKiB - rssFirstKiB,
+      lateGrowthKiB: rssThirdKiB - rssSecondKiB,
       lost: accepted - events,
       refused,
       seconds: (performance.now() - started) / 1000,
@@ -73,13 +82,21 @@ export async function memory(rt: Runtime, o: MemoryOptions): Promise<MemoryResul
       scope,
       "RSS",
       `start ${mb(rssStartKiB)}, after ${num(o.first, 0)} msgs ${mb(rssFirstKiB)}, ` +
-        `after ${num(o.second, 0)} ${mb(rssSecondKiB)}`,
+        `after ${num(o.second, 0)} ${mb(rssSecondKiB)}, after ${num(o.third, 0)} ${
+          mb(rssThirdKiB)
+        }`,
     );
     say(
       scope,
       "growth",
       `${mb(result.growthKiB)} from ${num(o.first, 0)} to ${num(o.second, 0)} messages ` +
         `(${events} events, ${result.lost} lost, ${refused} refused)`,
+    );
+    // V8 grows its heap before it collects in earnest; a leak keeps growing after that.
+    say(
+      scope,
+      "late growth (leak check)",
+      `${mb(result.lateGrowthKiB)} from ${num(o.second, 0)} to ${num(o.third, 0)} messages`,
     );
     return result;
   } finally {
