@@ -71,16 +71,21 @@ export async function runNode(args: string[]): Promise<number> {
   process.on("unhandledRejection", (e) => log(`unhandled rejection: ${e}`));
   // The NATS client drops its socket listeners when a server refuses the login; under Deno the
   // server's reset then arrives as an unhandled socket error. A reset must not end the session.
+  // A closed stderr (Claude Code went away) must not raise errors that a log line would raise
+  // again: that loop kept orphaned nodes alive.
+  process.stderr.on("error", () => {});
   process.on("uncaughtException", (e) => {
     const code = (e as { code?: string })?.code;
-    if (code === "ECONNRESET" || code === "EPIPE") {
-      return log(`warning: ignored a connection ${code === "EPIPE" ? "break" : "reset"} (${code})`);
-    }
+    if (code === "EPIPE") return;
+    if (code === "ECONNRESET") return log("warning: ignored a connection reset (ECONNRESET)");
     log(`fatal: ${(e as Error)?.stack ?? e}`);
     process.exit(1);
   });
   const node = await startNode(config, { log });
+  let stopping = false;
   const stop = (why: string) => {
+    if (stopping) return;
+    stopping = true;
     log(`stopping (${why})`);
     exitAfter(node.close, 0);
   };
