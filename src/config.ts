@@ -69,7 +69,9 @@ const NAME = /^[A-Za-z0-9_.-]+$/;
 export function checkName(name: string, what: string): string {
   if (name === "") throw new ConfigError(`${what} is empty: give a name like "backend"`);
   if (!NAME.test(name)) {
-    throw new ConfigError(`${what} "${name}" may only contain letters, digits, "_", "." and "-"`);
+    throw new ConfigError(
+      `${what} "${name}" may only contain ASCII letters, digits, "_", "." and "-"`,
+    );
   }
   return name;
 }
@@ -135,7 +137,9 @@ function positive(
   if (!ok) {
     const what = integer ? "integer" : "number";
     throw new ConfigError(
-      `${name} "${text}" must be a positive ${what}${zeroOff ? " (0 turns it off)" : ""}`,
+      `${name} "${text}" must be ${
+        zeroOff ? `0 (off) or a positive ${what}` : `a positive ${what}`
+      }`,
     );
   }
   return n;
@@ -203,7 +207,8 @@ export function loadConfig(
   const security = {
     requireSignature: flag(env, "INTERCOM_REQUIRE_SIGNATURE"),
     rateLimitPerMinute: positive(env, "INTERCOM_RATE_LIMIT", 60, { zeroOff: true }),
-    rateLimitBurst: positive(env, "INTERCOM_RATE_BURST", 10),
+    // A burst as large as the loop guard, so a session within its own limit is not throttled.
+    rateLimitBurst: positive(env, "INTERCOM_RATE_BURST", 20),
     sendLimitPerMinute: positive(env, "INTERCOM_SEND_LIMIT", 20, { zeroOff: true }),
     maxEventClients: positive(env, "INTERCOM_MAX_EVENT_CLIENTS", 64),
     tlsCert: env.INTERCOM_TLS_CERT?.trim() || undefined,

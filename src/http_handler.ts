@@ -81,7 +81,9 @@ export function createHandler(
   // JSON escapes can make a body up to 6 times its text (\uXXXX); allow that plus the fields.
   const bodyLimit = options.maxMessageBytes * 6 + 8192;
 
-  const health = () =>
+  const signed = (request: Request) => request.headers.has(WEBHOOK_SIGNATURE);
+
+  const health = (request: Request) =>
     json(200, {
       status: "ok",
       role: options.role,
@@ -90,9 +92,12 @@ export function createHandler(
       // Peers sign their requests to us (Standard Webhooks v1) instead of sending the secret.
       signatures: ["v1"],
       require_signature: options.requireSignature,
+      // A signed probe learns whether its secret matches ours, so list_peers can warn before a
+      // send is refused; the answer says nothing else about the secret.
+      ...(signed(request)
+        ? { authenticated: typeof checkSignature(request, new Uint8Array(0)) === "string" }
+        : {}),
     });
-
-  const signed = (request: Request) => request.headers.has(WEBHOOK_SIGNATURE);
 
   /** Checks the secret header; undefined when it passes, else the 401 answer. */
   function checkSecret(request: Request): Response | undefined {
@@ -236,7 +241,7 @@ export function createHandler(
     if (request.method !== method && !(path === "/health" && request.method === "HEAD")) {
       return fail(405, `${path} accepts ${method} only`, { allow: method });
     }
-    if (path === "/health") return health();
+    if (path === "/health") return health(request);
     if (path === "/message") return await message(request);
     // A GET has no body: a signature covers the empty string.
     const refused = signed(request)

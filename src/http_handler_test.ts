@@ -174,6 +174,22 @@ test("httpHandler does not deliver a replayed signed request twice", async () =>
   assert.equal(received.length, 1);
 });
 
+test("httpHandler tells a signed /health probe whether its secret matches", async () => {
+  const { handler } = setup();
+  const probe = (secret: string) =>
+    handler(
+      new Request("http://node/health", {
+        headers: signHeaders(signatureKey(secret), { id: "probe_1", timestamp: NOW_S, body: "" }),
+      }),
+    ).then((r) => r.json());
+  assert.equal((await probe(SECRET)).authenticated, true);
+  assert.equal((await probe("another-secret-entirely")).authenticated, false);
+  assert.equal(
+    "authenticated" in await (await handler(new Request("http://node/health"))).json(),
+    false,
+  );
+});
+
 test("httpHandler with requireSignature refuses the plain secret header", async () => {
   const { handler } = setup({ requireSignature: true });
   const res = await handler(post(JSON.stringify({ message: "x" })));

@@ -17,7 +17,7 @@ export interface HttpTransportOptions {
   secret: string;
   /** Always sign, never send the secret header (INTERCOM_REQUIRE_SIGNATURE). */
   requireSignature?: boolean;
-  /** Timeout of one delivery, in milliseconds (default 10 000). */
+  /** Timeout of one delivery, in milliseconds (default 5 000). */
   timeoutMs?: number;
   /** Timeout of one `/health` probe, in milliseconds (default 1 500). */
   probeTimeoutMs?: number;
@@ -71,7 +71,7 @@ export class HttpTransport implements PeerTransport {
     return await deliver(peer, envelope, {
       secret: this.#o.secret,
       signingKey: sign ? this.#key : undefined,
-      timeoutMs: this.#o.timeoutMs ?? 10_000,
+      timeoutMs: this.#o.timeoutMs ?? 5_000,
       fetch: this.#o.fetch,
     });
   }
@@ -79,6 +79,7 @@ export class HttpTransport implements PeerTransport {
   async probe(peer: Peer): Promise<ProbeOutcome> {
     const outcome = await probe(peer, {
       timeoutMs: this.#o.probeTimeoutMs ?? 1_500,
+      signingKey: this.#key,
       fetch: this.#o.fetch,
     });
     if (outcome.state !== "offline") this.#learn(peer, outcome.signatures);

@@ -69,7 +69,7 @@ export function describeResult(r: SendResult): string {
 /** The channel event content of a delivery report. */
 export function describeReport(r: DeliveryReport): string {
   const after = `after ${r.attempts} attempt${r.attempts === 1 ? "" : "s"} and ` +
-    `${minutes(r.queuedMs)} in the outbox`;
+    `${minutes(r.queuedMs)} waiting`;
   switch (r.outcome) {
     case "delivered":
       return `Your queued message ${r.message_id} to "${r.peer}" was delivered ${after}.`;
@@ -171,7 +171,7 @@ export function createMcpServer(options: McpOptions): { server: McpServer; detac
       const delivered = count("delivered");
       const [queued, refused] = [count("queued") + count("stored"), count("refused")];
       const head = delivered === results.length
-        ? `Delivered to all ${results.length} peers`
+        ? `Delivered to ${results.length === 1 ? "the one peer" : `all ${results.length} peers`}`
         : `Delivered to ${delivered} of ${results.length} peers` +
           (queued ? `, ${queued} queued` : "") + (refused ? `, ${refused} refused` : "");
       const lines = results.map((r) => `- ${describeResult(r)}`);
@@ -200,7 +200,10 @@ export function createMcpServer(options: McpOptions): { server: McpServer; detac
     lines.push("Peers:");
     for (const { peer, outcome: o } of await messenger.probeAll()) {
       const status = o.state === "online"
-        ? `online (${ms(o.latencyMs)})`
+        ? `online (${ms(o.latencyMs)})` +
+          (o.authenticated === false
+            ? ", but its INTERCOM_SECRET differs: messages will be refused (401)"
+            : "")
         : o.state === "wrong_role"
         ? `wrong role: answers as "${o.role}", check PEERS`
         : `offline: ${o.reason}`;

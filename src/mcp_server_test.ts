@@ -174,7 +174,7 @@ test("broadcast_message reports each peer and honours exclude", async () => {
     name: "broadcast_message",
     arguments: { message: "m", exclude: ["tester"] },
   });
-  assert.match((one.content as { text: string }[])[0].text, /Delivered to all 1 peers/);
+  assert.match((one.content as { text: string }[])[0].text, /Delivered to the one peer/);
   await t.close();
 });
 

@@ -9,7 +9,7 @@
 import type { Peer } from "./config.ts";
 import type { Hub } from "./hub.ts";
 import { Outbox } from "./outbox.ts";
-import { RateLimiter } from "./rate_limit.ts";
+import { WindowLimiter } from "./rate_limit.ts";
 import type { PeerTransport } from "./transport.ts";
 import type { DeliveryOutcome, ProbeOutcome } from "./peer_client.ts";
 import { byteLength, type Envelope, newMessageId } from "./protocol.ts";
@@ -62,12 +62,14 @@ export interface MessengerOptions {
 export class Messenger {
   #o: MessengerOptions;
   #outbox: Outbox;
-  #guard?: RateLimiter;
+  #guard?: WindowLimiter;
+  /** First attempts on the wire, per peer (the outbox counts the rest). */
+  #inFlight = new Map<string, number>();
 
   constructor(options: MessengerOptions) {
     this.#o = options;
     const limit = options.sendLimitPerMinute;
-    if (limit) this.#guard = new RateLimiter({ perMinute: limit, burst: limit });
+    if (limit) this.#guard = new WindowLimiter({ limit });
     this.#outbox = new Outbox({
       attempt: (peer, envelope) => this.#attempt(peer, envelope),
       onDelivered: (envelope) => options.hub.publish("send", envelope),
@@ -86,7 +88,10 @@ export class Messenger {
 
   /** Stops retrying; returns what was still queued, per peer. */
   close(): { peer: string; count: number }[] {
-    return this.#outbox.close();
+    const dropped = new Map(this.#outbox.close().map((d) => [d.peer, d.count]));
+    // A first attempt still on the wire is lost too: say so.
+    for (const [peer, n] of this.#inFlight) dropped.set(peer, (dropped.get(peer) ?? 0) + n);
+    return [...dropped].filter(([, count]) => count > 0).map(([peer, count]) => ({ peer, count }));
   }
 
   /** The peers a message can go to now. */
@@ -147,8 +152,8 @@ export class Messenger {
   #guarded(peer: Peer): string | undefined {
     const taken = this.#guard?.take(peer.name, (this.#o.now?.() ?? new Date()).getTime());
     if (!taken || taken.ok) return undefined;
-    return `Loop guard: more than ${this.#o.sendLimitPerMinute} messages a minute to ` +
-      `"${peer.name}". Two sessions answering each other is the usual cause: do not reply to ` +
+    return `Loop guard: already ${this.#o.sendLimitPerMinute} messages to "${peer.name}" in ` +
+      `the last minute. Two sessions answering each other is the usual cause: do not reply to ` +
       `acknowledgements. Sending to "${peer.name}" is allowed again in ` +
       `${taken.retryAfterSeconds} s`;
   }
@@ -177,7 +182,9 @@ export class Messenger {
         (waiting.lastError ? ` (${waiting.lastError})` : "");
       return { peer, envelope, outcome: this.#queue(peer, envelope, reason) };
     }
-    const o = await this.#attempt(peer, envelope);
+    this.#inFlight.set(peer.name, (this.#inFlight.get(peer.name) ?? 0) + 1);
+    const o = await this.#attempt(peer, envelope)
+      .finally(() => this.#inFlight.set(peer.name, this.#inFlight.get(peer.name)! - 1));
     if (o.ok) {
       this.#o.hub.publish("send", envelope);
       return { peer, envelope, outcome: { status: "delivered", latencyMs: o.latencyMs } };

@@ -35,7 +35,7 @@ export interface NatsTransportOptions {
   /** Its events go to `<mesh>.events.<role>`; reports of stored messages come back to it. */
   hub: Hub;
   log: Logger;
-  /** Timeout of one delivery request, in milliseconds (default 10 000). */
+  /** Timeout of one delivery request, in milliseconds (default 5 000). */
   timeoutMs?: number;
 }
 
@@ -187,7 +187,7 @@ export class NatsTransport implements PeerTransport {
 
   /** One line for `list_peers`: where this node is on the broker. */
   where(): string {
-    return `on NATS ${this.#nc?.getServer() ?? "?"} as ${this.#names.direct(this.#o.role)}`;
+    return `NATS ${this.#nc?.getServer() ?? "?"} as ${this.#names.direct(this.#o.role)}`;
   }
 
   #peer(name: string): Peer {
@@ -227,7 +227,7 @@ export class NatsTransport implements PeerTransport {
     });
     const h = natsHeaders();
     for (const [k, v] of Object.entries(signed)) h.set(k, v);
-    const timeout = this.#o.timeoutMs ?? 10_000;
+    const timeout = this.#o.timeoutMs ?? 5_000;
     let reason: string;
     try {
       const reply = await nc.request(this.#names.direct(peer.name), body, { timeout, headers: h });

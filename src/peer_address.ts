@@ -27,6 +27,14 @@ const NGROK_SUFFIXES = [".ngrok-free.app", ".ngrok.io", ".ngrok.app"];
 export function parsePeerAddress(address: string): string {
   const raw = address.trim();
   if (raw === "") throw new SyntaxError("address is empty");
+  if (/^[^[\]/]*:[^/]*:/.test(raw.replace(/^[a-z]+:\/\//i, ""))) {
+    throw new SyntaxError(
+      `"${raw}" looks like an IPv6 address: put it in brackets, [fd00::6]:8788`,
+    );
+  }
+  if (raw.includes("@")) {
+    throw new SyntaxError(`"${raw}" has user info (@): addresses are host[:port] or a URL`);
+  }
   const explicit = /^[a-z][a-z0-9+.-]*:\/\//i.exec(raw);
   if (explicit && !/^https?:\/\//i.test(raw)) {
     throw new SyntaxError(`unsupported scheme "${explicit[0]}" (use http:// or https://)`);
@@ -50,6 +58,12 @@ export function parsePeerAddress(address: string): string {
   }
   if (/[\s]/.test(raw)) throw new SyntaxError(`"${raw}" contains whitespace`);
   const host = url.hostname.toLowerCase();
+  // URL accepts hosts like "host;b=x" (a ";" typed for ","): a peer host is a DNS name or IP.
+  if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)$/i.test(host)) {
+    throw new SyntaxError(
+      `host "${url.hostname}" is not a DNS name or IP (separate PEERS with ",")`,
+    );
+  }
   const https = url.protocol === "https:" || NGROK_SUFFIXES.some((s) => host.endsWith(s));
   const port = written ?? (https ? "" : String(DEFAULT_PORT));
   const path = url.pathname.replace(/\/+$/, "");

@@ -43,3 +43,9 @@ test("parsePeerAddress rejects unparsable addresses with the reason", () => {
 test("parsePeerAddress names the port range for a port over 65535", () => {
   assert.throws(() => parsePeerAddress("127.0.0.1:99999"), /between 1 and 65535/);
 });
+
+test("parsePeerAddress says what is wrong with common slips", () => {
+  assert.throws(() => parsePeerAddress("fd00::6"), /IPv6 address: put it in brackets/);
+  assert.throws(() => parsePeerAddress("user:pw@host"), /user info/);
+  assert.throws(() => parsePeerAddress("host;b=host2"), /not a DNS name or IP/);
+});

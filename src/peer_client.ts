@@ -42,7 +42,14 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 
 /** Outcome of a `/health` probe. */
 export type ProbeOutcome =
-  | { state: "online"; latencyMs: number; version?: string; signatures: boolean }
+  | {
+    state: "online";
+    latencyMs: number;
+    version?: string;
+    signatures: boolean;
+    /** False when the peer says our signature does not verify (another secret). */
+    authenticated?: boolean;
+  }
   | { state: "wrong_role"; latencyMs: number; role: string; signatures: boolean }
   | { state: "offline"; reason: string };
 
@@ -145,12 +152,21 @@ export async function deliver(
 /** GETs a peer's `/health` and says whether it is online and answers with the expected role. */
 export async function probe(
   peer: Peer,
-  options: Omit<ClientOptions, "secret" | "signingKey">,
+  options: Omit<ClientOptions, "secret">,
 ): Promise<ProbeOutcome> {
   const started = performance.now();
   const doFetch = options.fetch ?? fetch;
+  // Signed, so the peer can tell whether our secrets match (without anyone sending it).
+  const headers = options.signingKey
+    ? signHeaders(options.signingKey, {
+      id: `probe_${crypto.randomUUID()}`,
+      timestamp: Math.floor(Date.now() / 1000),
+      body: "",
+    })
+    : undefined;
   try {
     const response = await doFetch(`${peer.url}/health`, {
+      headers,
       signal: AbortSignal.timeout(options.timeoutMs),
     });
     const latencyMs = performance.now() - started;
@@ -158,7 +174,12 @@ export async function probe(
       await response.body?.cancel();
       return { state: "offline", reason: `/health answered HTTP ${response.status}` };
     }
-    type HealthBody = { role?: unknown; version?: string; signatures?: unknown }; // json() is unknown in Node types
+    type HealthBody = {
+      role?: unknown;
+      version?: string;
+      signatures?: unknown;
+      authenticated?: unknown;
+    }; // json() is unknown in Node types
     const body = await response.json().catch(() => null) as HealthBody | null;
     if (typeof body?.role !== "string") {
       return { state: "offline", reason: "/health did not answer like a talkie-walkie node" };
@@ -167,7 +188,8 @@ export async function probe(
     if (body.role !== peer.name) {
       return { state: "wrong_role", latencyMs, role: body.role, signatures };
     }
-    return { state: "online", latencyMs, version: body.version, signatures };
+    const authenticated = typeof body.authenticated === "boolean" ? body.authenticated : undefined;
+    return { state: "online", latencyMs, version: body.version, signatures, authenticated };
   } catch (e) {
     if ((e as Error)?.name === "TimeoutError") {
       return { state: "offline", reason: `no answer within ${options.timeoutMs} ms` };

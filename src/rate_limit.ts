@@ -126,3 +126,37 @@ export class RateLimiter {
     return this.#buckets.delete(key);
   }
 }
+
+/**
+ * At most `limit` calls per key in any sliding window of `windowMs` (the send-side loop guard:
+ * "no more than 20 messages a minute to one peer", exactly). Keeps the last `limit` times per
+ * key, so memory is `limit` numbers per key; time comes in as an argument, in milliseconds.
+ *
+ * @throws {RangeError} from the constructor on a limit that is not an integer ≥ 1.
+ */
+export class WindowLimiter {
+  readonly #limit: number;
+  readonly #windowMs: number;
+  readonly #times = new Map<string, number[]>();
+
+  constructor(options: { limit: number; windowMs?: number }) {
+    if (!(Number.isSafeInteger(options.limit) && options.limit >= 1)) {
+      throw new RangeError(`Cannot limit: limit must be an integer ≥ 1, got ${options.limit}`);
+    }
+    this.#limit = options.limit;
+    this.#windowMs = options.windowMs ?? 60_000;
+  }
+
+  /** Counts a call for `key` at `nowMs` if the window allows it; else when the next may go. */
+  take(key: string, nowMs: number): TakeResult {
+    const times = this.#times.get(key) ?? [];
+    while (times.length && times[0] <= nowMs - this.#windowMs) times.shift();
+    if (times.length >= this.#limit) {
+      const waitMs = times[0] + this.#windowMs - nowMs;
+      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
+    }
+    times.push(nowMs);
+    this.#times.set(key, times);
+    return { ok: true };
+  }
+}

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { RateLimiter } from "./rate_limit.ts";
+import { RateLimiter, WindowLimiter } from "./rate_limit.ts";
 
 const T0 = 1_700_000_000_000;
 
@@ -109,4 +109,14 @@ test("RateLimiter rejects bad options", () => {
   ) {
     assert.throws(() => new RateLimiter(options), RangeError, JSON.stringify(options));
   }
+});
+
+test("WindowLimiter allows exactly limit calls in any sliding window", () => {
+  const w = new WindowLimiter({ limit: 3, windowMs: 60_000 });
+  assert.deepEqual([0, 10_000, 20_000].map((t) => w.take("p", t).ok), [true, true, true]);
+  assert.deepEqual(w.take("p", 30_000), { ok: false, retryAfterSeconds: 30 });
+  assert.equal(w.take("other", 30_000).ok, true);
+  assert.equal(w.take("p", 60_000).ok, true, "the call at 0 left the window");
+  assert.equal(w.take("p", 60_500).ok, false);
+  assert.throws(() => new WindowLimiter({ limit: 0 }), RangeError);
 });

@@ -69,6 +69,8 @@ describe("list_peers and tool errors", () => {
     };
     assert.match(line("beta"), new RegExp(`127\\.0\\.0\\.1:${ports.beta}\\s+online \\(\\d+ ms\\)`));
     assert.match(line("locked"), /online \(\d+ ms\)/, "/health needs no secret");
+    assert.match(line("locked"), /INTERCOM_SECRET differs: messages will be refused \(401\)/);
+    assert.doesNotMatch(line("beta"), /differs/);
     assert.match(line("gamma"), new RegExp(`127\\.0\\.0\\.1:${ports.gamma}\\s+offline: \\S`));
     assert.match(line("gamma"), /connection refused/);
     assert.match(line("impostor"), /wrong role: answers as "beta"/);
