@@ -6,6 +6,7 @@
  * @module
  */
 
+import { describeNetworkError } from "../src/peer_client.ts";
 import { signatureKey, signHeaders } from "../src/signature.ts";
 import { createParser } from "eventsource-parser";
 import type { Envelope } from "../src/protocol.ts";
@@ -140,7 +141,12 @@ export async function followNode(node: string, url: string, options: SourceOptio
       if (response.status === 401 || response.status === 403) {
         reason = { status: "auth-failed", error: `auth failed: ${await errorText(response)}` };
       } else if (!response.ok || !response.body) {
-        reason = { status: "offline", error: await errorText(response) };
+        const text = await errorText(response);
+        // A 404 means the address answers, but not as a node (v2 nodes have no /events).
+        reason = {
+          status: "offline",
+          error: response.status === 404 ? `${text}: is this a talkie-walkie 2.1 node?` : text,
+        };
       } else {
         const parser = createParser({
           onEvent: (sse) => {
@@ -155,13 +161,10 @@ export async function followNode(node: string, url: string, options: SourceOptio
           alive();
           parser.feed(r.value);
         }
-        reason = { status: "offline", error: "stream ended" };
+        reason = { status: "offline", error: "stream ended (node stopped?), reconnecting" };
       }
     } catch (e) {
-      // Node's fetch says only "fetch failed"; the cause says why (ECONNREFUSED…).
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      const error = cause?.code ?? cause?.message ?? (e as Error).message ?? String(e);
-      reason = { status: "offline", error: String(error).slice(0, 200) };
+      reason = { status: "offline", error: `${describeNetworkError(e)}, retrying every 3 s` };
     } finally {
       clearTimeout(watchdog);
       signal.removeEventListener("abort", abort);
