@@ -8,11 +8,11 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { Client, StdioClientTransport } from "../src/_sdk.ts";
+import { freePort } from "../src/_runtime.ts";
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -73,22 +73,14 @@ export async function waitFor<T>(
   }
 }
 
-/** `n` distinct TCP ports that were free on 127.0.0.1 a moment ago. */
+/**
+ * `n` distinct TCP ports that were free on 127.0.0.1 a moment ago (asks
+ * {@linkcode freePort} until it has `n` different ones: the OS may reuse a released port).
+ */
 export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const s = createServer();
-          s.once("error", reject);
-          s.listen(0, "127.0.0.1", () => resolve(s));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
+  const ports = new Set<number>();
+  while (ports.size < n) ports.add(await freePort());
+  return [...ports];
 }
 
 /** Kills a child process by id if it is still alive. */
