@@ -120,7 +120,7 @@ export async function startNode(config: Config, options: StartOptions): Promise<
     maxMessageBytes: config.maxMessageBytes,
     hub,
     streams,
-    // Remember ids longer than any sender retries them (its retry window, ours as the guess).
+    // Remember ids longer than any sender retries them (its retry window; ours is the guess)
     // and at least twice the signature tolerance, so a replay cannot outlive its id.
     seen: new SeenIds({
       ttlMs: Math.max(config.retryWindowMs + 300_000, 600_000),
