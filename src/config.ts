@@ -114,7 +114,9 @@ export function parsePeers(peers: string, remoteHost: string, role: string): Pee
 function parsePort(value: string, what: string): number {
   const port = Number(value);
   if (value.trim() === "" || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(`${what} "${value}" is not a port: use a number from 1 to 65535`);
+    throw new ConfigError(
+      `${what} "${value}" is not a port: use a number from 1 to 65535 (0 picks a free one)`,
+    );
   }
   return port;
 }
@@ -149,7 +151,9 @@ function flag(env: Env, name: string): boolean {
   const text = (env[name] ?? "").trim().toLowerCase();
   if (["", "0", "false", "no", "off"].includes(text)) return false;
   if (["1", "true", "yes", "on"].includes(text)) return true;
-  throw new ConfigError(`${name} "${env[name]}" must be 1 or 0`);
+  throw new ConfigError(
+    `${name} "${env[name]}" must be 1 (or true, yes, on) or 0 (false, no, off)`,
+  );
 }
 
 /** Flags of the node command, as `node:util` parseArgs options. */
@@ -171,7 +175,7 @@ export type Env = Record<string, string | undefined>;
  *
  * @param args command-line arguments after the command name.
  * @param env environment variables.
- * @param readFile reads the `--secret-file` (injected for tests).
+ * @param readFile reads the `--secret-file` and the TLS and CA files (injected for tests).
  * @throws {ConfigError} with one line naming the bad entry and the fix.
  */
 export function loadConfig(
@@ -219,6 +223,25 @@ export function loadConfig(
     throw new ConfigError(
       "Set both INTERCOM_TLS_CERT and INTERCOM_TLS_KEY (PEM file paths) to serve HTTPS",
     );
+  }
+  // A TLS file that cannot be read is a configuration error, not a node without a listener.
+  for (
+    const [name, path] of [
+      ["INTERCOM_TLS_CERT", security.tlsCert],
+      ["INTERCOM_TLS_KEY", security.tlsKey],
+      ["INTERCOM_CA", security.caFile],
+    ] as const
+  ) {
+    if (path === undefined) continue;
+    let pem: string;
+    try {
+      pem = readFile(path);
+    } catch (e) {
+      throw new ConfigError(`Cannot read ${name} "${path}": ${(e as { code?: string }).code ?? e}`);
+    }
+    if (!pem.includes("-----BEGIN ")) {
+      throw new ConfigError(`${name} "${path}" is not a PEM file (no "-----BEGIN" line)`);
+    }
   }
   const nats = parseNatsConfig(env, role, { readFile, flag, positive });
   try {

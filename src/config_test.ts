@@ -132,3 +132,21 @@ test("loadConfig warns that PEERS is ignored in broker mode", () => {
   const c = loadConfig([], { INTERCOM_NATS_URL: "nats://x:4222", PEERS: "b=10.0.0.2" }, noFile);
   assert.match(c.warnings.join(), /PEERS is ignored in broker mode/);
 });
+
+test("loadConfig refuses TLS and CA files that cannot be read or are not PEM", () => {
+  const files: Record<string, string> = { "/c.pem": "-----BEGIN CERTIFICATE-----\n", "/x": "x" };
+  const read = (p: string) => {
+    if (!(p in files)) throw Object.assign(new Error("no"), { code: "ENOENT" });
+    return files[p];
+  };
+  const base = { INTERCOM_TLS_CERT: "/c.pem", INTERCOM_TLS_KEY: "/c.pem" };
+  assert.equal(loadConfig([], base, read).tlsCert, "/c.pem");
+  assert.throws(
+    () => loadConfig([], { ...base, INTERCOM_TLS_KEY: "/missing" }, read),
+    /Cannot read INTERCOM_TLS_KEY "\/missing": ENOENT/,
+  );
+  assert.throws(
+    () => loadConfig([], { INTERCOM_CA: "/x" }, read),
+    /INTERCOM_CA "\/x" is not a PEM/,
+  );
+});

@@ -58,6 +58,7 @@ export function describeResult(r: SendResult): string {
       return `Queued for ${where}, not delivered yet: ${o.reason}. It is retried for up to ` +
         `${minutes(o.retryWindowMs)}; a delivery_report event will say how it ended`;
     case "refused":
+      if (o.local) return `Not sent to ${where}: ${o.reason}`;
       if (o.unauthorized) {
         return `Refused by ${where}: wrong secret (HTTP 401). Every node needs the same ` +
           `INTERCOM_SECRET`;

@@ -24,7 +24,14 @@ export type SendOutcome =
   | { status: "delivered"; latencyMs: number }
   | { status: "queued"; reason: string; ahead: number; retryWindowMs: number }
   | { status: "stored"; reason: string }
-  | { status: "refused"; reason: string; httpStatus?: number; unauthorized?: boolean };
+  | {
+    status: "refused";
+    reason: string;
+    httpStatus?: number;
+    unauthorized?: boolean;
+    /** Refused here, before sending (the loop guard), not by the peer. */
+    local?: boolean;
+  };
 
 /** Outcome of sending to one peer. */
 export interface SendResult {
@@ -237,7 +244,8 @@ export class Messenger {
       const envelope = this.#envelope(p.name, message, id);
       const guarded = this.#guarded(p);
       if (guarded) {
-        return { peer: p, envelope, outcome: { status: "refused", reason: guarded } as const };
+        const outcome = { status: "refused", reason: guarded, local: true } as const;
+        return { peer: p, envelope, outcome };
       }
       return this.#deliver(p, envelope);
     }));

@@ -27,13 +27,15 @@ const NGROK_SUFFIXES = [".ngrok-free.app", ".ngrok.io", ".ngrok.app"];
 export function parsePeerAddress(address: string): string {
   const raw = address.trim();
   if (raw === "") throw new SyntaxError("address is empty");
+  if (raw.includes("@")) {
+    // Never echo what precedes the "@": it may be a password.
+    const shown = raw.replace(/^([a-z]+:\/\/)?[^@]*@/i, "$1…@");
+    throw new SyntaxError(`"${shown}" has user info (@): addresses are host[:port] or a URL`);
+  }
   if (/^[^[\]/]*:[^/]*:/.test(raw.replace(/^[a-z]+:\/\//i, ""))) {
     throw new SyntaxError(
       `"${raw}" looks like an IPv6 address: put it in brackets, [fd00::6]:8788`,
     );
-  }
-  if (raw.includes("@")) {
-    throw new SyntaxError(`"${raw}" has user info (@): addresses are host[:port] or a URL`);
   }
   const explicit = /^[a-z][a-z0-9+.-]*:\/\//i.exec(raw);
   if (explicit && !/^https?:\/\//i.test(raw)) {

@@ -47,5 +47,9 @@ test("parsePeerAddress names the port range for a port over 65535", () => {
 test("parsePeerAddress says what is wrong with common slips", () => {
   assert.throws(() => parsePeerAddress("fd00::6"), /IPv6 address: put it in brackets/);
   assert.throws(() => parsePeerAddress("user:pw@host"), /user info/);
+  assert.throws(
+    () => parsePeerAddress("http://user:XYZZY@127.0.0.1:9"),
+    (e: Error) => /user info/.test(e.message) && !e.message.includes("XYZZY"),
+  );
   assert.throws(() => parsePeerAddress("host;b=host2"), /not a DNS name or IP/);
 });

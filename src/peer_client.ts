@@ -145,7 +145,13 @@ export async function deliver(
       const reason = `no answer within ${options.timeoutMs} ms`;
       return { ok: false, kind: "timeout", reason, retryable: true };
     }
-    return { ok: false, kind: "unreachable", reason: describeNetworkError(e), retryable: true };
+    const reason = describeNetworkError(e);
+    // Retrying cannot make an untrusted certificate trusted: that needs configuration.
+    if (reason === "TLS certificate not trusted") {
+      const fix = `${reason}: set INTERCOM_CA to the CA that signed ${peer.url}'s certificate`;
+      return { ok: false, kind: "refused", reason: fix, retryable: false };
+    }
+    return { ok: false, kind: "unreachable", reason, retryable: true };
   }
 }
 

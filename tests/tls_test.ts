@@ -58,11 +58,12 @@ describe("HTTPS between nodes", () => {
     assert.equal(event.content, "over tls");
   });
 
-  test("a peer without the CA does not deliver and names the certificate", async () => {
+  test("a peer without the CA refuses to send and says to set INTERCOM_CA", async () => {
     const result = await untrusting.session.call("send_message", {
       to: "server",
       message: "no trust",
     });
-    assert.match(resultText(result), /not delivered yet: TLS certificate not trusted/);
+    assert.equal(result.isError, true);
+    assert.match(resultText(result), /TLS certificate not trusted: set INTERCOM_CA/);
   });
 });

@@ -1,0 +1,243 @@
+// Smoke test of HTTPS between two nodes of the npm build under Node: the receiving node serves
+// INTERCOM_TLS_CERT/KEY, the sender trusts its private CA through INTERCOM_CA (an undici Agent
+// under Node), both with INTERCOM_REQUIRE_SIGNATURE=1; without INTERCOM_CA the sender reports
+// "TLS certificate not trusted". Needs npm/ built first (`npm test` does that) and openssl.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { promisify } from "node:util";
+import { after, before, test } from "node:test";
+import { z } from "zod";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { childEnv, freePort, within } from "./_package.mjs";
+
+const root = new URL("../..", import.meta.url).pathname;
+const bin = join(root, "npm/bin/claude-talkie-walkie.cjs");
+const SECRET = "tls-smoke-secret-0123456789abcdef";
+const OPENSSL = ["/usr/bin/openssl", "/usr/local/bin/openssl"].find((p) => existsSync(p));
+const skip = OPENSSL ? false : "openssl is not installed (looked in /usr/bin and /usr/local/bin)";
+const run = promisify(execFile);
+
+const ChannelEvent = z.object({
+  method: z.literal("notifications/claude/channel"),
+  params: z.object({
+    content: z.string(),
+    meta: z.record(z.string(), z.string()),
+  }),
+});
+
+/** A throwaway CA (EC P-256) and a server certificate it signed for localhost and 127.0.0.1. */
+async function makeCertificates(dir) {
+  const openssl = (args) => run(OPENSSL, args, { cwd: dir, timeout: 20_000 });
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+  await openssl([
+    "req",
+    "-x509",
+    ...ec,
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=claude-talkie-walkie tls smoke CA",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  ]);
+  await openssl([
+    "req",
+    "-new",
+    ...ec,
+    "-keyout",
+    "server.key",
+    "-out",
+    "server.csr",
+    "-subj",
+    "/CN=localhost",
+  ]);
+  writeFileSync(
+    join(dir, "server.ext"),
+    [
+      "basicConstraints=critical,CA:FALSE",
+      "keyUsage=critical,digitalSignature",
+      "extendedKeyUsage=serverAuth",
+      "subjectAltName=DNS:localhost,IP:127.0.0.1",
+      "",
+    ].join("\n"),
+  );
+  await openssl([
+    "x509",
+    "-req",
+    "-in",
+    "server.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-extfile",
+    "server.ext",
+    "-out",
+    "server.pem",
+  ]);
+  return { ca: join(dir, "ca.pem"), cert: join(dir, "server.pem"), key: join(dir, "server.key") };
+}
+
+/** Starts the npm build's bin as an MCP server over stdio and connects a client to it. */
+async function connect(role, env) {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [bin],
+    env: childEnv({
+      MY_ROLE: role,
+      INTERCOM_HOST: "127.0.0.1",
+      INTERCOM_SECRET: SECRET,
+      INTERCOM_REQUIRE_SIGNATURE: "1",
+      ...env,
+    }),
+    stderr: "pipe",
+  });
+  let stderr = "";
+  transport.stderr?.on("data", (d) => stderr += d);
+  const client = new Client({ name: `tls-smoke-${role}`, version: "0" });
+  const events = [];
+  const waiters = [];
+  client.setNotificationHandler(ChannelEvent, ({ params }) => {
+    events.push(params);
+    waiters.splice(0).forEach((w) => w());
+  });
+  const node = {
+    client,
+    stderr: () => stderr,
+    /** Resolves to the first channel event whose content is `content`. */
+    receive: (content) =>
+      within(
+        10_000,
+        `${role} receives "${content}"`,
+        new Promise((resolve) => {
+          const check = () => {
+            const event = events.find((e) => e.content === content);
+            if (event) resolve(event);
+            else waiters.push(check);
+          };
+          check();
+        }),
+      ),
+    async call(name, args = {}) {
+      const result = await within(
+        15_000,
+        `${role} ${name}`,
+        client.callTool({ name, arguments: args }),
+      );
+      return {
+        isError: Boolean(result.isError),
+        text: result.content.map((c) => c.text).join("\n"),
+      };
+    },
+    async close() {
+      const pid = transport.pid;
+      await within(5_000, `${role} closes`, client.close()).catch(() => {});
+      try {
+        if (pid) process.kill(pid, "SIGKILL");
+      } catch { /* already gone */ }
+    },
+  };
+  started.push(node);
+  await within(15_000, `${role} connects`, client.connect(transport));
+  return node;
+}
+
+const started = [];
+let dir;
+let certs;
+before(async () => {
+  if (skip) return;
+  if (!existsSync(bin)) {
+    throw new Error(
+      "npm/ is missing: build it first with `deno task build:npm` (npm test builds it)",
+    );
+  }
+  dir = mkdtempSync(join(tmpdir(), "talkie-walkie-tls-smoke-"));
+  certs = await makeCertificates(dir);
+}, { timeout: 60_000 });
+after(async () => {
+  await Promise.allSettled(started.map((n) => n.close()));
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test(
+  "HTTPS under Node: a peer trusting INTERCOM_CA delivers a signed message",
+  { skip },
+  async () => {
+    const [portA, portB] = [await freePort(), await freePort()];
+    const a = await connect("alpha", {
+      INTERCOM_PORT: String(portA),
+      INTERCOM_TLS_CERT: certs.cert,
+      INTERCOM_TLS_KEY: certs.key,
+      PEERS: `beta=127.0.0.1:${portB}`,
+    });
+    const b = await connect("beta", {
+      INTERCOM_PORT: String(portB),
+      INTERCOM_CA: certs.ca,
+      PEERS: `alpha=https://localhost:${portA}`,
+    });
+    try {
+      assert.match(a.stderr(), new RegExp(`listening on https://127\\.0\\.0\\.1:${portA}`));
+      const peers = await b.call("list_peers");
+      assert.match(
+        peers.text,
+        new RegExp(`alpha\\s+https://localhost:${portA}\\s+online`),
+        peers.text,
+      );
+
+      const sent = await b.call("send_message", { to: "alpha", message: "hello over https" });
+      assert.ok(!sent.isError, `send_message failed: ${sent.text}\n${b.stderr()}`);
+      assert.match(sent.text, /^Delivered to "alpha" \(https:\/\/localhost:\d+\)/);
+      const event = await a.receive("hello over https");
+      assert.equal(event.meta.from, "beta");
+      assert.equal(event.meta.to, "alpha");
+      assert.match(sent.text, new RegExp(event.meta.message_id));
+
+      for (const text of [a.stderr(), b.stderr(), peers.text, sent.text, JSON.stringify(event)]) {
+        assert.ok(!text.includes(SECRET), "the secret appears in a log, result or event");
+      }
+    } finally {
+      await Promise.allSettled([a.close(), b.close()]);
+    }
+  },
+);
+
+test(
+  "HTTPS under Node: without INTERCOM_CA the peer's certificate is not trusted",
+  { skip },
+  async () => {
+    const [portA, portC] = [await freePort(), await freePort()];
+    const a = await connect("alpha", {
+      INTERCOM_PORT: String(portA),
+      INTERCOM_TLS_CERT: certs.cert,
+      INTERCOM_TLS_KEY: certs.key,
+    });
+    const c = await connect("gamma", {
+      INTERCOM_PORT: String(portC),
+      PEERS: `alpha=https://localhost:${portA}`,
+    });
+    try {
+      const peers = await c.call("list_peers");
+      assert.match(peers.text, /alpha .*offline: TLS certificate not trusted/, peers.text);
+      const sent = await c.call("send_message", { to: "alpha", message: "never arrives" });
+      assert.match(sent.text, /TLS certificate not trusted/, sent.text);
+      assert.doesNotMatch(sent.text, /^Delivered/);
+    } finally {
+      await Promise.allSettled([a.close(), c.close()]);
+    }
+  },
+);
