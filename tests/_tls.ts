@@ -5,10 +5,10 @@
  * @module
  */
 
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { makeCertificates } from "./_certs.mjs";
 
 /** PEM files made by {@linkcode createTlsFixture}, and how to remove them. */
 export interface TlsFixture {
@@ -28,17 +28,6 @@ export interface TlsFixture {
   key: string;
   /** Removes `dir` and everything in it. */
   cleanup(): Promise<void>;
-}
-
-const OPENSSL = "/usr/bin/openssl";
-
-function openssl(args: string[], cwd: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(OPENSSL, args, { cwd }, (error, _stdout, stderr) => {
-      if (error) reject(new Error(`openssl ${args[0]} failed: ${stderr || error.message}`));
-      else resolve();
-    });
-  });
 }
 
 /**
@@ -62,65 +51,7 @@ export async function createTlsFixture(): Promise<TlsFixture> {
   const dir = await mkdtemp(join(tmpdir(), "talkie-walkie-tls-"));
   const cleanup = () => rm(dir, { recursive: true, force: true });
   try {
-    const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-    await openssl([
-      "req",
-      "-x509",
-      ...ec,
-      "-keyout",
-      "ca.key",
-      "-out",
-      "ca.pem",
-      "-days",
-      "2",
-      "-subj",
-      "/CN=claude-talkie-walkie test CA",
-      "-addext",
-      "basicConstraints=critical,CA:TRUE",
-      "-addext",
-      "keyUsage=critical,keyCertSign,cRLSign",
-    ], dir);
-    await openssl([
-      "req",
-      "-new",
-      ...ec,
-      "-keyout",
-      "server.key",
-      "-out",
-      "server.csr",
-      "-subj",
-      "/CN=localhost",
-    ], dir);
-    await writeFile(
-      join(dir, "server.ext"),
-      [
-        "basicConstraints=critical,CA:FALSE",
-        "keyUsage=critical,digitalSignature",
-        "extendedKeyUsage=serverAuth",
-        "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        "",
-      ].join("\n"),
-    );
-    await openssl([
-      "x509",
-      "-req",
-      "-in",
-      "server.csr",
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-days",
-      "2",
-      "-extfile",
-      "server.ext",
-      "-out",
-      "server.pem",
-    ], dir);
-    const caPath = join(dir, "ca.pem");
-    const certPath = join(dir, "server.pem");
-    const keyPath = join(dir, "server.key");
+    const { caPath, certPath, keyPath } = await makeCertificates(dir);
     const [ca, cert, key] = await Promise.all(
       [caPath, certPath, keyPath].map((path) => readFile(path, "utf8")),
     );

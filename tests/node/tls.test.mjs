@@ -3,16 +3,15 @@
 // under Node), both with INTERCOM_REQUIRE_SIGNATURE=1; without INTERCOM_CA the sender reports
 // "TLS certificate not trusted". Needs npm/ built first (`npm test` does that) and openssl.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { promisify } from "node:util";
 import { after, before, test } from "node:test";
 import { z } from "zod";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { makeCertificates } from "../_certs.mjs";
 import { childEnv, freePort, within } from "./_package.mjs";
 
 const root = new URL("../..", import.meta.url).pathname;
@@ -20,7 +19,6 @@ const bin = join(root, "npm/bin/claude-talkie-walkie.cjs");
 const SECRET = "tls-smoke-secret-0123456789abcdef";
 const OPENSSL = ["/usr/bin/openssl", "/usr/local/bin/openssl"].find((p) => existsSync(p));
 const skip = OPENSSL ? false : "openssl is not installed (looked in /usr/bin and /usr/local/bin)";
-const run = promisify(execFile);
 
 const ChannelEvent = z.object({
   method: z.literal("notifications/claude/channel"),
@@ -29,68 +27,6 @@ const ChannelEvent = z.object({
     meta: z.record(z.string(), z.string()),
   }),
 });
-
-/** A throwaway CA (EC P-256) and a server certificate it signed for localhost and 127.0.0.1. */
-async function makeCertificates(dir) {
-  const openssl = (args) => run(OPENSSL, args, { cwd: dir, timeout: 20_000 });
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-  await openssl([
-    "req",
-    "-x509",
-    ...ec,
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=claude-talkie-walkie tls smoke CA",
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    "keyUsage=critical,keyCertSign,cRLSign",
-  ]);
-  await openssl([
-    "req",
-    "-new",
-    ...ec,
-    "-keyout",
-    "server.key",
-    "-out",
-    "server.csr",
-    "-subj",
-    "/CN=localhost",
-  ]);
-  writeFileSync(
-    join(dir, "server.ext"),
-    [
-      "basicConstraints=critical,CA:FALSE",
-      "keyUsage=critical,digitalSignature",
-      "extendedKeyUsage=serverAuth",
-      "subjectAltName=DNS:localhost,IP:127.0.0.1",
-      "",
-    ].join("\n"),
-  );
-  await openssl([
-    "x509",
-    "-req",
-    "-in",
-    "server.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-days",
-    "2",
-    "-extfile",
-    "server.ext",
-    "-out",
-    "server.pem",
-  ]);
-  return { ca: join(dir, "ca.pem"), cert: join(dir, "server.pem"), key: join(dir, "server.key") };
-}
 
 /** Starts the npm build's bin as an MCP server over stdio and connects a client to it. */
 async function connect(role, env) {
@@ -181,13 +117,13 @@ test(
     const [portA, portB] = [await freePort(), await freePort()];
     const a = await connect("alpha", {
       INTERCOM_PORT: String(portA),
-      INTERCOM_TLS_CERT: certs.cert,
-      INTERCOM_TLS_KEY: certs.key,
+      INTERCOM_TLS_CERT: certs.certPath,
+      INTERCOM_TLS_KEY: certs.keyPath,
       PEERS: `beta=127.0.0.1:${portB}`,
     });
     const b = await connect("beta", {
       INTERCOM_PORT: String(portB),
-      INTERCOM_CA: certs.ca,
+      INTERCOM_CA: certs.caPath,
       PEERS: `alpha=https://localhost:${portA}`,
     });
     try {
@@ -223,8 +159,8 @@ test(
     const [portA, portC] = [await freePort(), await freePort()];
     const a = await connect("alpha", {
       INTERCOM_PORT: String(portA),
-      INTERCOM_TLS_CERT: certs.cert,
-      INTERCOM_TLS_KEY: certs.key,
+      INTERCOM_TLS_CERT: certs.certPath,
+      INTERCOM_TLS_KEY: certs.keyPath,
     });
     const c = await connect("gamma", {
       INTERCOM_PORT: String(portC),
