@@ -5,6 +5,6 @@
  */
 
 import process from "node:process";
-import { main } from "./src/cli.ts";
+import { main } from "./src/cli/main.ts";
 
 process.exitCode = await main(process.argv.slice(2));

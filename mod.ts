@@ -11,19 +11,19 @@
  * @module
  */
 
-export { type Config, ConfigError, loadConfig, parsePeers, type Peer } from "./src/config.ts";
-export { DEFAULT_PORT, parsePeerAddress } from "./src/peer_address.ts";
-export { type Envelope, parseEnvelope, ProtocolError } from "./src/protocol.ts";
-export { Hub, type HubRecord, type MessageKind } from "./src/hub.ts";
-export { createHandler, type HandlerOptions } from "./src/http_handler.ts";
-export { CHANNEL_METHOD, createMcpServer } from "./src/mcp_server.ts";
-export { type RunningNode, startNode } from "./src/node.ts";
-export { main } from "./src/cli.ts";
-export { VERSION } from "./src/version.ts";
+export { type Config, ConfigError, loadConfig, parsePeers, type Peer } from "./src/cli/config.ts";
+export { DEFAULT_PORT, parsePeerAddress } from "./src/http/address.ts";
+export { type Envelope, parseEnvelope, ProtocolError } from "./src/core/envelope.ts";
+export { Hub, type HubRecord, type MessageKind } from "./src/node/hub.ts";
+export { createHandler, type HandlerOptions } from "./src/http/handler.ts";
+export { CHANNEL_METHOD, createMcpServer } from "./src/node/mcp_server.ts";
+export { type RunningNode, startNode } from "./src/node/create_node.ts";
+export { main } from "./src/cli/main.ts";
+export { VERSION } from "./src/platform/version.ts";
 
 // `import.meta.main` is Deno's (Node 20 lacks it); the npm bin calls main() itself.
 if ((import.meta as { main?: boolean }).main) {
   const { default: process } = await import("node:process");
-  const { main } = await import("./src/cli.ts");
+  const { main } = await import("./src/cli/main.ts");
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -11,8 +11,8 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { Client, StdioClientTransport } from "../src/_sdk.ts";
-import { freePort } from "../src/_runtime.ts";
+import { Client, StdioClientTransport } from "../src/platform/sdk.ts";
+import { freePort } from "../src/platform/runtime.ts";
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));

@@ -9,11 +9,11 @@
 
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { Client, StdioClientTransport } from "../src/_sdk.ts";
+import { Client, StdioClientTransport } from "../src/platform/sdk.ts";
 import { z } from "zod";
 import { freePorts, kill, nodeEnv, ROOT, SECRET, sleep } from "./_lib.ts";
 import { describeStats, machine, num, say, stats, writeResult } from "./_report.ts";
-import { NatsServer } from "../tests/_nats.ts";
+import { NatsServer } from "../tests/support/nats.ts";
 
 const ChannelEvent = z.object({
   method: z.literal("notifications/claude/channel"),

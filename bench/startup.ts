@@ -9,7 +9,7 @@
 
 import { spawnSync } from "node:child_process";
 import process from "node:process";
-import { Client, StdioClientTransport } from "../src/_sdk.ts";
+import { Client, StdioClientTransport } from "../src/platform/sdk.ts";
 import { freePorts, kill, nodeEnv, ROOT, type Runtime, startFloor, untilHealthy } from "./_lib.ts";
 import { describeStats, say, type Stats, stats } from "./_report.ts";
 

@@ -133,7 +133,7 @@ require("./launch.cjs");
 
 const LAUNCH = `"use strict";
 // Loaded by claude-talkie-walkie.cjs once the Node version is known to be 20 or newer.
-import("../esm/src/cli.js")
+import("../esm/src/cli/main.js")
   .then(function (cli) { return cli.main(process.argv.slice(2)); })
   .then(function (code) { process.exitCode = code; }, function (error) {
     process.stderr.write("claude-talkie-walkie: " + ((error && error.stack) || error) + "\\n");

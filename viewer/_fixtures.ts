@@ -4,8 +4,8 @@
  * @module
  */
 
-import type { Envelope } from "../src/protocol.ts";
-import { initialState, update, type ViewerEvent, type ViewerState } from "./state.ts";
+import type { Envelope } from "../src/core/envelope.ts";
+import { initialState, update, type ViewerEvent, type ViewerState } from "./model/state.ts";
 
 /** 2025-03-04 14:32:15 UTC, the tests' "now". */
 export const T0 = Date.UTC(2025, 2, 4, 14, 32, 15);

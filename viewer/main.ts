@@ -8,19 +8,19 @@
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { DEFAULT_SECRET } from "../src/config.ts";
-import { colorWanted } from "./ansi.ts";
-import { preferredHeight, render } from "./scene.ts";
+import { DEFAULT_SECRET } from "../src/cli/config.ts";
+import { colorWanted } from "./view/ansi.ts";
+import { preferredHeight, render } from "./view/scene.ts";
 import {
   connectViewer,
   describeConnectError,
   followMesh,
   meshMembers,
   viewerNatsConfig,
-} from "./nats_source.ts";
-import { followNode } from "./source.ts";
-import { initialState, update, type ViewerState } from "./state.ts";
-import { resolveTargets } from "./targets.ts";
+} from "./sources/nats.ts";
+import { followNode } from "./sources/sse.ts";
+import { initialState, update, type ViewerState } from "./model/state.ts";
+import { resolveTargets } from "./model/targets.ts";
 import { runTerminal } from "./terminal.ts";
 
 /** Help text of the `viewer` command. */

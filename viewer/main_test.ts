@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { signatureKey, verifySignature } from "../src/signature.ts";
+import { signatureKey, verifySignature } from "../src/core/signature.ts";
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";

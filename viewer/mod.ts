@@ -30,10 +30,10 @@ export {
   update,
   type ViewerEvent,
   type ViewerState,
-} from "./state.ts";
-export { preferredHeight, render, type RenderOptions } from "./scene.ts";
-export { type Cell, diff, type DiffOptions, fit, Frame, textWidth } from "./frame.ts";
-export { type Color, type Style, visible } from "./ansi.ts";
-export { followNode, type SourceOptions, toViewerEvent } from "./source.ts";
-export { parseTargets, resolveTargets, type Target } from "./targets.ts";
+} from "./model/state.ts";
+export { preferredHeight, render, type RenderOptions } from "./view/scene.ts";
+export { type Cell, diff, type DiffOptions, fit, Frame, textWidth } from "./view/frame.ts";
+export { type Color, type Style, visible } from "./view/ansi.ts";
+export { followNode, type SourceOptions, toViewerEvent } from "./sources/sse.ts";
+export { parseTargets, resolveTargets, type Target } from "./model/targets.ts";
 export { VIEWER_HELP, viewerMain } from "./main.ts";

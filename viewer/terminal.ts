@@ -7,8 +7,8 @@
  */
 
 import process from "node:process";
-import { ENTER_SCREEN, LEAVE_SCREEN } from "./ansi.ts";
-import { diff, type Frame } from "./frame.ts";
+import { ENTER_SCREEN, LEAVE_SCREEN } from "./view/ansi.ts";
+import { diff, type Frame } from "./view/frame.ts";
 
 /** The output side: a TTY write stream, or anything shaped like one (tests). */
 export interface ScreenStream {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import { test } from "node:test";
-import { ENTER_SCREEN, LEAVE_SCREEN } from "./ansi.ts";
-import { Frame } from "./frame.ts";
+import { ENTER_SCREEN, LEAVE_SCREEN } from "./view/ansi.ts";
+import { Frame } from "./view/frame.ts";
 import { runTerminal } from "./terminal.ts";
 
 class FakeScreen extends EventEmitter {

@@ -44,7 +44,7 @@ test("npm package holds compiled code, declarations and the bin only", () => {
     /_test\.|(^|\/)_fixtures/.test(p)
   );
   assert.deepEqual(unexpected, []);
-  for (const p of ["esm/mod.js", "esm/mod.d.ts", "esm/src/cli.js", "esm/viewer/mod.js"]) {
+  for (const p of ["esm/mod.js", "esm/mod.d.ts", "esm/src/cli/main.js", "esm/viewer/mod.js"]) {
     assert.ok(paths.includes(p), `${p} is in the tarball`);
   }
   assert.ok(pkg.size < 250_000, `tarball is ${pkg.size} bytes, expected under 250 kB`);

@@ -11,7 +11,7 @@ import { after, before, test } from "node:test";
 import { z } from "zod";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { makeCertificates } from "../_certs.mjs";
+import { makeCertificates } from "../support/certs.mjs";
 import { childEnv, freePort, within } from "./_package.mjs";
 
 const root = new URL("../..", import.meta.url).pathname;

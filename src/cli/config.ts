@@ -1,0 +1,293 @@
+/**
+ * Node configuration: environment variables (v2 compatible) and command-line flags.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { type NatsConfig, parseNatsConfig } from "../nats/config.ts";
+import { DEFAULT_PORT, parsePeerAddress } from "../http/address.ts";
+import { signatureKey } from "../core/signature.ts";
+
+/** The secret a node uses when `INTERCOM_SECRET` is not set (v2 compatible). */
+export const DEFAULT_SECRET = "change-me-in-production";
+/** Default limit on the UTF-8 size of one message's text, in bytes (64 KiB). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
+
+/** One peer of the mesh. */
+export interface Peer {
+  /** Role name, unique in the mesh, `[A-Za-z0-9_.-]+`. */
+  name: string;
+  /** Base URL without trailing slash, e.g. `http://10.0.0.6:8788`. */
+  url: string;
+}
+
+/** Everything a node needs to start. */
+export interface Config {
+  role: string;
+  peers: Peer[];
+  secret: string;
+  /** TCP port to listen on, 0 for any free port. */
+  port: number;
+  /** Bind address. */
+  hostname: string;
+  /** Limit on one message's UTF-8 text, in bytes. */
+  maxMessageBytes: number;
+  /** How long undeliverable messages are retried, in milliseconds. */
+  retryWindowMs: number;
+  /** Outbox bounds: queued messages and their UTF-8 bytes, over all peers. */
+  outboxMaxMessages: number;
+  outboxMaxBytes: number;
+  /** Refuse unsigned requests and never send the secret header (INTERCOM_REQUIRE_SIGNATURE). */
+  requireSignature: boolean;
+  /** `/message` limit per sender: messages a minute (0: off) and burst. */
+  rateLimitPerMinute: number;
+  rateLimitBurst: number;
+  /** Send-side loop guard: messages a minute to one peer (0: off). */
+  sendLimitPerMinute: number;
+  /** Most concurrent `/events` clients. */
+  maxEventClients: number;
+  /** PEM paths of this node's HTTPS certificate and key. */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** PEM path of a private CA that peers' certificates are signed by. */
+  caFile?: string;
+  /** Broker mode (INTERCOM_NATS_URL): peers come from the broker, not PEERS. */
+  nats?: NatsConfig;
+  /** Warnings for stderr (insecure secret, local-only bind). */
+  warnings: string[];
+}
+
+/** Configuration that cannot work; the message names the entry and the fix. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const NAME = /^[A-Za-z0-9_.-]+$/;
+
+/** Checks a role name. @throws {ConfigError} naming `what` when invalid. */
+export function checkName(name: string, what: string): string {
+  if (name === "") throw new ConfigError(`${what} is empty: give a name like "backend"`);
+  if (!NAME.test(name)) {
+    throw new ConfigError(
+      `${what} "${name}" may only contain ASCII letters, digits, "_", "." and "-"`,
+    );
+  }
+  return name;
+}
+
+/**
+ * Parses `PEERS` (`name=host,name=host`), falling back to `REMOTE_HOST` as one peer named
+ * `remote` when PEERS is empty (v1).
+ *
+ * @throws {ConfigError} on an empty, invalid or duplicate name, our own name, or a bad address.
+ */
+export function parsePeers(peers: string, remoteHost: string, role: string): Peer[] {
+  const entries = peers.split(",").map((e) => e.trim()).filter((e) => e !== "");
+  if (entries.length === 0 && remoteHost.trim() !== "") entries.push(`remote=${remoteHost}`);
+  const out: Peer[] = [];
+  for (const entry of entries) {
+    const eq = entry.indexOf("=");
+    if (eq < 0) {
+      throw new ConfigError(`PEERS entry "${entry}" has no "=": write it as name=host[:port]`);
+    }
+    const name = checkName(entry.slice(0, eq).trim(), `Peer name in PEERS entry "${entry}"`);
+    if (name === role) {
+      throw new ConfigError(
+        `PEERS entry "${entry}" uses our own role "${role}": remove it or change MY_ROLE`,
+      );
+    }
+    if (out.some((p) => p.name === name)) {
+      throw new ConfigError(`PEERS names "${name}" twice: each peer needs its own name`);
+    }
+    let url: string;
+    try {
+      url = parsePeerAddress(entry.slice(eq + 1));
+    } catch (e) {
+      throw new ConfigError(`PEERS entry "${entry}": ${(e as Error).message}`);
+    }
+    out.push({ name, url });
+  }
+  return out;
+}
+
+function parsePort(value: string, what: string): number {
+  const port = Number(value);
+  if (value.trim() === "" || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(
+      `${what} "${value}" is not a port: use a number from 1 to 65535 (0 picks a free one)`,
+    );
+  }
+  return port;
+}
+
+/**
+ * A positive number from the environment, or the default; with `zeroOff`, 0 is allowed (it
+ * turns a limit off). @throws {ConfigError} naming the variable.
+ */
+function positive(
+  env: Env,
+  name: string,
+  fallback: number,
+  { integer = true, zeroOff = false } = {},
+): number {
+  const text = env[name]?.trim();
+  if (text === undefined || text === "") return fallback;
+  const n = Number(text);
+  const ok = (n > 0 || (zeroOff && n === 0)) && Number.isFinite(n) &&
+    (!integer || Number.isInteger(n));
+  if (!ok) {
+    const what = integer ? "integer" : "number";
+    throw new ConfigError(
+      `${name} "${text}" must be ${
+        zeroOff ? `0 (off) or a positive ${what}` : `a positive ${what}`
+      }`,
+    );
+  }
+  return n;
+}
+
+function flag(env: Env, name: string): boolean {
+  const text = (env[name] ?? "").trim().toLowerCase();
+  if (["", "0", "false", "no", "off"].includes(text)) return false;
+  if (["1", "true", "yes", "on"].includes(text)) return true;
+  throw new ConfigError(
+    `${name} "${env[name]}" must be 1 (or true, yes, on) or 0 (false, no, off)`,
+  );
+}
+
+/** Flags of the node command, as `node:util` parseArgs options. */
+export const NODE_FLAGS = {
+  role: { type: "string" },
+  peers: { type: "string" },
+  port: { type: "string" },
+  host: { type: "string" },
+  "secret-file": { type: "string" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
+} as const;
+
+/** Environment as a plain map (so tests need no real environment). */
+export type Env = Record<string, string | undefined>;
+
+/**
+ * Builds the node's configuration from flags (which win) and environment.
+ *
+ * @param args command-line arguments after the command name.
+ * @param env environment variables.
+ * @param readFile reads the `--secret-file` and the TLS and CA files (injected for tests).
+ * @throws {ConfigError} with one line naming the bad entry and the fix.
+ */
+export function loadConfig(
+  args: string[],
+  env: Env,
+  readFile: (path: string) => string,
+): Config {
+  let values;
+  try {
+    ({ values } = parseArgs({ args, options: NODE_FLAGS, strict: true, allowPositionals: false }));
+  } catch (e) {
+    throw new ConfigError(`${(e as Error).message}: see --help`);
+  }
+  const role = checkName(
+    (values.role ?? env.MY_ROLE ?? "developer-a").trim(),
+    values.role !== undefined ? "--role" : "MY_ROLE",
+  );
+  const peers = parsePeers(values.peers ?? env.PEERS ?? "", env.REMOTE_HOST ?? "", role);
+  let secret = env.INTERCOM_SECRET ?? DEFAULT_SECRET;
+  if (values["secret-file"] !== undefined) {
+    try {
+      secret = readFile(values["secret-file"]).trim();
+    } catch (e) {
+      throw new ConfigError(`Cannot read --secret-file "${values["secret-file"]}": ${e}`);
+    }
+  }
+  const portText = values.port ?? env.INTERCOM_PORT ?? String(DEFAULT_PORT);
+  const port = parsePort(portText, values.port !== undefined ? "--port" : "INTERCOM_PORT");
+  const maxMessageBytes = positive(env, "INTERCOM_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES);
+  const retryWindowMs = positive(env, "INTERCOM_RETRY_WINDOW", 600, { integer: false }) * 1000;
+  const outboxMaxMessages = positive(env, "INTERCOM_OUTBOX_MAX_MESSAGES", 1000);
+  const outboxMaxBytes = positive(env, "INTERCOM_OUTBOX_MAX_BYTES", 16 * 1024 * 1024);
+  const security = {
+    requireSignature: flag(env, "INTERCOM_REQUIRE_SIGNATURE"),
+    rateLimitPerMinute: positive(env, "INTERCOM_RATE_LIMIT", 60, { zeroOff: true }),
+    // A burst as large as the loop guard, so a session within its own limit is not throttled.
+    rateLimitBurst: positive(env, "INTERCOM_RATE_BURST", 20),
+    sendLimitPerMinute: positive(env, "INTERCOM_SEND_LIMIT", 20, { zeroOff: true }),
+    maxEventClients: positive(env, "INTERCOM_MAX_EVENT_CLIENTS", 64),
+    tlsCert: env.INTERCOM_TLS_CERT?.trim() || undefined,
+    tlsKey: env.INTERCOM_TLS_KEY?.trim() || undefined,
+    caFile: env.INTERCOM_CA?.trim() || undefined,
+  };
+  if (!security.tlsCert !== !security.tlsKey) {
+    throw new ConfigError(
+      "Set both INTERCOM_TLS_CERT and INTERCOM_TLS_KEY (PEM file paths) to serve HTTPS",
+    );
+  }
+  // A TLS file that cannot be read is a configuration error, not a node without a listener.
+  for (
+    const [name, path] of [
+      ["INTERCOM_TLS_CERT", security.tlsCert],
+      ["INTERCOM_TLS_KEY", security.tlsKey],
+      ["INTERCOM_CA", security.caFile],
+    ] as const
+  ) {
+    if (path === undefined) continue;
+    let pem: string;
+    try {
+      pem = readFile(path);
+    } catch (e) {
+      throw new ConfigError(`Cannot read ${name} "${path}": ${(e as { code?: string }).code ?? e}`);
+    }
+    if (!pem.includes("-----BEGIN ")) {
+      throw new ConfigError(`${name} "${path}" is not a PEM file (no "-----BEGIN" line)`);
+    }
+  }
+  const nats = parseNatsConfig(env, role, { readFile, flag, positive });
+  try {
+    signatureKey(secret);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+  const warnings: string[] = [];
+  if (nats && peers.length > 0) {
+    warnings.push(
+      "PEERS is ignored in broker mode (INTERCOM_NATS_URL): peers come from the broker",
+    );
+  }
+  const weak = secret === "" || secret === DEFAULT_SECRET;
+  const hostFlag = values.host ?? env.INTERCOM_HOST;
+  const hostname = hostFlag?.trim() || (weak ? "127.0.0.1" : "0.0.0.0");
+  if (weak && nats) {
+    warnings.push(
+      `INTERCOM_SECRET is ${secret === "" ? "empty" : "the default"}: in broker mode anyone ` +
+        "who can publish on the broker can write into your session; set a long random " +
+        "INTERCOM_SECRET shared by the mesh",
+    );
+  }
+  if (weak) {
+    warnings.push(
+      `INTERCOM_SECRET is ${secret === "" ? "empty" : "the default"}: ` +
+        (hostFlag
+          ? "anyone who can reach this node can write into your session"
+          : "listening on 127.0.0.1 only, peers on other machines cannot reach this node " +
+            "until INTERCOM_SECRET is set"),
+    );
+  } else if (secret.length < 16) {
+    warnings.push("INTERCOM_SECRET is shorter than 16 characters: use a long random secret");
+  }
+  return {
+    role,
+    peers,
+    secret,
+    port,
+    hostname,
+    maxMessageBytes,
+    retryWindowMs,
+    outboxMaxMessages,
+    outboxMaxBytes,
+    ...security,
+    ...(nats ? { nats } : {}),
+    warnings,
+  };
+}

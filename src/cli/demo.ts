@@ -1,0 +1,152 @@
+/**
+ * `claude-talkie-walkie demo`: a three-node mesh on loopback, each node driven over stdio by a
+ * scripted stand-in for a Claude session that uses the real tools and answers what it
+ * receives. Prints the conversation as it flows; stops on Ctrl-C or after `--duration`.
+ *
+ * @module
+ */
+
+import { randomBytes } from "node:crypto";
+import { parseArgs } from "node:util";
+import process from "node:process";
+import { z } from "zod";
+import { Client, StdioClientTransport } from "../platform/sdk.ts";
+import { freePort, selfCommand } from "../platform/runtime.ts";
+import { DEMO_ROLES, type DemoAction, OPENERS, replyFor } from "./demo_script.ts";
+import { CHANNEL_METHOD } from "../node/mcp_server.ts";
+
+const ChannelEvent = z.object({
+  method: z.literal(CHANNEL_METHOD),
+  params: z.object({ content: z.string(), meta: z.record(z.string(), z.string()).optional() }),
+});
+
+/** A running demo mesh. */
+export interface DemoMesh {
+  /** `name=127.0.0.1:port` for each node, for the viewer. */
+  nodes: { name: string; port: number }[];
+  secret: string;
+  /** Stops the sessions (their nodes exit when stdin closes). */
+  close(): Promise<void>;
+}
+
+/** Options for {@linkcode startDemo}. */
+export interface DemoOptions {
+  /** Called with a line for each message a session received. */
+  onLine?: (line: string) => void;
+  /** Milliseconds between openers (default 4 000). */
+  intervalMs?: number;
+}
+
+const clock = (iso: string) => new Date(iso).toTimeString().slice(0, 8);
+
+/** Starts the three nodes and their scripted sessions. */
+export async function startDemo(options: DemoOptions = {}): Promise<DemoMesh> {
+  const secret = randomBytes(24).toString("base64url");
+  const ports = await Promise.all(DEMO_ROLES.map(() => freePort()));
+  const nodes = DEMO_ROLES.map((name, i) => ({ name, port: ports[i] }));
+  const self = selfCommand();
+  const clients = new Map<string, Client>();
+  let turn = 0;
+  const act = async (from: string, action: DemoAction) => {
+    const { tool, ...args } = action;
+    await clients.get(from)?.callTool({ name: tool, arguments: args }).catch(() => {});
+  };
+
+  await Promise.all(nodes.map(async ({ name, port }) => {
+    const peers = nodes.filter((n) => n.name !== name).map((n) => `${n.name}=127.0.0.1:${n.port}`);
+    const transport = new StdioClientTransport({
+      command: self.command,
+      args: self.args,
+      env: {
+        ...process.env as Record<string, string>,
+        MY_ROLE: name,
+        PEERS: peers.join(","),
+        INTERCOM_SECRET: secret,
+        INTERCOM_PORT: String(port),
+        INTERCOM_HOST: "127.0.0.1",
+      },
+      stderr: "ignore",
+    });
+    const client = new Client({ name: `demo-${name}`, version: "1" });
+    client.setNotificationHandler(ChannelEvent, ({ params }) => {
+      const meta = params.meta ?? {};
+      options.onLine?.(
+        `${clock(meta.sent_at)} ${meta.from} → ${meta.to}: ${params.content.replace(/\s+/g, " ")}`,
+      );
+      const reply = replyFor(name, meta.from, meta.reply_to !== undefined, turn++);
+      if (reply?.tool === "send_message") reply.reply_to = meta.message_id;
+      if (reply) setTimeout(() => act(name, reply), 600 + (turn % 3) * 400);
+    });
+    await client.connect(transport);
+    clients.set(name, client);
+  }));
+
+  let next = 0;
+  const opener = () => {
+    const { from, action } = OPENERS[next++ % OPENERS.length];
+    act(from, action);
+  };
+  opener();
+  const timer = setInterval(opener, options.intervalMs ?? 4_000);
+  return {
+    nodes,
+    secret,
+    close: async () => {
+      clearInterval(timer);
+      await Promise.allSettled([...clients.values()].map((c) => c.close()));
+    },
+  };
+}
+
+/** The `demo` command. Resolves to the exit code once stopped. */
+export async function demoMain(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      duration: { type: "string" },
+      "no-viewer": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(
+      "Usage: claude-talkie-walkie demo [--duration SECONDS] [--no-viewer]\n" +
+        "Starts backend, frontend and tester on loopback with scripted sessions and shows\n" +
+        "them in the viewer (or prints the conversation when stdout is not a terminal).\n",
+    );
+    return 0;
+  }
+  const duration = values.duration === undefined ? Infinity : Number(values.duration);
+  if (!(duration > 0)) {
+    process.stderr.write(`demo: --duration "${values.duration}" must be a positive number\n`);
+    return 2;
+  }
+  const viewer = process.stdout.isTTY && !values["no-viewer"];
+  const mesh = await startDemo({
+    onLine: viewer ? undefined : (l) => process.stdout.write(`${l}\n`),
+  });
+  const stop = new AbortController();
+  const timer = Number.isFinite(duration) ? setTimeout(() => stop.abort(), duration * 1000) : 0;
+  try {
+    if (viewer) {
+      const { viewerMain } = await import("../../viewer/main.ts");
+      const targets = mesh.nodes.map((n) => `${n.name}=127.0.0.1:${n.port}`);
+      return await viewerMain(targets, { ...process.env, INTERCOM_SECRET: mesh.secret }, {
+        signal: stop.signal,
+      });
+    }
+    process.stdout.write(
+      `Mesh up: ${mesh.nodes.map((n) => `${n.name} on 127.0.0.1:${n.port}`).join(", ")}. ` +
+        `Ctrl-C stops.\n`,
+    );
+    await new Promise<void>((resolve) => {
+      process.once("SIGINT", resolve);
+      process.once("SIGTERM", resolve);
+      stop.signal.addEventListener("abort", () => resolve());
+    });
+    return 0;
+  } finally {
+    clearTimeout(timer);
+    await mesh.close();
+  }
+}

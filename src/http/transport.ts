@@ -1,0 +1,92 @@
+/**
+ * The HTTP mesh transport: static peers from PEERS, `POST /message` signed with Standard
+ * Webhooks for peers that verify signatures, the `X-Intercom-Secret` header for v2 peers.
+ *
+ * @module
+ */
+
+import type { Peer } from "../cli/config.ts";
+import { deliver, type DeliveryOutcome, probe, type ProbeOutcome } from "./client.ts";
+import type { Envelope } from "../core/envelope.ts";
+import { signatureKey } from "../core/signature.ts";
+import type { PeerTransport } from "../node/transport.ts";
+
+/** Options for {@linkcode HttpTransport}. */
+export interface HttpTransportOptions {
+  peers: Peer[];
+  secret: string;
+  /** Always sign, never send the secret header (INTERCOM_REQUIRE_SIGNATURE). */
+  requireSignature?: boolean;
+  /** Timeout of one delivery, in milliseconds (default 5 000). */
+  timeoutMs?: number;
+  /** Timeout of one `/health` probe, in milliseconds (default 1 500). */
+  probeTimeoutMs?: number;
+  /** Where warnings go (a peer without signature support). */
+  log?: (message: string) => void;
+  /** fetch, injected for tests and for a private CA. */
+  fetch?: typeof fetch;
+}
+
+/** Delivers over HTTP to the peers in PEERS. */
+export class HttpTransport implements PeerTransport {
+  #o: HttpTransportOptions;
+  #key: Uint8Array;
+  /** Per peer: whether its `/health` advertised Standard Webhooks signatures. */
+  #signs = new Map<string, boolean>();
+
+  constructor(options: HttpTransportOptions) {
+    this.#o = options;
+    this.#key = signatureKey(options.secret);
+  }
+
+  peers(): readonly Peer[] {
+    return this.#o.peers;
+  }
+
+  /**
+   * Whether to sign for this peer: always when required; otherwise when its `/health` says it
+   * verifies signatures. A v2 peer gets the secret header, with a warning once.
+   */
+  async #signFor(peer: Peer): Promise<boolean> {
+    if (this.#o.requireSignature) return true;
+    const known = this.#signs.get(peer.name);
+    if (known !== undefined) return known;
+    const health = await this.probe(peer);
+    // Unknown while the peer is down: sign, and ask again on the next attempt.
+    return health.state === "offline" ? true : health.signatures;
+  }
+
+  #learn(peer: Peer, signatures: boolean): void {
+    if (!signatures && this.#signs.get(peer.name) !== false) {
+      this.#o.log?.(
+        `warning: "${peer.name}" does not verify signatures (a v2 node?): sending it the secret ` +
+          "in the X-Intercom-Secret header. INTERCOM_REQUIRE_SIGNATURE=1 refuses that",
+      );
+    }
+    this.#signs.set(peer.name, signatures);
+  }
+
+  async deliver(peer: Peer, envelope: Envelope): Promise<DeliveryOutcome> {
+    const sign = await this.#signFor(peer);
+    return await deliver(peer, envelope, {
+      secret: this.#o.secret,
+      signingKey: sign ? this.#key : undefined,
+      timeoutMs: this.#o.timeoutMs ?? 5_000,
+      fetch: this.#o.fetch,
+    });
+  }
+
+  async probe(peer: Peer): Promise<ProbeOutcome> {
+    const outcome = await probe(peer, {
+      timeoutMs: this.#o.probeTimeoutMs ?? 1_500,
+      signingKey: this.#key,
+      fetch: this.#o.fetch,
+    });
+    if (outcome.state !== "offline") this.#learn(peer, outcome.signatures);
+    return outcome;
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

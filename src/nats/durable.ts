@@ -1,0 +1,173 @@
+/**
+ * Durable mode (`INTERCOM_NATS_DURABLE=1`): messages for a role that is offline wait in one
+ * JetStream stream per mesh, bounded in age and size; each role reads its own subject with a
+ * durable consumer, one message at a time (in order), through the node's handler, and acks
+ * only after the handler accepted it. The sender hears the outcome on its reports subject.
+ *
+ * A stored message can be older than the signature tolerance (±5 min), so the receiver checks
+ * the signature as of the time the broker stored it (the server's timestamp), then signs it
+ * afresh with the same id for its own handler. A message replayed into the stream later has
+ * an old signature for a new time and is refused.
+ *
+ * @module
+ */
+
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  jetstream,
+  jetstreamManager,
+  type JsMsg,
+} from "@nats-io/jetstream";
+import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "../platform/log.ts";
+import type { MeshNames } from "./subjects.ts";
+import { messageRequest } from "./wire.ts";
+import { signHeaders, verifySignature, WEBHOOK_ID } from "../core/signature.ts";
+
+/** Bounds of the stream: a day, 64 MiB, 10 000 messages a role. */
+export const DURABLE_LIMITS = {
+  maxAgeMs: 24 * 3600_000,
+  maxBytes: 64 * 1024 * 1024,
+  perRole: 10_000,
+};
+
+/** What a receiver tells the sender about a stored message (`<mesh>.<sender>.reports`). */
+export interface WireReport {
+  message_id: string;
+  peer: string;
+  outcome: "delivered" | "refused";
+  reason?: string;
+  queued_ms: number;
+}
+
+/** Options for {@linkcode DurableInbox}. */
+export interface DurableOptions {
+  nc: NatsConnection;
+  names: MeshNames;
+  role: string;
+  /** Signature key from the mesh secret. */
+  key: Uint8Array;
+  handler: (request: Request) => Promise<Response>;
+  log: Logger;
+  /** Stream replicas: 3 in a cluster, so a server can fail (default 1). */
+  replicas?: number;
+}
+
+const ms = (nanos: bigint | number) => Number(nanos) / 1e6;
+
+/** The stream of a mesh and this node's consumer of it. */
+export class DurableInbox {
+  #o: DurableOptions;
+  #stop?: () => void;
+
+  constructor(options: DurableOptions) {
+    this.#o = options;
+  }
+
+  /** Creates the stream if it is missing (idempotent; every node may call it). */
+  async ensureStream(): Promise<void> {
+    const { nc, names } = this.#o;
+    const jsm = await jetstreamManager(nc);
+    const config = {
+      name: names.stream,
+      subjects: [names.allInboxes],
+      max_age: DURABLE_LIMITS.maxAgeMs * 1e6,
+      max_bytes: DURABLE_LIMITS.maxBytes,
+      max_msgs_per_subject: DURABLE_LIMITS.perRole,
+      discard: DiscardPolicy.Old,
+      duplicate_window: 120e9,
+      num_replicas: this.#o.replicas ?? 1,
+    };
+    await jsm.streams.info(names.stream).catch(() => jsm.streams.add(config));
+  }
+
+  /** Stores a signed message for `role`; a repeated id is stored once (`Nats-Msg-Id`). */
+  async store(role: string, body: string, signed: Record<string, string>): Promise<void> {
+    const h = natsHeaders();
+    for (const [k, v] of Object.entries(signed)) h.set(k, v);
+    await jetstream(this.#o.nc).publish(this.#o.names.inbox(role), body, {
+      headers: h,
+      msgID: signed[WEBHOOK_ID],
+    });
+  }
+
+  /** Starts delivering this role's stored messages, in order, until {@linkcode close}. */
+  async consume(): Promise<void> {
+    const { nc, names, role } = this.#o;
+    const jsm = await jetstreamManager(nc);
+    await jsm.consumers.add(names.stream, {
+      durable_name: role,
+      filter_subject: names.inbox(role),
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      // One at a time keeps the order even when a message has to wait (rate limit).
+      max_ack_pending: 1,
+      ack_wait: 30e9,
+    });
+    const consumer = await jetstream(nc).consumers.get(names.stream, role);
+    const messages = await consumer.consume({ max_messages: 1 });
+    this.#stop = () => messages.stop();
+    (async () => {
+      for await (const m of messages) await this.#deliver(m).catch((e) => this.#o.log(`${e}`));
+    })().catch(() => {});
+  }
+
+  async #deliver(m: JsMsg): Promise<void> {
+    const { key, handler, log, nc, names } = this.#o;
+    const storedAt = ms(m.info.timestampNanos);
+    const get = (name: string) => m.headers?.get(name) ?? "";
+    const check = verifySignature(key, { headers: new Headers(pairs(get)), body: m.data }, {
+      nowSeconds: storedAt / 1000,
+    });
+    let envelope: { message_id?: string; from?: string } = {};
+    try {
+      envelope = JSON.parse(new TextDecoder().decode(m.data));
+    } catch { /* the handler says why */ }
+    const report = (outcome: WireReport["outcome"], reason?: string) => {
+      if (typeof envelope.from !== "string" || !/^[A-Za-z0-9_-]+$/.test(envelope.from)) return;
+      const r: WireReport = {
+        message_id: String(envelope.message_id ?? get(WEBHOOK_ID)),
+        peer: this.#o.role,
+        outcome,
+        reason,
+        queued_ms: Math.max(0, Date.now() - storedAt),
+      };
+      const body = JSON.stringify(r);
+      const h = natsHeaders();
+      const signed = signHeaders(key, { id: `report_${r.message_id}`, timestamp: now(), body });
+      for (const [k, v] of Object.entries(signed)) h.set(k, v);
+      nc.publish(names.reports(envelope.from), body, { headers: h });
+    };
+    if (!check.ok) {
+      log(`warning: dropped a stored message whose signature fails: ${check.reason}`);
+      m.term("signature");
+      return report("refused", `signature rejected: ${check.reason}`);
+    }
+    const fresh = signHeaders(key, { id: check.id, timestamp: now(), body: m.data });
+    const response = await handler(messageRequest((n) => fresh[n] ?? "", m.data));
+    const answer = await response.json().catch(() => ({})) as { error?: string };
+    if (response.ok) {
+      m.ack();
+      return report("delivered");
+    }
+    if (response.status === 429 || response.status >= 500) {
+      m.nak(Number(response.headers.get("retry-after") ?? 5) * 1000);
+      return;
+    }
+    m.term(`status ${response.status}`);
+    report("refused", answer.error ?? `status ${response.status}`);
+  }
+
+  /** Stops consuming (stored messages stay for the next session). */
+  close(): void {
+    this.#stop?.();
+  }
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+function pairs(get: (name: string) => string): [string, string][] {
+  return ["webhook-id", "webhook-timestamp", "webhook-signature"].map((n) => [n, get(n)]);
+}

@@ -1,0 +1,214 @@
+/**
+ * The outbox: messages a peer could not take yet (unreachable, timeout, 5xx, 429), kept in
+ * memory per peer and retried in order with exponential backoff and jitter until they are
+ * delivered, refused or expire. Nothing is written to disk.
+ *
+ * @module
+ */
+
+import type { Peer } from "../cli/config.ts";
+import type { DeliveryOutcome } from "../http/client.ts";
+import { byteLength, type Envelope } from "../core/envelope.ts";
+
+/** How a queued message ended. */
+export type FinalOutcome = "delivered" | "expired" | "refused";
+
+/** Told to the sender's session when a queued message ends (`kind=delivery_report`). */
+export interface DeliveryReport {
+  message_id: string;
+  peer: string;
+  outcome: FinalOutcome;
+  /** Why it was refused or what the last error was before it expired. */
+  reason?: string;
+  attempts: number;
+  /** Time spent queued, in milliseconds. */
+  queuedMs: number;
+}
+
+/** Options for {@linkcode Outbox}. */
+export interface OutboxOptions {
+  /** Makes one delivery attempt. */
+  attempt: (peer: Peer, envelope: Envelope) => Promise<DeliveryOutcome>;
+  /** Called once for each queued message that ends. */
+  onReport: (report: DeliveryReport) => void;
+  /** Called when a queued message is delivered. */
+  onDelivered?: (envelope: Envelope) => void;
+  /** How long a message is retried, in milliseconds (default 10 minutes). */
+  retryWindowMs?: number;
+  /** Bound on queued messages over all peers (default 1 000). */
+  maxMessages?: number;
+  /** Bound on queued message text over all peers, in bytes (default 16 MiB). */
+  maxBytes?: number;
+  /** First retry delay, in milliseconds (default 500); doubles up to `maxDelayMs`. */
+  baseDelayMs?: number;
+  /** Longest retry delay, in milliseconds (default 30 000). */
+  maxDelayMs?: number;
+  now?: () => number;
+  random?: () => number;
+}
+
+interface Item {
+  envelope: Envelope;
+  bytes: number;
+  queuedAt: number;
+  attempts: number;
+}
+
+interface PeerQueue {
+  peer: Peer;
+  items: Item[];
+  failures: number;
+  lastError?: string;
+  timer?: ReturnType<typeof setTimeout>;
+  draining: boolean;
+}
+
+type Resolved = Required<Omit<OutboxOptions, "onDelivered">> & Pick<OutboxOptions, "onDelivered">;
+
+/** Result of {@linkcode Outbox.enqueue}. */
+export type EnqueueResult = { ok: true; ahead: number } | { ok: false; reason: string };
+
+/** Per-peer retry queues. Call {@linkcode Outbox.close} at shutdown. */
+export class Outbox {
+  #o: Resolved;
+  #queues = new Map<string, PeerQueue>();
+  #count = 0;
+  #bytes = 0;
+  #closed = false;
+
+  constructor(options: OutboxOptions) {
+    this.#o = {
+      retryWindowMs: 600_000,
+      maxMessages: 1_000,
+      maxBytes: 16 * 1024 * 1024,
+      baseDelayMs: 500,
+      maxDelayMs: 30_000,
+      now: Date.now,
+      random: Math.random,
+      // An option given as undefined keeps its default.
+      ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+    } as Resolved;
+  }
+
+  /** How long messages are retried, in milliseconds. */
+  get retryWindowMs(): number {
+    return this.#o.retryWindowMs;
+  }
+
+  /** Queue length and last error of one peer. */
+  stats(peer: string): { queued: number; lastError?: string } {
+    const q = this.#queues.get(peer);
+    return { queued: q?.items.length ?? 0, lastError: q?.lastError };
+  }
+
+  /**
+   * Queues a message after a failed attempt (or behind earlier ones, to keep order).
+   *
+   * @param failure the error of the attempt just made, if any, and the peer's `Retry-After`.
+   * @returns how many messages are ahead of it, or why it was not queued (outbox full).
+   */
+  enqueue(
+    peer: Peer,
+    envelope: Envelope,
+    failure?: { reason: string; retryAfterMs?: number },
+  ): EnqueueResult {
+    const bytes = byteLength(envelope.message);
+    if (this.#closed) return { ok: false, reason: "the node is shutting down" };
+    if (this.#count >= this.#o.maxMessages || this.#bytes + bytes > this.#o.maxBytes) {
+      return {
+        ok: false,
+        reason: `the outbox is full (${this.#count} messages, ${this.#bytes} bytes queued ` +
+          `for peers that are away): wait for them to come back or for queued messages to expire`,
+      };
+    }
+    let q = this.#queues.get(peer.name);
+    if (!q) this.#queues.set(peer.name, q = { peer, items: [], failures: 0, draining: false });
+    q.items.push({ envelope, bytes, queuedAt: this.#o.now(), attempts: failure ? 1 : 0 });
+    this.#count++;
+    this.#bytes += bytes;
+    if (failure) {
+      q.lastError = failure.reason;
+      if (q.items.length === 1) q.failures = 1;
+    }
+    if (!q.timer && !q.draining) this.#schedule(q, failure?.retryAfterMs);
+    return { ok: true, ahead: q.items.length - 1 };
+  }
+
+  /** Stops retrying. Returns what was still queued, per peer, so the caller can log it. */
+  close(): { peer: string; count: number }[] {
+    this.#closed = true;
+    const dropped = [];
+    for (const q of this.#queues.values()) {
+      clearTimeout(q.timer);
+      if (q.items.length) dropped.push({ peer: q.peer.name, count: q.items.length });
+    }
+    return dropped;
+  }
+
+  #delay(q: PeerQueue): number {
+    const exp = Math.min(
+      this.#o.maxDelayMs,
+      this.#o.baseDelayMs * 2 ** Math.max(0, q.failures - 1),
+    );
+    return exp * (0.75 + this.#o.random() * 0.5);
+  }
+
+  #schedule(q: PeerQueue, atLeastMs = 0): void {
+    const head = q.items[0];
+    if (!head || this.#closed) return;
+    const untilExpiry = head.queuedAt + this.#o.retryWindowMs - this.#o.now();
+    const wait = Math.max(0, Math.min(Math.max(this.#delay(q), atLeastMs), untilExpiry));
+    q.timer = setTimeout(() => this.#drain(q), wait);
+  }
+
+  /** Removes the head; reports how it ended unless `outcome` is undefined (handed on). */
+  #finish(q: PeerQueue, outcome: FinalOutcome | undefined, reason?: string): void {
+    const item = q.items.shift()!;
+    this.#count--;
+    this.#bytes -= item.bytes;
+    if (outcome === undefined) return;
+    this.#o.onReport({
+      message_id: item.envelope.message_id,
+      peer: q.peer.name,
+      outcome,
+      reason,
+      attempts: item.attempts,
+      queuedMs: this.#o.now() - item.queuedAt,
+    });
+  }
+
+  async #drain(q: PeerQueue): Promise<void> {
+    q.timer = undefined;
+    q.draining = true;
+    try {
+      while (q.items.length && !this.#closed) {
+        const head = q.items[0];
+        if (this.#o.now() - head.queuedAt >= this.#o.retryWindowMs) {
+          this.#finish(q, "expired", q.lastError);
+          continue;
+        }
+        head.attempts++;
+        const outcome = await this.#o.attempt(q.peer, head.envelope);
+        if (this.#closed) return;
+        if (outcome.ok) {
+          q.failures = 0;
+          q.lastError = undefined;
+          this.#o.onDelivered?.(head.envelope);
+          this.#finish(q, "delivered");
+        } else if (outcome.kind === "stored") {
+          // A broker holds it now; the receiver's report will say how it ends.
+          this.#finish(q, undefined);
+        } else if (!outcome.retryable) {
+          this.#finish(q, "refused", outcome.reason);
+        } else {
+          q.failures++;
+          q.lastError = outcome.reason;
+          this.#schedule(q, outcome.retryAfterMs);
+          return;
+        }
+      }
+    } finally {
+      q.draining = false;
+    }
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The one place for runtime-specific facts: how to start this program again as a child
+ * process, under Deno (from source) or Node (from the npm build).
+ *
+ * @module
+ */
+
+import { createServer } from "node:net";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+
+/** True under Deno, false under Node. */
+export const isDeno: boolean = "Deno" in globalThis;
+
+/**
+ * The command and arguments that start this program's CLI in a child process.
+ *
+ * @returns `deno run -A …/main.ts` from source, `node …/main.js` from the npm build.
+ */
+export function selfCommand(): { command: string; args: string[] } {
+  const main = fileURLToPath(new URL(isDeno ? "../../main.ts" : "../../main.js", import.meta.url));
+  return isDeno
+    ? { command: process.execPath, args: ["run", "-A", main] }
+    : { command: process.execPath, args: [main] };
+}
+
+/** A TCP port that was free on 127.0.0.1 a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A fetch that also trusts the CA in `caPem` (PEM text), on top of the usual roots, for peers
+ * whose certificates a private CA signed (INTERCOM_CA). Deno: `Deno.createHttpClient`. Node: an
+ * undici Agent whose `ca` list is the bundled roots, `NODE_EXTRA_CA_CERTS` and `caPem` (a `ca`
+ * option replaces the roots, which would break public HTTPS peers such as ngrok).
+ */
+export async function fetchTrusting(caPem: string): Promise<typeof fetch> {
+  const deno = (globalThis as {
+    Deno?: { createHttpClient(options: { caCerts: string[] }): unknown };
+  }).Deno;
+  if (deno) {
+    const client = deno.createHttpClient({ caCerts: [caPem] });
+    return ((input, init) =>
+      fetch(input, { ...init, client } as unknown as RequestInit)) as typeof fetch;
+  }
+  const [{ Agent }, { rootCertificates }, { readFileSync }] = await Promise.all([
+    import("undici"),
+    import("node:tls"),
+    import("node:fs"),
+  ]);
+  const extra = process.env.NODE_EXTRA_CA_CERTS;
+  const ca = [...rootCertificates, ...(extra ? [readFileSync(extra, "utf8")] : []), caPem];
+  const dispatcher = new Agent({ connect: { ca } });
+  return ((input, init) =>
+    fetch(input, { ...init, dispatcher } as unknown as RequestInit)) as typeof fetch;
+}

@@ -1,0 +1,44 @@
+/**
+ * End-to-end: when Claude Code dies, all three pipes close. A node whose stderr closed first
+ * must still exit when stdin ends, not spin on errors about its closed stderr.
+ */
+
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import process from "node:process";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { freePort } from "../../src/platform/runtime.ts";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+test("a node exits after its stderr and then its stdin close", async () => {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["run", "-A", "main.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, MY_ROLE: "orphan", INTERCOM_PORT: String(port) },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  let listening = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listening line: ${listening}`)), 15_000);
+    child.stderr.on("data", (d) => {
+      listening += d;
+      if (/listening on/.test(listening)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  child.stderr.destroy();
+  await new Promise((r) => setTimeout(r, 300));
+  const closedAt = performance.now();
+  child.stdin.end();
+  const timeout = setTimeout(() => child.kill("SIGKILL"), 5_000);
+  const code = await exited;
+  clearTimeout(timeout);
+  child.stdout.destroy();
+  assert.equal(code, 0, "exited by itself, not killed");
+  assert.ok(performance.now() - closedAt < 1_500, "within about a second of stdin closing");
+});

@@ -1,0 +1,68 @@
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { type NodeProcess, randomSecret, resultText } from "../support/harness.ts";
+import { hasNatsServer, NatsServer, poll, spawnBrokerNode } from "../support/nats.ts";
+
+const skip = hasNatsServer() ? false : "nats-server is not installed (apt-get install nats-server)";
+let server: NatsServer | undefined;
+const started: NodeProcess[] = [];
+const secret = randomSecret();
+const env = { INTERCOM_NATS_DURABLE: "1" };
+
+before(async () => {
+  if (!skip) server = await NatsServer.start();
+});
+
+after(async () => {
+  await Promise.all(started.map((n) => n.stop()));
+  await server?.stop();
+});
+
+async function start(role: string): Promise<NodeProcess> {
+  const n = await spawnBrokerNode(role, { nats: server!.url, secret, env });
+  started.push(n);
+  return n;
+}
+
+test(
+  "durable messages wait for an offline session and arrive once, in order",
+  { skip },
+  async () => {
+    // bob has been part of the mesh before, so the roster knows the role.
+    await (await start("bob")).stop();
+    const alice = await start("alice");
+    // A broadcast is for who is online: bob's stored role does not count.
+    const all = await alice.session.call("broadcast_message", { message: "anyone?" });
+    assert.match(resultText(all), /No other session is online in mesh "talkie"/);
+    const first = await alice.session.call("send_message", { to: "bob", message: "one" });
+    assert.match(resultText(first), /Stored for "bob".*waits in the broker/);
+    const second = await alice.session.call("send_message", { to: "bob", message: "two" });
+    assert.match(resultText(second), /Stored for "bob"/);
+    // Both are in the broker, not in alice's memory: alice may even quit and come back.
+    await alice.stop();
+    const aliceAgain = await start("alice");
+
+    const bob = await start("bob");
+    const events = await bob.session.waitForEvents(2, { timeoutMs: 15_000 });
+    assert.deepEqual(events.map((e) => e.content), ["one", "two"]);
+    assert.deepEqual(events.map((e) => e.meta?.from), ["alice", "alice"]);
+    const reports = await poll(
+      () => {
+        const r = aliceAgain.session.events.filter((e) => e.meta?.kind === "delivery_report");
+        return Promise.resolve(r.length >= 2 ? r : undefined);
+      },
+      "two delivery reports at alice",
+      15_000,
+    );
+    assert.deepEqual(reports.map((r) => r.meta?.outcome), ["delivered", "delivered"]);
+    assert.match(reports[0].content, /to "bob" was delivered/);
+
+    // Nothing comes twice: not later, and not to bob's next session.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(bob.session.events.length, 2);
+    await bob.stop();
+    const again = await start("bob");
+    await new Promise((r) => setTimeout(r, 1_500));
+    assert.equal(again.session.events.length, 0);
+  },
+);

@@ -1,0 +1,31 @@
+/**
+ * End-to-end test harness: real node processes (`deno run -A main.ts`) driven over stdio by a
+ * real MCP `Client` with the strict channel-event schema of claude-channels.md §7.
+ *
+ * Every wait is bounded, every stdout line is recorded so a test can check it is JSON-RPC, and
+ * {@linkcode NodeProcess.stop} always ends the child (SIGKILL as the last resort).
+ *
+ * This module only gathers the pieces, so tests import one place:
+ * - `_wait.ts`: {@linkcode sleep}, {@linkcode waitFor}
+ * - `_node_process.ts`: {@linkcode NodeProcess}, {@linkcode ROOT}
+ * - `_mcp_session.ts`: {@linkcode McpSession}, {@linkcode ChildTransport}, the channel-event
+ *   schema, {@linkcode resultText}, {@linkcode jsonRpcProblems}
+ * - `_mesh.ts`: {@linkcode freePorts}, {@linkcode randomSecret}, {@linkcode startMesh}
+ * - `_sse_reader.ts`: {@linkcode readSse}, {@linkcode parseSse}
+ *
+ * @module
+ */
+
+export { sleep, waitFor } from "./wait.ts";
+export { type Exit, type NodeOptions, NodeProcess, ROOT } from "./node_process.ts";
+export {
+  type ChannelEvent,
+  ChannelEventSchema,
+  ChildTransport,
+  jsonRpcProblems,
+  McpSession,
+  META_KEY,
+  resultText,
+} from "./mcp_session.ts";
+export { freePorts, Mesh, randomSecret, startMesh } from "./mesh.ts";
+export { parseSse, parseSseBlock, readSse, type SseEvent } from "./sse_reader.ts";

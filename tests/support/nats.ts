@@ -1,0 +1,157 @@
+/**
+ * Real `nats-server` processes for the broker-mode tests: free loopback ports, a temporary
+ * JetStream store each, optional cluster routes and a config file (for auth), and a stop that
+ * always ends them.
+ *
+ * @module
+ */
+
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePorts, NodeProcess, waitFor } from "./harness.ts";
+
+/** Whether `nats-server` is installed (tests skip with a reason when it is not). */
+export function hasNatsServer(): boolean {
+  try {
+    execFileSync("nats-server", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Options for {@linkcode NatsServer.start}. */
+export interface NatsServerOptions {
+  port?: number;
+  /** Cluster: this server's route port and the route URLs of the others. */
+  cluster?: { name: string; port: number; routes: string[] };
+  /** Extra config file text (authorization blocks). */
+  config?: string;
+}
+
+/** One `nats-server -js` on 127.0.0.1. */
+export class NatsServer {
+  readonly port: number;
+  readonly child: ChildProcess;
+  readonly dir: string;
+  log = "";
+  #exited: Promise<void>;
+
+  private constructor(port: number, child: ChildProcess, dir: string) {
+    this.port = port;
+    this.child = child;
+    this.dir = dir;
+    child.stdout!.setEncoding("utf8").on("data", (c: string) => this.log += c);
+    child.stderr!.setEncoding("utf8").on("data", (c: string) => this.log += c);
+    this.#exited = new Promise((r) => child.once("exit", () => r()));
+  }
+
+  /** `nats://127.0.0.1:<port>`. */
+  get url(): string {
+    return `nats://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts a server and waits until it accepts clients. */
+  static async start(options: NatsServerOptions = {}): Promise<NatsServer> {
+    const port = options.port ?? (await freePorts(1))[0];
+    const dir = mkdtempSync(join(tmpdir(), "talkie-nats-"));
+    const args = ["-js", "-sd", join(dir, "js"), "-p", String(port), "-a", "127.0.0.1"];
+    if (options.cluster) {
+      args.push("--cluster_name", options.cluster.name);
+      args.push("--cluster", `nats://127.0.0.1:${options.cluster.port}`);
+      args.push("--routes", options.cluster.routes.join(","));
+      args.push("-n", `n${port}`);
+    }
+    if (options.config) {
+      writeFileSync(join(dir, "server.conf"), options.config);
+      args.push("-c", join(dir, "server.conf"));
+    }
+    const server = new NatsServer(port, spawn("nats-server", args, { stdio: "pipe" }), dir);
+    await waitFor(() => /Server is ready/.test(server.log), `nats-server on ${port}`, 10_000)
+      .catch(async (e) => {
+        await server.stop();
+        throw new Error(`${e.message}\n${server.log}`);
+      });
+    return server;
+  }
+
+  /** Kills the server (SIGKILL when `hard`) and removes its store. Idempotent. */
+  async stop(hard = false): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill(hard ? "SIGKILL" : "SIGTERM");
+      const t = setTimeout(() => this.child.kill("SIGKILL"), 3_000);
+      await this.#exited;
+      clearTimeout(t);
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Starts a node in broker mode (no PEERS) and waits until it joined the mesh. */
+export async function spawnBrokerNode(
+  role: string,
+  options: { nats: string; secret: string; env?: Record<string, string>; join?: boolean },
+): Promise<NodeProcess> {
+  const [port] = await freePorts(1);
+  const node = NodeProcess.spawn({
+    role,
+    port,
+    secret: options.secret,
+    env: { INTERCOM_NATS_URL: options.nats, INTERCOM_NATS_PRESENCE_TTL: "3", ...options.env },
+  });
+  try {
+    if (options.join !== false) await node.waitForStderr(/joined mesh/, 15_000);
+    await node.connect();
+  } catch (e) {
+    await node.stop();
+    throw e;
+  }
+  return node;
+}
+
+/**
+ * Polls the async `check` every 100 ms until it returns something other than undefined.
+ *
+ * @throws {Error} naming `what` after `timeoutMs`.
+ */
+export async function poll<T>(
+  check: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (e) {
+      last = e;
+    }
+    if (performance.now() > deadline) {
+      throw new Error(`Timed out after ${timeoutMs} ms: ${what}${last ? ` (${last})` : ""}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Waits until JetStream answers on `url` (a cluster elects its meta leader first). */
+export async function waitJetStream(url: string, timeoutMs = 20_000): Promise<void> {
+  const { connect } = await import("@nats-io/transport-node");
+  const { jetstreamManager } = await import("@nats-io/jetstream");
+  const nc = await connect({ servers: url });
+  try {
+    await poll(
+      async () => {
+        await (await jetstreamManager(nc, { timeout: 1_000 })).getAccountInfo();
+        return true;
+      },
+      `JetStream on ${url}`,
+      timeoutMs,
+    );
+  } finally {
+    await nc.close();
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * A node as a child process (`deno run -A main.ts`): its environment, its stdout lines and
+ * stderr, its MCP session, and a {@linkcode NodeProcess.stop} that always ends it (SIGKILL as
+ * the last resort).
+ *
+ * @module
+ */
+
+import { type ChildProcess, spawn } from "node:child_process";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { ChildTransport, McpSession } from "./mcp_session.ts";
+import { waitFor } from "./wait.ts";
+
+/** The repository root, where `main.ts` lives. */
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** Options for {@linkcode NodeProcess.spawn}. */
+export interface NodeOptions {
+  role: string;
+  /** INTERCOM_PORT. */
+  port: number;
+  /** Peers by name: a port on 127.0.0.1, or an address as PEERS writes it. */
+  peers?: Record<string, number | string>;
+  secret?: string;
+  /** More environment (wins over the above). */
+  env?: Record<string, string>;
+  args?: string[];
+}
+
+/** How a child ended. */
+export interface Exit {
+  code: number | null;
+  signal: string | null;
+}
+
+/**
+ * A node as a child process. stdout is split into lines as it arrives (all recorded in
+ * {@linkcode stdoutLines}); stderr is kept whole in {@linkcode stderr}.
+ */
+export class NodeProcess {
+  readonly role: string;
+  readonly port: number;
+  readonly secret: string;
+  readonly child: ChildProcess;
+  /** Every line the node wrote to stdout, raw. */
+  readonly stdoutLines: string[] = [];
+  stderr = "";
+  /** Set once the child exited. */
+  exit?: Exit;
+  #exited: Promise<Exit>;
+  #partial = "";
+  #lineListener?: (line: string) => void;
+  #session?: McpSession;
+
+  private constructor(options: NodeOptions, env: Record<string, string>, args: string[]) {
+    this.role = options.role;
+    this.port = options.port;
+    this.secret = options.secret ?? "";
+    this.child = spawn(process.execPath, ["run", "-A", "main.ts", ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    this.#exited = new Promise((resolve) => {
+      this.child.once("exit", (code, signal) => {
+        this.exit = { code, signal };
+        resolve(this.exit);
+      });
+    });
+    this.child.stdout!.setEncoding("utf8");
+    this.child.stdout!.on("data", (chunk: string) => {
+      const parts = (this.#partial + chunk).split("\n");
+      this.#partial = parts.pop()!;
+      for (const line of parts) {
+        this.stdoutLines.push(line);
+        this.#lineListener?.(line);
+      }
+    });
+    this.child.stdout!.on("end", () => {
+      if (this.#partial !== "") this.stdoutLines.push(this.#partial);
+      this.#partial = "";
+    });
+    this.child.stderr!.setEncoding("utf8");
+    this.child.stderr!.on("data", (chunk: string) => {
+      this.stderr += chunk;
+      if (process.env.E2E_DEBUG) process.stderr.write(chunk);
+    });
+    // A write to a stdin the child already closed must not crash the test run.
+    this.child.stdin!.on("error", () => {});
+  }
+
+  /** Spawns `deno run -A main.ts` with the node's environment; does not wait for anything. */
+  static spawn(options: NodeOptions): NodeProcess {
+    const peers = Object.entries(options.peers ?? {})
+      .map(([name, at]) => `${name}=${typeof at === "number" ? `127.0.0.1:${at}` : at}`)
+      .join(",");
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      NO_COLOR: "1",
+      MY_ROLE: options.role,
+      PEERS: peers,
+      INTERCOM_PORT: String(options.port),
+      INTERCOM_HOST: "127.0.0.1",
+      ...(options.secret !== undefined ? { INTERCOM_SECRET: options.secret } : {}),
+      ...(process.env.DENO_DIR ? { DENO_DIR: process.env.DENO_DIR } : {}),
+      ...options.env,
+    };
+    return new NodeProcess(options, env, options.args ?? []);
+  }
+
+  /** `http://127.0.0.1:<port>`. */
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** The MCP session, once {@linkcode connect} was called. */
+  get session(): McpSession {
+    if (!this.#session) throw new Error(`"${this.role}" has no MCP session yet`);
+    return this.#session;
+  }
+
+  /** Waits until stderr matches `pattern`; fails early if the child exits first. */
+  waitForStderr(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+    return waitFor(
+      () => {
+        const m = this.stderr.match(pattern);
+        if (m) return m;
+        if (this.exit) {
+          throw new Error(
+            `"${this.role}" exited (${JSON.stringify(this.exit)}) before stderr matched ` +
+              `${pattern}; stderr:\n${this.stderr}`,
+          );
+        }
+        return undefined;
+      },
+      `stderr of "${this.role}" to match ${pattern}; stderr so far:\n${this.stderr}`,
+      timeoutMs,
+    );
+  }
+
+  /** Waits for the `"role" listening on http://…` line. */
+  async waitListening(timeoutMs = 15_000): Promise<void> {
+    await this.waitForStderr(/listening on https?:\/\/\S+/, timeoutMs);
+  }
+
+  /** A transport over this child's stdin/stdout (one per process). */
+  transport(): ChildTransport {
+    return new ChildTransport(this, (listener) => {
+      this.#lineListener = listener;
+    });
+  }
+
+  /** Connects an MCP client (initialize + initialized) and returns the session. */
+  async connect(timeoutMs = 10_000): Promise<McpSession> {
+    const session = new McpSession(this.transport());
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      await Promise.race([
+        session.client.connect(session.transport),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                new Error(`MCP initialize of "${this.role}" timed out; stderr:\n${this.stderr}`),
+              ),
+            timeoutMs,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+    this.#session = session;
+    return session;
+  }
+
+  /** Ends the child's stdin, as Claude Code does when the session goes away. */
+  closeStdin(): void {
+    this.child.stdin!.end();
+  }
+
+  /**
+   * Sends a signal to the child. Uses `process.kill(pid)`: Deno's `child.kill()` makes the
+   * `exit` event report the signal even when the child handled it and exited with a code.
+   */
+  kill(signal: NodeJS.Signals = "SIGTERM"): void {
+    if (!this.exit && this.child.pid !== undefined) process.kill(this.child.pid, signal);
+  }
+
+  /**
+   * Waits for the child to exit.
+   *
+   * @throws {Error} when it is still running after `timeoutMs`.
+   */
+  async waitExit(timeoutMs = 5_000): Promise<Exit> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      return await Promise.race([
+        this.#exited,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`"${this.role}" did not exit within ${timeoutMs} ms`)),
+            timeoutMs,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Stops the child whatever state it is in: stdin end, then SIGKILL after 3 s. Idempotent. */
+  async stop(): Promise<Exit> {
+    if (!this.exit) {
+      this.closeStdin();
+      try {
+        await this.waitExit(3_000);
+      } catch {
+        this.child.kill("SIGKILL");
+      }
+    }
+    const exit = await this.#exited;
+    this.child.stdout!.destroy();
+    this.child.stderr!.destroy();
+    this.child.stdin!.destroy();
+    return exit;
+  }
+}

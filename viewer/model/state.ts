@@ -1,0 +1,213 @@
+/**
+ * The viewer's state and its one way of changing: {@linkcode update}`(state, event, now)`, pure.
+ * Events come from every watched node's `/events` stream (hello, send, recv, reset), from the
+ * sources' connection changes, and from the frame timer (tick).
+ *
+ * Times are milliseconds since the epoch, always passed in, so tests are exact.
+ *
+ * @module
+ */
+
+import type { Envelope } from "../../src/core/envelope.ts";
+
+/** The state of the connection to a watched node. */
+export type Connection = "connecting" | "online" | "offline" | "auth-failed";
+
+/** What a desk's avatar shows. */
+export type Mood = "idle" | "talking" | "listening" | "connecting" | "offline";
+
+/** One desk in the office: a watched node, or a peer a watched node said it has. */
+export interface Desk {
+  /** The name given on the command line, or the peer's role for a desk learned from hello. */
+  key: string;
+  /** The node's role as its hello said; equal to `key` until then. */
+  role: string;
+  /** Whether the viewer subscribes to this node itself. */
+  watched: boolean;
+  /** Connection state; `undefined` for desks that are not watched. */
+  connection?: Connection;
+  /** Why the node is offline, one line. */
+  error?: string;
+  /** Version from the node's hello. */
+  version?: string;
+  /** When it last started talking (sent), ms. */
+  talkedAt?: number;
+  /** When it last started listening (a message reached it), ms; may be in the future. */
+  heardAt?: number;
+  /** The last message it sent, for the speech bubble. */
+  bubble?: string;
+  /** Key of the desk it last heard from, to turn toward; `undefined` for outsiders. */
+  heardFrom?: string;
+}
+
+/** One logical message in the chat feed, however many nodes reported it. */
+export interface ChatLine {
+  id: string;
+  /** The sender's `sent_at`, ms (the time of arrival when unparseable). */
+  at: number;
+  from: string;
+  /** Recipients in the order they were seen; several for a broadcast. */
+  to: readonly string[];
+  text: string;
+}
+
+/** An arrow on the floor, from one desk to another. */
+export interface Flight {
+  id: string;
+  from: string;
+  to: string;
+  /** When it left, ms. */
+  start: number;
+}
+
+/** Everything the scene needs. Never mutated: {@linkcode update} returns a new one. */
+export interface ViewerState {
+  readonly desks: readonly Desk[];
+  /** Oldest first, ordered by `at` (ties in order of arrival). */
+  readonly chat: readonly ChatLine[];
+  readonly flights: readonly Flight[];
+}
+
+/** An input to {@linkcode update}. `node` is the key of the watched node that reported it. */
+export type ViewerEvent =
+  | { type: "connection"; node: string; status: Connection; error?: string }
+  | { type: "hello"; node: string; role: string; peers: readonly string[]; version?: string }
+  | { type: "message"; node: string; kind: "send" | "recv"; envelope: Envelope }
+  | { type: "reset"; node: string }
+  | { type: "tick" };
+
+/** Durations of the animations, ms. */
+export const TIMING = {
+  /** An arrow's trip along the floor. */
+  flightMs: 1500,
+  /** How long a sender talks (and its bubble stays). */
+  talkMs: 3000,
+  /** How long a recipient listens once the arrow arrived. */
+  listenMs: 3000,
+  /** Messages older than this (say, replayed after a reconnect) join the feed unanimated. */
+  animateWindowMs: 30_000,
+} as const;
+
+/** Most chat lines kept; older ones are dropped (and no longer deduplicated). */
+export const CHAT_LIMIT = 200;
+
+/**
+ * The state before any event: one desk per watched node, all connecting.
+ *
+ * @param nodes names of the watched nodes, in display order.
+ */
+export function initialState(nodes: readonly string[]): ViewerState {
+  return {
+    desks: nodes.map((key) => ({ key, role: key, watched: true, connection: "connecting" })),
+    chat: [],
+    flights: [],
+  };
+}
+
+/** The desk of a role or name: by role first, then by key. */
+export function findDesk(state: ViewerState, name: string): Desk | undefined {
+  return state.desks.find((d) => d.role === name) ?? state.desks.find((d) => d.key === name);
+}
+
+/**
+ * A desk's mood at `now`: the connection first (connecting, offline), then the most recent
+ * of talking and listening while they last, else idle.
+ */
+export function moodOf(desk: Desk, now: number): Mood {
+  if (desk.connection === "connecting") return "connecting";
+  if (desk.connection === "offline" || desk.connection === "auth-failed") return "offline";
+  const talking = desk.talkedAt !== undefined && now >= desk.talkedAt &&
+    now - desk.talkedAt < TIMING.talkMs;
+  const listening = desk.heardAt !== undefined && now >= desk.heardAt &&
+    now - desk.heardAt < TIMING.listenMs;
+  if (talking && listening) return desk.talkedAt! >= desk.heardAt! ? "talking" : "listening";
+  return talking ? "talking" : listening ? "listening" : "idle";
+}
+
+/**
+ * The state after `event` happened at `now` (ms). Pure; returns `state` itself when the
+ * event changes nothing.
+ *
+ * A message seen as `send` on its sender and as `recv` on its receiver is one chat line, and
+ * a broadcast (one `send` per recipient, same `message_id`) is one line naming them all.
+ */
+export function update(state: ViewerState, event: ViewerEvent, now: number): ViewerState {
+  switch (event.type) {
+    case "tick": {
+      const flights = state.flights.filter((f) => now - f.start < TIMING.flightMs);
+      return flights.length === state.flights.length ? state : { ...state, flights };
+    }
+    case "connection":
+      return withDesk(state, event.node, (d) => ({
+        ...d,
+        connection: event.status,
+        error: event.status === "auth-failed" ? event.error ?? "auth failed" : event.error,
+      }));
+    case "hello":
+      return hello(state, event);
+    case "message":
+      return message(state, event.envelope, now);
+    case "reset":
+      return state;
+  }
+}
+
+function withDesk(state: ViewerState, key: string, change: (d: Desk) => Desk): ViewerState {
+  if (!state.desks.some((d) => d.key === key)) return state;
+  return { ...state, desks: state.desks.map((d) => d.key === key ? change(d) : d) };
+}
+
+function hello(state: ViewerState, event: Extract<ViewerEvent, { type: "hello" }>): ViewerState {
+  // A peer desk learned earlier under this role is the same node: the watched desk replaces it.
+  let desks = state.desks
+    .filter((d) => d.watched || d.key !== event.role)
+    .map((d): Desk =>
+      d.key === event.node
+        ? { ...d, role: event.role, version: event.version, connection: "online", error: undefined }
+        : d
+    );
+  for (const peer of event.peers) {
+    if (!desks.some((d) => d.role === peer || d.key === peer)) {
+      desks = [...desks, { key: peer, role: peer, watched: false }];
+    }
+  }
+  return { ...state, desks };
+}
+
+function message(state: ViewerState, e: Envelope, now: number): ViewerState {
+  const parsed = Date.parse(e.sent_at);
+  const at = Number.isNaN(parsed) ? now : parsed;
+  const existing = state.chat.find((l) => l.id === e.message_id);
+  if (existing?.to.includes(e.to)) return state;
+  let chat: ChatLine[];
+  if (existing) {
+    chat = state.chat.map((l) => l === existing ? { ...l, to: [...l.to, e.to] } : l);
+  } else {
+    const line: ChatLine = { id: e.message_id, at, from: e.from, to: [e.to], text: e.message };
+    const index = state.chat.findIndex((l) => l.at > at);
+    chat = index < 0
+      ? [...state.chat, line]
+      : [...state.chat.slice(0, index), line, ...state.chat.slice(index)];
+    if (chat.length > CHAT_LIMIT) chat = chat.slice(chat.length - CHAT_LIMIT);
+  }
+  const next: ViewerState = { ...state, chat };
+  if (now - at > TIMING.animateWindowMs) return next;
+  return animate(next, e, now);
+}
+
+// A new leg of a message: the sender talks, an arrow leaves, the recipient listens on arrival.
+function animate(state: ViewerState, e: Envelope, now: number): ViewerState {
+  const sender = findDesk(state, e.from);
+  const recipient = findDesk(state, e.to);
+  const flies = sender !== undefined && recipient !== undefined && sender !== recipient;
+  const heardAt = flies ? now + TIMING.flightMs : now;
+  const desks = state.desks.map((d): Desk => {
+    if (d === sender) return { ...d, talkedAt: now, bubble: e.message };
+    if (d === recipient) return { ...d, heardAt, heardFrom: flies ? sender.key : undefined };
+    return d;
+  });
+  const flights = flies
+    ? [...state.flights, { id: e.message_id, from: sender.key, to: recipient.key, start: now }]
+    : state.flights;
+  return { ...state, desks, flights };
+}

@@ -1,0 +1,110 @@
+/**
+ * The broker source of `viewer --nats <url>`: one subscription to `<mesh>.events.*` instead of
+ * one `/events` stream per node. Each node publishes its hub events there as
+ * `{"event": "hello"|"send"|"recv", "data": …}`; they become the same {@linkcode ViewerEvent}s
+ * as the SSE source makes.
+ *
+ * @module
+ */
+
+import { Kvm } from "@nats-io/kv";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConfig } from "../../src/nats/config.ts";
+import { connectionOptions, describeConnectError, isAuthError } from "../../src/nats/connect.ts";
+import { meshNames } from "../../src/nats/subjects.ts";
+import { toViewerEvent } from "./sse.ts";
+import type { ViewerEvent } from "../model/state.ts";
+
+/**
+ * The viewer event for one message on `<mesh>.events.<node>`, or `undefined` when it is not
+ * one of ours (broker messages are trusted no more than any input).
+ */
+export function natsViewerEvent(subject: string, data: Uint8Array): ViewerEvent | undefined {
+  const node = subject.slice(subject.lastIndexOf(".") + 1);
+  try {
+    const m = JSON.parse(new TextDecoder().decode(data));
+    if (typeof m?.event !== "string") return undefined;
+    return toViewerEvent(node, { event: m.event, data: JSON.stringify(m.data) });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The broker settings of `viewer --nats <url>`: servers from the flag, mesh and login from
+ * the same variables a node reads (INTERCOM_MESH, INTERCOM_NATS_CREDS/USER/PASSWORD/TOKEN).
+ */
+export function viewerNatsConfig(
+  url: string,
+  env: Record<string, string | undefined>,
+  readFile: (path: string) => string,
+): NatsConfig {
+  const credsFile = env.INTERCOM_NATS_CREDS?.trim() || undefined;
+  return {
+    servers: url.split(",").map((s) => s.trim()).filter((s) => s !== ""),
+    credsFile,
+    creds: credsFile ? new TextEncoder().encode(readFile(credsFile)) : undefined,
+    user: env.INTERCOM_NATS_USER?.trim() || undefined,
+    password: env.INTERCOM_NATS_PASSWORD || undefined,
+    token: env.INTERCOM_NATS_TOKEN || undefined,
+    mesh: env.INTERCOM_MESH?.trim() || "talkie",
+    durable: false,
+    presenceTtlMs: 15_000,
+  };
+}
+
+/** Connects to the broker of `config` for watching. */
+export function connectViewer(config: NatsConfig): Promise<NatsConnection> {
+  return connect(connectionOptions(config, "talkie-walkie:viewer"));
+}
+
+/** The roles online now, from the presence bucket (empty when there is none yet). */
+export async function meshMembers(nc: NatsConnection, mesh: string): Promise<string[]> {
+  try {
+    const kv = await new Kvm(nc).open(meshNames(mesh).presenceBucket);
+    const roles: string[] = [];
+    for await (const key of await kv.keys()) roles.push(key);
+    return roles.sort();
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Follows every node's events through the broker until `signal` aborts; never throws.
+ *
+ * @example
+ * ```ts
+ * const nc = await connectViewer(config);
+ * await followMesh(nc, "talkie", { signal, onEvent: (e) => console.log(e) });
+ * ```
+ */
+export async function followMesh(
+  nc: NatsConnection,
+  mesh: string,
+  options: {
+    signal: AbortSignal;
+    onEvent: (event: ViewerEvent) => void;
+    /** Roles presence says are online: their desks show online before their next hello. */
+    members?: readonly string[];
+  },
+): Promise<void> {
+  const sub = nc.subscribe(meshNames(mesh).allEvents, {
+    callback: (err, msg) => {
+      if (err) return;
+      const event = natsViewerEvent(msg.subject, msg.data);
+      if (event) options.onEvent(event);
+    },
+  });
+  for (const node of options.members ?? []) {
+    options.onEvent({ type: "connection", node, status: "online" });
+  }
+  await new Promise<void>((resolve) => {
+    if (options.signal.aborted) return resolve();
+    options.signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  sub.unsubscribe();
+  await nc.close().catch(() => {});
+}
+
+export { describeConnectError, isAuthError };
