@@ -4,21 +4,62 @@
  * Importing this module has no side effects. Run it (`deno run -A mod.ts`) and it starts the
  * command line, the same as `main.ts` and the npm bin.
  *
- * @example
- * ```ts
- * import { loadConfig, startNode } from "./mod.ts";
+ * @example Start a node on stdio, as `npx claude-talkie-walkie` does
+ * ```ts ignore
+ * import { loadConfig, serveNode } from "./mod.ts";
+ * const config = loadConfig([], { MY_ROLE: "backend", PEERS: "frontend=10.0.0.6" }, () => "");
+ * const node = await serveNode(config, { log: (line) => console.error(line) });
  * ```
  * @module
  */
 
-export { type Config, ConfigError, loadConfig, parsePeers, type Peer } from "./src/cli/config.ts";
+// Configuration
+export { loadConfig, parsePeers } from "./src/cli/config.ts";
+export {
+  type Config,
+  ConfigError,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_SECRET,
+  type Env,
+  type NatsConfig,
+} from "./src/node/config.ts";
 export { DEFAULT_PORT, parsePeerAddress } from "./src/http/address.ts";
-export { type Envelope, parseEnvelope, ProtocolError } from "./src/core/envelope.ts";
-export { Hub, type HubRecord, type MessageKind } from "./src/node/hub.ts";
-export { createHandler, type HandlerOptions } from "./src/http/handler.ts";
-export { CHANNEL_METHOD, createMcpServer } from "./src/node/mcp_server.ts";
-export { type RunningNode, startNode } from "./src/node/create_node.ts";
+// The node, assembled (createNode) or serving (serveNode)
+export { createNode, type Handler, type MeshNode, type NodeDeps } from "./src/cli/create_node.ts";
+export { serveNode, type ServeOptions, type ServingNode } from "./src/cli/run_node.ts";
 export { main } from "./src/cli/main.ts";
+// The parts
+export {
+  type Envelope,
+  parseEnvelope,
+  type ParseOptions,
+  ProtocolError,
+} from "./src/core/envelope.ts";
+export { MESSAGE_ID, ROLE_NAME, roleProblem } from "./src/core/names.ts";
+export {
+  type DeliveryOutcome,
+  deliveryOutcome,
+  type FailureKind,
+  type PeerReply,
+  type ProbeOutcome,
+  probeOutcome,
+} from "./src/core/outcome.ts";
+export { Hub, type HubEvent, type HubRecord, type MessageKind } from "./src/node/hub.ts";
+export type { Peer, PeerTransport, TransportStatus } from "./src/node/transport.ts";
+export { createHandler, type HandlerOptions } from "./src/http/handler.ts";
+export { CHANNEL_METHOD } from "./src/node/mcp_server.ts";
+export { type DeliveryReport, type FinalOutcome } from "./src/node/outbox.ts";
+export {
+  Messenger,
+  type MessengerOptions,
+  SendError,
+  type SendOutcome,
+  type SendResult,
+} from "./src/node/messenger.ts";
+export { EventStreams, type OpenOptions, type SseMessage } from "./src/http/sse.ts";
+export { SeenIds, type SeenIdsOptions } from "./src/core/replay.ts";
+export { RateLimiter, type RateLimiterOptions, type TakeResult } from "./src/core/rate_limit.ts";
+export type { Logger } from "./src/platform/log.ts";
 export { VERSION } from "./src/platform/version.ts";
 
 // `import.meta.main` is Deno's (Node 20 lacks it); the npm bin calls main() itself.

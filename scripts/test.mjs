@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The one gate: fmt check, lint, type check, `deno test`, the npm build and its Node smoke
-// tests. Each step's output streams through; the last line is `N passed, N failed`, where each
-// gate counts as one check and each test as one.
+// The one gate: fmt check, lint, type check, doc lint, `deno test`, the npm build and its Node
+// smoke tests. Each step's output streams through; the last line is
+// `N passed, N failed, N skipped`, where each gate counts as one check and each test as one.
 //
 // Usage: node scripts/test.mjs [--quick]   (--quick skips the npm build and Node smoke tests)
 import { spawn } from "node:child_process";
@@ -33,6 +33,7 @@ function run(cmd, args) {
 
 let passed = 0;
 let failed = 0;
+let skipped = 0;
 const failures = [];
 const gate = async (name, cmd, args) => {
   const { code } = await run(cmd, args);
@@ -47,14 +48,23 @@ const gate = async (name, cmd, args) => {
 await gate("deno fmt --check", deno, ["fmt", "--check"]);
 await gate("deno lint", deno, ["lint"]);
 const checked = ["main.ts", "mod.ts", "src", "viewer", "tests", "bench", "scripts"];
-await gate("deno check", deno, ["check", ...checked.filter((p) => existsSync(`${root}${p}`))]);
+await gate("deno check", deno, [
+  "check",
+  "--doc",
+  ...checked.filter((p) => existsSync(`${root}${p}`)),
+]);
+// The public API's documentation: every export and every type it takes has JSDoc.
+await gate("deno doc --lint", deno, ["doc", "--lint", "mod.ts", "viewer/mod.ts"]);
 
 {
   const { code, output } = await run(deno, ["test", "-A", "--no-check"]);
-  const m = /(\d+) passed[^|\n]*\| (\d+) failed/.exec(output.split("\n").reverse().join("\n"));
+  const m = /(\d+) passed[^|\n]*\| (\d+) failed(?:[^|\n]*\| (\d+) ignored)?/.exec(
+    output.split("\n").reverse().join("\n"),
+  );
   if (m) {
     passed += Number(m[1]);
     failed += Number(m[2]);
+    skipped += Number(m[3] ?? 0);
     if (Number(m[2]) > 0) failures.push("deno test");
   }
   if (code !== 0 && (!m || Number(m[2]) === 0)) {
@@ -77,11 +87,12 @@ if (!quick && existsSync(`${root}scripts/build_npm.ts`)) {
     const fail = Number(/^# fail (\d+)/m.exec(output)?.[1] ?? 0);
     passed += pass;
     failed += fail;
+    skipped += Number(/^# skipped (\d+)/m.exec(output)?.[1] ?? 0);
     if (fail > 0 || code !== 0) failures.push("node smoke tests");
     if (code !== 0 && fail === 0) failed++;
   }
 }
 
 if (failures.length) process.stderr.write(`\nFailed: ${failures.join(", ")}\n`);
-process.stdout.write(`${passed} passed, ${failed} failed\n`);
+process.stdout.write(`${passed} passed, ${failed} failed, ${skipped} skipped\n`);
 process.exitCode = failed > 0 ? 1 : 0;

@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { DEFAULT_SECRET } from "../src/cli/config.ts";
+import { DEFAULT_SECRET } from "../src/node/config.ts";
 import { colorWanted } from "./view/ansi.ts";
 import { preferredHeight, render } from "./view/scene.ts";
 import {
@@ -137,10 +137,7 @@ async function watchMesh(
   try {
     config = viewerNatsConfig(url, env, (p) => readFileSync(p, "utf8"));
   } catch (e) {
-    await write(
-      process.stderr,
-      `viewer: cannot read INTERCOM_NATS_CREDS: ${(e as Error).message}\n`,
-    );
+    await write(process.stderr, `viewer: ${(e as Error).message}\n`);
     return 2;
   }
   let nc;

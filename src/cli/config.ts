@@ -1,78 +1,26 @@
 /**
- * Node configuration: environment variables (v2 compatible) and command-line flags.
+ * Node configuration from environment variables (v2 compatible) and command-line flags.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import { type NatsConfig, parseNatsConfig } from "../nats/config.ts";
+import { parseNatsConfig } from "../nats/config.ts";
+import { ConfigError, type Env, flag, positive } from "../core/env.ts";
+import {
+  type Config,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_SECRET,
+  type Peer,
+} from "../node/config.ts";
 import { DEFAULT_PORT, parsePeerAddress } from "../http/address.ts";
+import { roleProblem } from "../core/names.ts";
 import { signatureKey } from "../core/signature.ts";
 
-/** The secret a node uses when `INTERCOM_SECRET` is not set (v2 compatible). */
-export const DEFAULT_SECRET = "change-me-in-production";
-/** Default limit on the UTF-8 size of one message's text, in bytes (64 KiB). */
-export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
-
-/** One peer of the mesh. */
-export interface Peer {
-  /** Role name, unique in the mesh, `[A-Za-z0-9_.-]+`. */
-  name: string;
-  /** Base URL without trailing slash, e.g. `http://10.0.0.6:8788`. */
-  url: string;
-}
-
-/** Everything a node needs to start. */
-export interface Config {
-  role: string;
-  peers: Peer[];
-  secret: string;
-  /** TCP port to listen on, 0 for any free port. */
-  port: number;
-  /** Bind address. */
-  hostname: string;
-  /** Limit on one message's UTF-8 text, in bytes. */
-  maxMessageBytes: number;
-  /** How long undeliverable messages are retried, in milliseconds. */
-  retryWindowMs: number;
-  /** Outbox bounds: queued messages and their UTF-8 bytes, over all peers. */
-  outboxMaxMessages: number;
-  outboxMaxBytes: number;
-  /** Refuse unsigned requests and never send the secret header (INTERCOM_REQUIRE_SIGNATURE). */
-  requireSignature: boolean;
-  /** `/message` limit per sender: messages a minute (0: off) and burst. */
-  rateLimitPerMinute: number;
-  rateLimitBurst: number;
-  /** Send-side loop guard: messages a minute to one peer (0: off). */
-  sendLimitPerMinute: number;
-  /** Most concurrent `/events` clients. */
-  maxEventClients: number;
-  /** PEM paths of this node's HTTPS certificate and key. */
-  tlsCert?: string;
-  tlsKey?: string;
-  /** PEM path of a private CA that peers' certificates are signed by. */
-  caFile?: string;
-  /** Broker mode (INTERCOM_NATS_URL): peers come from the broker, not PEERS. */
-  nats?: NatsConfig;
-  /** Warnings for stderr (insecure secret, local-only bind). */
-  warnings: string[];
-}
-
-/** Configuration that cannot work; the message names the entry and the fix. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
-
-const NAME = /^[A-Za-z0-9_.-]+$/;
-
-/** Checks a role name. @throws {ConfigError} naming `what` when invalid. */
-export function checkName(name: string, what: string): string {
-  if (name === "") throw new ConfigError(`${what} is empty: give a name like "backend"`);
-  if (!NAME.test(name)) {
-    throw new ConfigError(
-      `${what} "${name}" may only contain ASCII letters, digits, "_", "." and "-"`,
-    );
-  }
+/** Checks a role name by the one rule of `core/names.ts`. @throws {ConfigError} naming `what`. */
+function checkName(name: string, what: string): string {
+  const problem = roleProblem(name);
+  if (problem) throw new ConfigError(`${what}${name === "" ? "" : ` "${name}"`} ${problem}`);
   return name;
 }
 
@@ -121,43 +69,8 @@ function parsePort(value: string, what: string): number {
   return port;
 }
 
-/**
- * A positive number from the environment, or the default; with `zeroOff`, 0 is allowed (it
- * turns a limit off). @throws {ConfigError} naming the variable.
- */
-function positive(
-  env: Env,
-  name: string,
-  fallback: number,
-  { integer = true, zeroOff = false } = {},
-): number {
-  const text = env[name]?.trim();
-  if (text === undefined || text === "") return fallback;
-  const n = Number(text);
-  const ok = (n > 0 || (zeroOff && n === 0)) && Number.isFinite(n) &&
-    (!integer || Number.isInteger(n));
-  if (!ok) {
-    const what = integer ? "integer" : "number";
-    throw new ConfigError(
-      `${name} "${text}" must be ${
-        zeroOff ? `0 (off) or a positive ${what}` : `a positive ${what}`
-      }`,
-    );
-  }
-  return n;
-}
-
-function flag(env: Env, name: string): boolean {
-  const text = (env[name] ?? "").trim().toLowerCase();
-  if (["", "0", "false", "no", "off"].includes(text)) return false;
-  if (["1", "true", "yes", "on"].includes(text)) return true;
-  throw new ConfigError(
-    `${name} "${env[name]}" must be 1 (or true, yes, on) or 0 (false, no, off)`,
-  );
-}
-
 /** Flags of the node command, as `node:util` parseArgs options. */
-export const NODE_FLAGS = {
+const NODE_FLAGS = {
   role: { type: "string" },
   peers: { type: "string" },
   port: { type: "string" },
@@ -166,9 +79,6 @@ export const NODE_FLAGS = {
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
-
-/** Environment as a plain map (so tests need no real environment). */
-export type Env = Record<string, string | undefined>;
 
 /**
  * Builds the node's configuration from flags (which win) and environment.
@@ -243,7 +153,7 @@ export function loadConfig(
       throw new ConfigError(`${name} "${path}" is not a PEM file (no "-----BEGIN" line)`);
     }
   }
-  const nats = parseNatsConfig(env, role, { readFile, flag, positive });
+  const nats = parseNatsConfig(env, role, readFile);
   try {
     signatureKey(secret);
   } catch (e) {

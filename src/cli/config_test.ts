@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ConfigError, DEFAULT_SECRET, loadConfig, parsePeers } from "./config.ts";
+import { ConfigError, DEFAULT_SECRET } from "../node/config.ts";
+import { loadConfig, parsePeers } from "./config.ts";
 
 const noFile = () => {
   throw new Error("no file");

@@ -4,15 +4,12 @@
  * @module
  */
 
-import { readFileSync } from "node:fs";
 import process from "node:process";
-import { ConfigError, loadConfig } from "./config.ts";
-import { createLogger } from "../platform/log.ts";
-import { startNode } from "../node/create_node.ts";
 import { VERSION } from "../platform/version.ts";
+import { runNode } from "./run_node.ts";
 
 /** `--help` text of the node command. */
-export const HELP = `claude-talkie-walkie ${VERSION}
+const HELP = `claude-talkie-walkie ${VERSION}
 An N-way bridge between Claude Code sessions over the Channels API.
 
 Usage:
@@ -43,58 +40,6 @@ const write = (stream: NodeJS.WriteStream, text: string) => {
     stream.write(text);
   } catch { /* closed */ }
 };
-
-/**
- * Shuts down within `graceMs` even if something hangs: `shutdown` runs once, then the process
- * exits with `code`.
- */
-function exitAfter(shutdown: () => Promise<void>, code: number, graceMs = 800): void {
-  const force = setTimeout(() => process.exit(code), graceMs);
-  force.unref?.();
-  shutdown().finally(() => process.exit(code));
-}
-
-/** Runs the node command until stdin ends or a signal arrives. Returns only on a bad start. */
-export async function runNode(args: string[]): Promise<number> {
-  let config;
-  try {
-    config = loadConfig(args, process.env, (p) => readFileSync(p, "utf8"));
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      write(process.stderr, `claude-talkie-walkie: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
-  const log = createLogger(config.role);
-  for (const w of config.warnings) log(`warning: ${w}`);
-  process.on("unhandledRejection", (e) => log(`unhandled rejection: ${e}`));
-  // The NATS client drops its socket listeners when a server refuses the login; under Deno the
-  // server's reset then arrives as an unhandled socket error. A reset must not end the session.
-  // A closed stderr (Claude Code went away) must not raise errors that a log line would raise
-  // again: that loop kept orphaned nodes alive.
-  process.stderr.on("error", () => {});
-  process.on("uncaughtException", (e) => {
-    const code = (e as { code?: string })?.code;
-    if (code === "EPIPE") return;
-    if (code === "ECONNRESET") return log("warning: ignored a connection reset (ECONNRESET)");
-    log(`fatal: ${(e as Error)?.stack ?? e}`);
-    process.exit(1);
-  });
-  const node = await startNode(config, { log });
-  let stopping = false;
-  const stop = (why: string) => {
-    if (stopping) return;
-    stopping = true;
-    log(`stopping (${why})`);
-    exitAfter(node.close, 0);
-  };
-  // The SDK's stdio transport does not notice EOF: the client going away must stop us.
-  process.stdin.on("end", () => stop("stdin closed"));
-  process.stdin.on("close", () => stop("stdin closed"));
-  for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(s, () => stop(s));
-  return await new Promise<number>(() => {});
-}
 
 /** Entry point: dispatches on the first argument. Resolves to the exit code. */
 export async function main(args: string[]): Promise<number> {

@@ -9,33 +9,38 @@
  * @module
  */
 
+import { MESSAGE_ID, roleProblem } from "./names.ts";
+
 /** One message as it travels and as hub events, SSE events and channel meta carry it. */
 export interface Envelope {
+  /** Unique id; receivers use it to drop duplicates. */
   message_id: string;
+  /** The sender's role (or `webhook`). */
   from: string;
   /** The recipient's role; for a webhook without `to`, the receiving node's role. */
   to: string;
+  /** The text, untrusted. */
   message: string;
   /** ISO 8601 time the sender stamped (or the receiver, for v2 senders). */
   sent_at: string;
+  /** The `message_id` this message answers. */
   reply_to?: string;
 }
 
 /** A request body or field that cannot be accepted, with the HTTP status to answer. */
 export class ProtocolError extends Error {
+  /** Error name. */
   override name = "ProtocolError";
   /** HTTP status code for the answer: 400, 413 or 421. */
   readonly status: number;
+  /** Makes an error answered with `status`. */
   constructor(status: number, message: string) {
     super(message);
     this.status = status;
   }
 }
 
-/** What a message id may look like: 1–128 of letters, digits and `_.:-`. */
-export const MESSAGE_ID: RegExp = /^[A-Za-z0-9_.:-]{1,128}$/;
 const ID = MESSAGE_ID;
-const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const encoder = new TextEncoder();
 
 /** A new message id: `msg_` and 20 random hex digits (sortable by nothing, unique enough). */
@@ -99,9 +104,8 @@ export function parseEnvelope(body: unknown, options: ParseOptions): Envelope {
     );
   }
   const from = optionalString(fields, "from") ?? options.defaultFrom;
-  if (!NAME.test(from)) {
-    throw new ProtocolError(400, '"from" must be a role name of letters, digits, "_", "." or "-"');
-  }
+  const bad = roleProblem(from);
+  if (bad) throw new ProtocolError(400, `"from" ${bad}`);
   const to = optionalString(fields, "to");
   if (to !== undefined && to !== options.role) {
     throw new ProtocolError(

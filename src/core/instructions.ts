@@ -5,9 +5,13 @@
  * @module
  */
 
-/** Instructions for a node with the given role and peers; always under 2 KB. */
-export function instructions(role: string, peers: string[]): string {
-  let list = peers.length ? peers.join(", ") : "none configured";
+/**
+ * Instructions for a node with the given role and peers; always under 2 KB. `broker` names the
+ * broker mesh when peers come and go (broker mode), so the list is who was known at start.
+ */
+export function instructions(role: string, peers: readonly string[], broker?: string): string {
+  let list = peers.length ? peers.join(", ") : broker ? "none known yet" : "none configured";
+  if (broker) list += ` (whoever is online in ${broker}; list_peers shows who is there now)`;
   // Long meshes would push the safety text past the 2 KB cut; list_peers has the full list.
   if (list.length > 600) list = `${list.slice(0, 560)}… (${peers.length} in all, see list_peers)`;
   return [

@@ -54,13 +54,11 @@ interface Bucket {
  * @example
  * ```ts
  * const limiter = new RateLimiter({ perMinute: 60, burst: 10 });
- * const result = limiter.take(envelope.from, Date.now());
- * if (!result.ok) {
- *   return Response.json({ ok: false, error: "Too many messages" }, {
- *     status: 429,
- *     headers: { "retry-after": String(result.retryAfterSeconds) },
- *   });
- * }
+ * const result = limiter.take("frontend", Date.now());
+ * const answer = result.ok ? new Response("ok") : Response.json(
+ *   { ok: false, error: "Too many messages" },
+ *   { status: 429, headers: { "retry-after": String(result.retryAfterSeconds) } },
+ * );
  * ```
  */
 export class RateLimiter {

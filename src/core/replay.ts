@@ -34,9 +34,8 @@ export interface SeenIdsOptions {
  * @example
  * ```ts
  * const replays = new SeenIds({ ttlMs: 600_000, maxSize: 100_000 });
- * if (!replays.checkAndAdd(verified.id, Date.now())) {
- *   return Response.json({ ok: true, message_id: verified.id, duplicate: true });
- * }
+ * const fresh = replays.checkAndAdd("msg_1", Date.now()); // true
+ * const again = replays.checkAndAdd("msg_1", Date.now()); // false: answer "duplicate"
  * ```
  */
 export class SeenIds {

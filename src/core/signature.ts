@@ -107,13 +107,18 @@ const hmac = (key: Uint8Array, id: string, timestamp: string, body: string | Uin
  *
  * @example
  * ```ts
- * const body = JSON.stringify(envelope);
+ * const key = signatureKey("a-long-random-secret-shared-by-all");
+ * const body = JSON.stringify({ message_id: "msg_1", from: "backend", message: "hi" });
  * const headers = signHeaders(key, {
- *   id: envelope.message_id,
+ *   id: "msg_1",
  *   timestamp: Math.floor(Date.now() / 1000),
  *   body,
  * });
- * await fetch(url, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body });
+ * const request = new Request("http://127.0.0.1:8788/message", {
+ *   method: "POST",
+ *   headers: { ...headers, "content-type": "application/json" },
+ *   body,
+ * });
  * ```
  */
 export function signHeaders(key: Uint8Array, input: SignInput): Record<string, string> {
@@ -148,11 +153,15 @@ export function signHeaders(key: Uint8Array, input: SignInput): Record<string, s
  *
  * @example
  * ```ts
+ * const key = signatureKey("a-long-random-secret-shared-by-all");
+ * const request = new Request("http://127.0.0.1:8788/message", { method: "POST", body: "{}" });
  * const body = await request.text();
  * const result = verifySignature(key, { headers: request.headers, body }, {
  *   nowSeconds: Date.now() / 1000,
  * });
- * if (!result.ok) return Response.json({ ok: false, error: result.reason }, { status: 401 });
+ * const answer = result.ok
+ *   ? new Response("ok")
+ *   : Response.json({ ok: false, error: result.reason }, { status: 401 });
  * ```
  */
 export function verifySignature(

@@ -6,52 +6,17 @@
  */
 
 import { SECRET_HEADER } from "./auth.ts";
-import type { Peer } from "../cli/config.ts";
+import type { Peer } from "../node/transport.ts";
+import {
+  type DeliveryOutcome,
+  deliveryOutcome,
+  parseRetryAfter,
+  type PeerReply,
+  type ProbeOutcome,
+  probeOutcome,
+} from "../core/outcome.ts";
 import type { Envelope } from "../core/envelope.ts";
 import { signHeaders } from "../core/signature.ts";
-
-/**
- * Why a delivery did not succeed (yet). `stored`: a broker keeps the message for a receiver that
- * is offline and a delivery report comes when it is delivered; nothing is left to retry.
- */
-export type FailureKind = "unreachable" | "timeout" | "unauthorized" | "refused" | "stored";
-
-/**
- * Outcome of one delivery attempt. A failure is `retryable` when trying again later can help:
- * unreachable, timeout, HTTP 5xx and 429 (then `retryAfterMs` comes from `Retry-After`).
- */
-export type DeliveryOutcome =
-  | { ok: true; status: number; latencyMs: number }
-  | {
-    ok: false;
-    kind: FailureKind;
-    status?: number;
-    reason: string;
-    retryable: boolean;
-    retryAfterMs?: number;
-  };
-
-/** `Retry-After` (seconds or an HTTP date, RFC 9110 §10.2.3) in milliseconds from `now`. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (value === null) return undefined;
-  const seconds = Number(value.trim());
-  if (value.trim() !== "" && Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-/** Outcome of a `/health` probe. */
-export type ProbeOutcome =
-  | {
-    state: "online";
-    latencyMs: number;
-    version?: string;
-    signatures: boolean;
-    /** False when the peer says our signature does not verify (another secret). */
-    authenticated?: boolean;
-  }
-  | { state: "wrong_role"; latencyMs: number; role: string; signatures: boolean }
-  | { state: "offline"; reason: string };
 
 /** Options shared by outbound calls. */
 export interface ClientOptions {
@@ -87,21 +52,28 @@ export function describeNetworkError(error: unknown): string {
   return (parts.at(-1) ?? String(error)).slice(0, 200);
 }
 
-async function errorText(response: Response): Promise<string> {
-  const text = await response.text().catch(() => "");
+/** Reads a response into a {@linkcode PeerReply} (the body cut at 64 KiB of text). */
+async function readReply(response: Response): Promise<PeerReply> {
+  const text = (await response.text().catch(() => "")).slice(0, 65_536);
+  let body: unknown;
   try {
-    const body = JSON.parse(text);
-    if (typeof body?.error === "string") return body.error.slice(0, 300);
-  } catch { /* not JSON */ }
-  return (text.trim() || response.statusText || `HTTP ${response.status}`).slice(0, 300);
+    body = JSON.parse(text);
+  } catch { /* not JSON: the text says what answered */ }
+  return {
+    status: response.status,
+    body,
+    text: body === undefined ? text.slice(0, 300) : undefined,
+    retryAfterMs: parseRetryAfter(response.headers.get("retry-after")),
+    location: response.headers.get("location") ?? undefined,
+  };
 }
 
 /**
- * POSTs an envelope to a peer's `/message` as JSON, with the `X-Intercom-Secret` header.
+ * POSTs an envelope to a peer's `/message` as JSON, signed (Standard Webhooks) or with the
+ * `X-Intercom-Secret` header (v2 peers). Redirects are not followed.
  *
- * Outcomes: `ok` on 2xx (a duplicate the peer already has counts as delivered);
- * `unauthorized` on 401; `refused` on any other HTTP error (with the peer's own error text);
- * `unreachable` when no connection could be made; `timeout`.
+ * Outcomes: as {@linkcode deliveryOutcome} for any answer (a duplicate the peer already has
+ * counts as delivered); `unreachable` when no connection could be made; `timeout`.
  */
 export async function deliver(
   peer: Peer,
@@ -124,22 +96,11 @@ export async function deliver(
       method: "POST",
       headers,
       body,
+      redirect: "manual",
       signal: AbortSignal.timeout(options.timeoutMs),
     });
-    if (response.ok) {
-      await response.body?.cancel();
-      return { ok: true, status: response.status, latencyMs: performance.now() - started };
-    }
-    const reason = await errorText(response);
-    const status = response.status;
-    return {
-      ok: false,
-      kind: status === 401 ? "unauthorized" : "refused",
-      status,
-      reason,
-      retryable: status >= 500 || status === 429,
-      retryAfterMs: parseRetryAfter(response.headers.get("retry-after")),
-    };
+    const reply = await readReply(response);
+    return deliveryOutcome(reply, envelope.message_id, performance.now() - started);
   } catch (e) {
     if ((e as Error)?.name === "TimeoutError") {
       const reason = `no answer within ${options.timeoutMs} ms`;
@@ -173,29 +134,11 @@ export async function probe(
   try {
     const response = await doFetch(`${peer.url}/health`, {
       headers,
+      redirect: "manual",
       signal: AbortSignal.timeout(options.timeoutMs),
     });
     const latencyMs = performance.now() - started;
-    if (!response.ok) {
-      await response.body?.cancel();
-      return { state: "offline", reason: `/health answered HTTP ${response.status}` };
-    }
-    type HealthBody = {
-      role?: unknown;
-      version?: string;
-      signatures?: unknown;
-      authenticated?: unknown;
-    }; // json() is unknown in Node types
-    const body = await response.json().catch(() => null) as HealthBody | null;
-    if (typeof body?.role !== "string") {
-      return { state: "offline", reason: "/health did not answer like a talkie-walkie node" };
-    }
-    const signatures = Array.isArray(body.signatures) && body.signatures.includes("v1");
-    if (body.role !== peer.name) {
-      return { state: "wrong_role", latencyMs, role: body.role, signatures };
-    }
-    const authenticated = typeof body.authenticated === "boolean" ? body.authenticated : undefined;
-    return { state: "online", latencyMs, version: body.version, signatures, authenticated };
+    return probeOutcome(await readReply(response), peer.name, latencyMs);
   } catch (e) {
     if ((e as Error)?.name === "TimeoutError") {
       return { state: "offline", reason: `no answer within ${options.timeoutMs} ms` };

@@ -9,7 +9,8 @@
 import { SECRET_HEADER, secretMatches } from "./auth.ts";
 import { BodyTimeoutError, BodyTooLargeError, readLimited } from "./body.ts";
 import type { Hub } from "../node/hub.ts";
-import { type Envelope, MESSAGE_ID, parseEnvelope, ProtocolError } from "../core/envelope.ts";
+import { type Envelope, parseEnvelope, ProtocolError } from "../core/envelope.ts";
+import { MESSAGE_ID } from "../core/names.ts";
 import type { RateLimiter } from "../core/rate_limit.ts";
 import type { SeenIds } from "../core/replay.ts";
 import { verifySignature, WEBHOOK_SIGNATURE } from "../core/signature.ts";
@@ -17,14 +18,19 @@ import type { EventStreams } from "./sse.ts";
 
 /** What the handler needs from the node. */
 export interface HandlerOptions {
+  /** This node's role; a message addressed to another is refused with 421. */
   role: string;
-  /** Peer names, for `/health` and the SSE `hello`. */
-  peers: string[];
+  /** Peer names for `/health` and the SSE `hello`: a list, or a function for a broker's. */
+  peers: readonly string[] | (() => readonly string[]);
+  /** Version for `/health` and the SSE `hello`. */
   version: string;
+  /** The mesh secret, for the `X-Intercom-Secret` header of v2 peers. */
   secret: string;
   /** Limit on one message's UTF-8 text, in bytes. */
   maxMessageBytes: number;
+  /** Where accepted messages are published as `recv`. */
   hub: Hub;
+  /** The `/events` streams. */
   streams: EventStreams;
   /** Recently delivered message ids: a repeated id is acknowledged, not delivered again. */
   seen: SeenIds;
@@ -81,13 +87,14 @@ export function createHandler(
   // JSON escapes can make a body up to 6 times its text (\uXXXX); allow that plus the fields.
   const bodyLimit = options.maxMessageBytes * 6 + 8192;
 
+  const peers = () => typeof options.peers === "function" ? options.peers() : options.peers;
   const signed = (request: Request) => request.headers.has(WEBHOOK_SIGNATURE);
 
   const health = (request: Request) =>
     json(200, {
       status: "ok",
       role: options.role,
-      peers: options.peers,
+      peers: peers(),
       version: options.version,
       // Peers sign their requests to us (Standard Webhooks v1) instead of sending the secret.
       signatures: ["v1"],
@@ -219,7 +226,7 @@ export function createHandler(
 
   function events(request: Request): Response {
     const stream = options.streams.open({
-      hello: { role: options.role, peers: options.peers, version: options.version },
+      hello: { role: options.role, peers: peers(), version: options.version },
       lastEventId: request.headers.get("last-event-id"),
     });
     return new Response(stream, {

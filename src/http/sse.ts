@@ -14,8 +14,11 @@ import type { Hub, HubRecord } from "../node/hub.ts";
 
 /** One SSE message. */
 export interface SseMessage {
+  /** Event type; `message` when absent. */
   event?: string;
+  /** Event id, for `Last-Event-ID` on reconnect. */
   id?: string;
+  /** Data; a multi-line value becomes several `data:` lines. */
   data: string;
 }
 
@@ -46,7 +49,7 @@ export function formatSse(message: SseMessage): string {
 }
 
 /** A record as its SSE message: the envelope as data, `<boot>.<seq>` as id. */
-export function recordToSse(record: HubRecord, boot: string): SseMessage {
+function recordToSse(record: HubRecord, boot: string): SseMessage {
   return { event: record.kind, id: `${boot}.${record.seq}`, data: JSON.stringify(record.envelope) };
 }
 
@@ -81,6 +84,8 @@ export class EventStreams {
   #closers = new Set<() => void>();
 
   /**
+   * Makes the set of streams of one node.
+   *
    * @param hub the hub whose events to stream.
    * @param keepAliveMs interval between keep-alive comments, in milliseconds.
    */

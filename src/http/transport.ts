@@ -5,11 +5,12 @@
  * @module
  */
 
-import type { Peer } from "../cli/config.ts";
-import { deliver, type DeliveryOutcome, probe, type ProbeOutcome } from "./client.ts";
+import type { Peer } from "../node/transport.ts";
+import type { DeliveryOutcome, ProbeOutcome } from "../core/outcome.ts";
+import { deliver, probe } from "./client.ts";
 import type { Envelope } from "../core/envelope.ts";
 import { signatureKey } from "../core/signature.ts";
-import type { PeerTransport } from "../node/transport.ts";
+import type { PeerTransport, TransportStatus } from "../node/transport.ts";
 
 /** Options for {@linkcode HttpTransport}. */
 export interface HttpTransportOptions {
@@ -39,8 +40,17 @@ export class HttpTransport implements PeerTransport {
     this.#key = signatureKey(options.secret);
   }
 
+  /** Nothing to connect: peers are reached per request. */
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+
   peers(): readonly Peer[] {
     return this.#o.peers;
+  }
+
+  status(): TransportStatus {
+    return { scope: "PEERS" };
   }
 
   /**

@@ -5,32 +5,11 @@
  * @module
  */
 
-import { ConfigError, type Env } from "../cli/config.ts";
+import { ConfigError, type Env, flag, positive } from "../core/env.ts";
+import type { NatsConfig } from "../node/config.ts";
 
-/** How a node reaches the broker, when `INTERCOM_NATS_URL` is set. */
-export interface NatsConfig {
-  /** Server URLs, `nats://` or `tls://`, tried in order and on reconnect. */
-  servers: string[];
-  /** Contents of the `INTERCOM_NATS_CREDS` file (a user JWT and NKey seed). */
-  creds?: Uint8Array;
-  /** Path of the creds file, for messages (never its contents). */
-  credsFile?: string;
-  user?: string;
-  password?: string;
-  token?: string;
-  /** Prefix of every subject, bucket and stream name; `talkie` by default. */
-  mesh: string;
-  /** Keep messages for offline roles in a JetStream stream (`INTERCOM_NATS_DURABLE`). */
-  durable: boolean;
-  /** How long a presence entry lives without a heartbeat, in milliseconds (default 15 s). */
-  presenceTtlMs: number;
-}
-
-/** What a mesh name may look like: it becomes a subject token and part of bucket names. */
-export const MESH_NAME: RegExp = /^[A-Za-z0-9_-]{1,32}$/;
-
-/** Role names that would collide with the mesh's own subjects (`<mesh>.events.<role>`, …). */
-export const RESERVED_ROLES: readonly string[] = ["events", "inbox"];
+export type { NatsConfig };
+import { brokerRoleProblem, MESH_NAME } from "../core/names.ts";
 
 function parseServers(text: string): string[] {
   const servers = text.split(",").map((s) => s.trim()).filter((s) => s !== "");
@@ -51,27 +30,22 @@ function parseServers(text: string): string[] {
 
 /**
  * Reads the broker settings. Returns `undefined` when `INTERCOM_NATS_URL` is unset (the HTTP
- * mesh); `flag`/`positive` are config.ts's own readers, so the messages look alike.
+ * mesh). `role` is checked against the broker's name rule; the viewer, which has no role,
+ * passes `undefined`.
  *
  * @throws {ConfigError} naming the variable and the fix.
  * @example
  * ```ts
- * const nats = parseNatsConfig({ INTERCOM_NATS_URL: "nats://10.0.0.5:4222" }, "backend", {
- *   readFile, flag, positive,
- * });
+ * const nats = parseNatsConfig({ INTERCOM_NATS_URL: "nats://10.0.0.5:4222" }, "backend", () => "");
  * ```
  */
 export function parseNatsConfig(
   env: Env,
-  role: string,
-  io: {
-    readFile: (path: string) => string;
-    flag: (env: Env, name: string) => boolean;
-    positive: (env: Env, name: string, fallback: number) => number;
-  },
+  role: string | undefined,
+  readFile: (path: string) => string,
 ): NatsConfig | undefined {
   const url = env.INTERCOM_NATS_URL?.trim() ?? "";
-  const durable = io.flag(env, "INTERCOM_NATS_DURABLE");
+  const durable = flag(env, "INTERCOM_NATS_DURABLE");
   if (url === "") {
     if (durable) {
       throw new ConfigError("INTERCOM_NATS_DURABLE needs INTERCOM_NATS_URL (broker mode)");
@@ -86,13 +60,8 @@ export function parseNatsConfig(
       `INTERCOM_MESH "${mesh}" may only contain letters, digits, "_" and "-" (at most 32)`,
     );
   }
-  if (role.includes(".") || RESERVED_ROLES.includes(role)) {
-    throw new ConfigError(
-      `Role "${role}" cannot be used in broker mode: ` +
-        (role.includes(".") ? 'NATS subjects use "." as a separator' : "the name is reserved") +
-        ': choose another MY_ROLE, e.g. "' + role.replaceAll(".", "-") + '-1"',
-    );
-  }
+  const problem = role === undefined ? undefined : brokerRoleProblem(role);
+  if (problem) throw new ConfigError(`Role "${role}" ${problem} as MY_ROLE`);
   const user = env.INTERCOM_NATS_USER?.trim() || undefined;
   const password = env.INTERCOM_NATS_PASSWORD || undefined;
   const token = env.INTERCOM_NATS_TOKEN || undefined;
@@ -112,7 +81,7 @@ export function parseNatsConfig(
   let creds: Uint8Array | undefined;
   if (credsFile) {
     try {
-      creds = new TextEncoder().encode(io.readFile(credsFile));
+      creds = new TextEncoder().encode(readFile(credsFile));
     } catch (e) {
       throw new ConfigError(`Cannot read INTERCOM_NATS_CREDS "${credsFile}": ${e}`);
     }
@@ -126,6 +95,6 @@ export function parseNatsConfig(
     token,
     mesh,
     durable,
-    presenceTtlMs: io.positive(env, "INTERCOM_NATS_PRESENCE_TTL", 15) * 1000,
+    presenceTtlMs: positive(env, "INTERCOM_NATS_PRESENCE_TTL", 15) * 1000,
   };
 }

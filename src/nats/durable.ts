@@ -21,6 +21,7 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
+import { brokerRoleProblem } from "../core/names.ts";
 import type { Logger } from "../platform/log.ts";
 import type { MeshNames } from "./subjects.ts";
 import { messageRequest } from "./wire.ts";
@@ -126,7 +127,9 @@ export class DurableInbox {
       envelope = JSON.parse(new TextDecoder().decode(m.data));
     } catch { /* the handler says why */ }
     const report = (outcome: WireReport["outcome"], reason?: string) => {
-      if (typeof envelope.from !== "string" || !/^[A-Za-z0-9_-]+$/.test(envelope.from)) return;
+      if (typeof envelope.from !== "string" || brokerRoleProblem(envelope.from) !== undefined) {
+        return;
+      }
       const r: WireReport = {
         message_id: String(envelope.message_id ?? get(WEBHOOK_ID)),
         peer: this.#o.role,

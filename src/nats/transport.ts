@@ -9,7 +9,7 @@
 
 import { Kvm } from "@nats-io/kv";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
-import type { Peer } from "../cli/config.ts";
+import type { Peer } from "../node/transport.ts";
 import type { Hub } from "../node/hub.ts";
 import type { Logger } from "../platform/log.ts";
 import type { NatsConfig } from "./config.ts";
@@ -18,11 +18,16 @@ import { DurableInbox } from "./durable.ts";
 import { openBucket, Presence } from "./presence.ts";
 import { meshNames } from "./subjects.ts";
 import { listenReports, publishEvent, serveRole, watchStatus } from "./inbound.ts";
-import { decodeReply, healthOutcome, replyOutcome } from "./wire.ts";
-import type { DeliveryOutcome, ProbeOutcome } from "../http/client.ts";
+import { decodeReply } from "./wire.ts";
+import {
+  type DeliveryOutcome,
+  deliveryOutcome,
+  type ProbeOutcome,
+  probeOutcome,
+} from "../core/outcome.ts";
 import type { Envelope } from "../core/envelope.ts";
 import { signatureKey, signHeaders } from "../core/signature.ts";
-import type { PeerTransport } from "../node/transport.ts";
+import type { PeerTransport, TransportStatus } from "../node/transport.ts";
 
 /** Options for {@linkcode NatsTransport}. */
 export interface NatsTransportOptions {
@@ -180,14 +185,18 @@ export class NatsTransport implements PeerTransport {
   }
 
   /** Why this node cannot take part in the mesh now (no connection, role held elsewhere). */
-  problem(): string | undefined {
+  #problem(): string | undefined {
     if (!this.#nc || this.#nc.isClosed()) return this.#error;
     return this.#presence?.conflict;
   }
 
-  /** One line for `list_peers`: where this node is on the broker. */
-  where(): string {
-    return `NATS ${this.#nc?.getServer() ?? "?"} as ${this.#names.direct(this.#o.role)}`;
+  status(): TransportStatus {
+    return {
+      problem: this.#problem(),
+      where: `NATS ${this.#nc?.getServer() ?? "?"} as ${this.#names.direct(this.#o.role)}`,
+      scope: `mesh "${this.#o.config.mesh}"`,
+      online: this.#live(),
+    };
   }
 
   #peer(name: string): Peer {
@@ -197,7 +206,7 @@ export class NatsTransport implements PeerTransport {
   }
 
   /** Roles online now, other than ours. */
-  live(): string[] {
+  #live(): string[] {
     return this.#presence?.live() ?? [];
   }
 
@@ -209,7 +218,7 @@ export class NatsTransport implements PeerTransport {
 
   async deliver(peer: Peer, envelope: Envelope): Promise<DeliveryOutcome> {
     const nc = this.#nc;
-    const problem = this.problem();
+    const problem = this.#problem();
     if (!nc || problem) {
       return {
         ok: false,
@@ -231,7 +240,8 @@ export class NatsTransport implements PeerTransport {
     let reason: string;
     try {
       const reply = await nc.request(this.#names.direct(peer.name), body, { timeout, headers: h });
-      return replyOutcome(decodeReply(reply.data), performance.now() - started);
+      const latencyMs = performance.now() - started;
+      return deliveryOutcome(decodeReply(reply.data), envelope.message_id, latencyMs);
     } catch (e) {
       const noOne = (e as { isNoResponders?: () => boolean }).isNoResponders?.() ?? false;
       reason = noOne
@@ -261,7 +271,7 @@ export class NatsTransport implements PeerTransport {
 
   async probe(peer: Peer): Promise<ProbeOutcome> {
     const nc = this.#nc;
-    const problem = this.problem();
+    const problem = this.#problem();
     if (!nc || problem) return { state: "offline", reason: problem ?? this.#error };
     if (!this.#presence?.member(peer.name)) {
       const waits = this.#durable ? "; messages to it wait in the broker" : "";
@@ -270,7 +280,7 @@ export class NatsTransport implements PeerTransport {
     const started = performance.now();
     try {
       const reply = await nc.request(this.#names.health(peer.name), "", { timeout: 1_500 });
-      return healthOutcome(decodeReply(reply.data), peer.name, performance.now() - started);
+      return probeOutcome(decodeReply(reply.data), peer.name, performance.now() - started);
     } catch (e) {
       return {
         state: "offline",

@@ -7,14 +7,14 @@
  * @module
  */
 
-import type { DeliveryOutcome, ProbeOutcome } from "../http/client.ts";
+import type { PeerReply } from "../core/outcome.ts";
 import { WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP } from "../core/signature.ts";
 
 /** The only headers carried from a broker message into the handler: no secret header. */
 export const SIGNED_HEADERS: readonly string[] = [WEBHOOK_ID, WEBHOOK_TIMESTAMP, WEBHOOK_SIGNATURE];
 
 /** Origin of requests made from broker messages; it never resolves. */
-export const NATS_ORIGIN = "http://nats.invalid";
+const NATS_ORIGIN = "http://nats.invalid";
 
 /** Reads a header of a NATS message (`MsgHdrs.get` returns "" when absent). */
 export type HeaderReader = (name: string) => string;
@@ -56,55 +56,23 @@ export async function encodeReply(response: Response): Promise<Uint8Array> {
   return new TextEncoder().encode(JSON.stringify(reply));
 }
 
-/** A decoded reply; `undefined` fields when the payload was not one of ours. */
-export interface Reply {
-  status: number;
-  body: Record<string, unknown>;
-  retryAfterSeconds?: number;
-}
-
-/** Decodes a reply payload; a payload of the wrong shape gives status 502. */
-export function decodeReply(data: Uint8Array): Reply {
+/**
+ * Decodes a reply payload into the {@linkcode PeerReply} that `core/outcome.ts` judges, as it
+ * judges an HTTP answer; a payload of the wrong shape gives status 502.
+ */
+export function decodeReply(data: Uint8Array): PeerReply {
   try {
     const r = JSON.parse(new TextDecoder().decode(data));
     if (typeof r?.status === "number") {
-      const body = r.body !== null && typeof r.body === "object" ? r.body : { error: r.body };
+      const body = r.body !== null && typeof r.body === "object" ? r.body : undefined;
       const retry = typeof r.retry_after_seconds === "number" ? r.retry_after_seconds : undefined;
-      return { status: r.status, body, retryAfterSeconds: retry };
+      return {
+        status: r.status,
+        body,
+        text: body === undefined ? String(r.body ?? "").slice(0, 300) : undefined,
+        retryAfterMs: retry === undefined ? undefined : retry * 1000,
+      };
     }
   } catch { /* below */ }
   return { status: 502, body: { error: "the reply was not a talkie-walkie answer" } };
-}
-
-/**
- * The delivery outcome of a reply, as `peer_client.ts` makes it from an HTTP answer: 2xx
- * delivered, 401 unauthorized, 429 and 5xx retryable, anything else refused.
- */
-export function replyOutcome(reply: Reply, latencyMs: number): DeliveryOutcome {
-  if (reply.status >= 200 && reply.status < 300) {
-    return { ok: true, status: reply.status, latencyMs };
-  }
-  const error = typeof reply.body.error === "string" ? reply.body.error.slice(0, 300) : "";
-  return {
-    ok: false,
-    kind: reply.status === 401 ? "unauthorized" : "refused",
-    status: reply.status,
-    reason: error || `status ${reply.status}`,
-    retryable: reply.status >= 500 || reply.status === 429,
-    retryAfterMs: reply.retryAfterSeconds === undefined
-      ? undefined
-      : reply.retryAfterSeconds * 1000,
-  };
-}
-
-/** The probe outcome of a `/health` reply from the node expected to be `role`. */
-export function healthOutcome(reply: Reply, role: string, latencyMs: number): ProbeOutcome {
-  const b = reply.body;
-  if (reply.status !== 200 || typeof b.role !== "string") {
-    return { state: "offline", reason: `health answered status ${reply.status}` };
-  }
-  const signatures = Array.isArray(b.signatures) && b.signatures.includes("v1");
-  if (b.role !== role) return { state: "wrong_role", latencyMs, role: b.role, signatures };
-  const version = typeof b.version === "string" ? b.version : undefined;
-  return { state: "online", latencyMs, version, signatures };
 }

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decodeReply, encodeReply, healthOutcome, messageRequest, replyOutcome } from "./wire.ts";
+import { deliveryOutcome } from "../core/outcome.ts";
+import { decodeReply, encodeReply, healthRequest, messageRequest } from "./wire.ts";
 
 test("messageRequest carries only the signature headers into the handler", async () => {
   const h: Record<string, string> = {
@@ -26,29 +27,25 @@ test("encodeReply and decodeReply carry status, body and Retry-After", async () 
   assert.deepEqual(reply, {
     status: 429,
     body: { ok: false, error: "slow down" },
-    retryAfterSeconds: 7,
+    text: undefined,
+    retryAfterMs: 7000,
   });
-  const o = replyOutcome(reply, 3);
-  assert.equal(o.ok, false);
+  const o = deliveryOutcome(reply, "m1", 3);
   assert.equal(!o.ok && o.retryable, true);
   assert.equal(!o.ok && o.retryAfterMs, 7000);
 });
 
-test("replyOutcome maps statuses as the HTTP client does", () => {
-  assert.deepEqual(replyOutcome({ status: 200, body: {} }, 5), {
-    ok: true,
-    status: 200,
-    latencyMs: 5,
-  });
-  const denied = replyOutcome({ status: 401, body: { error: "Signature rejected" } }, 1);
-  assert.equal(!denied.ok && denied.kind, "unauthorized");
-  assert.equal(!denied.ok && denied.retryable, false);
+test("decodeReply keeps a text body as text and refuses a payload that is not ours", async () => {
+  const reply = decodeReply(await encodeReply(new Response("plain words", { status: 500 })));
+  assert.equal(reply.status, 500);
+  assert.equal(reply.text, "plain words");
   assert.equal(decodeReply(new TextEncoder().encode("junk")).status, 502);
+  assert.equal(decodeReply(new TextEncoder().encode('{"x":1}')).status, 502);
 });
 
-test("healthOutcome tells online, wrong role and offline apart", () => {
-  const body = { role: "bob", version: "2.1.0", signatures: ["v1"] };
-  assert.equal(healthOutcome({ status: 200, body }, "bob", 2).state, "online");
-  assert.equal(healthOutcome({ status: 200, body }, "carol", 2).state, "wrong_role");
-  assert.equal(healthOutcome({ status: 500, body: {} }, "bob", 2).state, "offline");
+test("healthRequest is a GET /health on an origin that never resolves", () => {
+  const r = healthRequest();
+  assert.equal(r.method, "GET");
+  assert.equal(new URL(r.url).pathname, "/health");
+  assert.equal(new URL(r.url).hostname, "nats.invalid");
 });

@@ -16,7 +16,9 @@ export type MessageKind = "send" | "recv";
 export interface HubRecord {
   /** 1, 2, 3… in dispatch order; the SSE `id:` field. */
   seq: number;
+  /** `send`: this node delivered it; `recv`: this node received it. */
   kind: MessageKind;
+  /** The message. */
   envelope: Envelope;
 }
 
@@ -33,6 +35,13 @@ export const HISTORY_SIZE = 256;
  * @example
  * ```ts
  * const hub = new Hub();
+ * const envelope = {
+ *   message_id: "msg_1",
+ *   from: "frontend",
+ *   to: "backend",
+ *   message: "hi",
+ *   sent_at: new Date().toISOString(),
+ * };
  * const off = hub.subscribe((r) => console.error(r.kind, r.envelope.message));
  * hub.publish("recv", envelope);
  * off();

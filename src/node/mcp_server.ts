@@ -4,7 +4,7 @@
  * becomes one `notifications/claude/channel` event.
  *
  * Contract: Claude Code's Channels reference (code.claude.com/docs/en/channels-reference) and
- * ../shared/reference/claude-channels.md.
+ * the contract notes in docs/ARCHITECTURE.md.
  *
  * @module
  */
@@ -12,7 +12,7 @@
 import { z } from "zod";
 import { type CallToolResult, McpServer } from "../platform/sdk.ts";
 import type { Hub, HubRecord } from "./hub.ts";
-import { type Messenger, SendError, type SendResult } from "./messenger.ts";
+import type { Messenger, SendResult } from "./messenger.ts";
 import type { DeliveryReport } from "./outbox.ts";
 import { channelMeta, neutraliseChannelTags } from "../core/envelope.ts";
 import { instructions } from "../core/instructions.ts";
@@ -22,9 +22,13 @@ export const CHANNEL_METHOD = "notifications/claude/channel";
 
 /** What the MCP side needs from the node. */
 export interface McpOptions {
+  /** This session's role. */
   role: string;
+  /** Server version in the initialize result. */
   version: string;
+  /** Source of `recv` events and delivery reports. */
   hub: Hub;
+  /** Sends for the tools. */
   messenger: Messenger;
   /** Where this node listens, or why it does not (port in use). */
   listening: () => { url?: string; error?: string };
@@ -45,7 +49,7 @@ const minutes = (msValue: number) =>
     : `${(msValue / 1000).toFixed(1)} s`;
 
 /** One line describing what happened to a message at one peer. */
-export function describeResult(r: SendResult): string {
+function describeResult(r: SendResult): string {
   const o = r.outcome;
   const where = `"${r.peer.name}" (${r.peer.url})`;
   switch (o.status) {
@@ -68,7 +72,7 @@ export function describeResult(r: SendResult): string {
 }
 
 /** The channel event content of a delivery report. */
-export function describeReport(r: DeliveryReport): string {
+function describeReport(r: DeliveryReport): string {
   const after = `after ${r.attempts} attempt${r.attempts === 1 ? "" : "s"} and ` +
     `${minutes(r.queuedMs)} waiting`;
   switch (r.outcome) {
@@ -84,18 +88,23 @@ export function describeReport(r: DeliveryReport): string {
 }
 
 /**
- * Creates the MCP server. Connect it to a transport; channel events that arrive before the
+ * Creates the MCP server (the MCP SDK's `McpServer`). Connect it to a transport; channel events that arrive before the
  * client sent `notifications/initialized` are held and flushed in order afterwards.
  *
  * @returns the server and a function that detaches it from the hub.
  */
 export function createMcpServer(options: McpOptions): { server: McpServer; detach: () => void } {
   const { hub, messenger, role } = options;
+  const status = messenger.status();
   const server = new McpServer(
     { name: "talkie-walkie", version: options.version },
     {
       capabilities: { experimental: { "claude/channel": {} }, tools: {} },
-      instructions: instructions(role, messenger.peers.map((p) => p.name)),
+      instructions: instructions(
+        role,
+        messenger.peers.map((p) => p.name),
+        status.online !== undefined ? status.scope : undefined,
+      ),
     },
   );
 
@@ -146,16 +155,12 @@ export function createMcpServer(options: McpOptions): { server: McpServer; detac
       reply_to: z.string().optional().describe("message_id of the message you answer"),
     },
   }, async ({ to, message, reply_to }) => {
-    try {
-      const r = await messenger.send(to, message, reply_to);
-      return text(
-        `${describeResult(r)}. message_id ${r.envelope.message_id}`,
-        r.outcome.status === "refused",
-      );
-    } catch (e) {
-      if (e instanceof SendError) return text(e.message, true);
-      throw e;
-    }
+    // A SendError thrown here becomes an isError result with its message (the SDK does that).
+    const r = await messenger.send(to, message, reply_to);
+    return text(
+      `${describeResult(r)}. message_id ${r.envelope.message_id}`,
+      r.outcome.status === "refused",
+    );
   });
 
   server.registerTool("broadcast_message", {
@@ -166,24 +171,19 @@ export function createMcpServer(options: McpOptions): { server: McpServer; detac
       exclude: z.array(z.string()).optional().describe("Peer roles to leave out"),
     },
   }, async ({ message, exclude }) => {
-    try {
-      const results = await messenger.broadcast(message, exclude ?? []);
-      const count = (status: string) => results.filter((r) => r.outcome.status === status).length;
-      const delivered = count("delivered");
-      const [queued, refused] = [count("queued") + count("stored"), count("refused")];
-      const head = delivered === results.length
-        ? `Delivered to ${results.length === 1 ? "the one peer" : `all ${results.length} peers`}`
-        : `Delivered to ${delivered} of ${results.length} peers` +
-          (queued ? `, ${queued} queued` : "") + (refused ? `, ${refused} refused` : "");
-      const lines = results.map((r) => `- ${describeResult(r)}`);
-      return text(
-        `${head}. message_id ${results[0].envelope.message_id}\n${lines.join("\n")}`,
-        refused === results.length,
-      );
-    } catch (e) {
-      if (e instanceof SendError) return text(e.message, true);
-      throw e;
-    }
+    const results = await messenger.broadcast(message, exclude ?? []);
+    const count = (status: string) => results.filter((r) => r.outcome.status === status).length;
+    const delivered = count("delivered");
+    const [queued, refused] = [count("queued") + count("stored"), count("refused")];
+    const head = delivered === results.length
+      ? `Delivered to ${results.length === 1 ? "the one peer" : `all ${results.length} peers`}`
+      : `Delivered to ${delivered} of ${results.length} peers` +
+        (queued ? `, ${queued} queued` : "") + (refused ? `, ${refused} refused` : "");
+    const lines = results.map((r) => `- ${describeResult(r)}`);
+    return text(
+      `${head}. message_id ${results[0].envelope.message_id}\n${lines.join("\n")}`,
+      refused === results.length,
+    );
   });
 
   server.registerTool("list_peers", {
@@ -192,7 +192,13 @@ export function createMcpServer(options: McpOptions): { server: McpServer; detac
     inputSchema: {},
   }, async () => {
     const here = options.listening();
-    const own = here.url ? `listening on ${here.url}` : `NOT listening: ${here.error}`;
+    const status = messenger.status();
+    const http = here.url ? `listening on ${here.url}` : `NOT listening: ${here.error}`;
+    const own = status.problem
+      ? `NOT listening: ${status.problem}`
+      : status.where
+      ? `on ${status.where}; HTTP ${http}`
+      : http;
     const lines = [`You are "${role}", ${own}.`];
     if (messenger.peers.length === 0) {
       lines.push("No peers are configured (set PEERS=name=host,…).");

@@ -6,12 +6,12 @@
  * @module
  */
 
-import type { Peer } from "../cli/config.ts";
+import type { Peer } from "./transport.ts";
 import type { Hub } from "./hub.ts";
 import { Outbox } from "./outbox.ts";
 import { WindowLimiter } from "../core/rate_limit.ts";
-import type { PeerTransport } from "./transport.ts";
-import type { DeliveryOutcome, ProbeOutcome } from "../http/client.ts";
+import type { PeerTransport, TransportStatus } from "./transport.ts";
+import type { DeliveryOutcome, ProbeOutcome } from "../core/outcome.ts";
 import { byteLength, type Envelope, newMessageId } from "../core/envelope.ts";
 
 /**
@@ -35,21 +35,27 @@ export type SendOutcome =
 
 /** Outcome of sending to one peer. */
 export interface SendResult {
+  /** The peer. */
   peer: Peer;
+  /** The message as sent. */
   envelope: Envelope;
+  /** What happened to it. */
   outcome: SendOutcome;
 }
 
 /** A request the messenger refuses before any network traffic. */
 export class SendError extends Error {
+  /** Error name. */
   override name = "SendError";
 }
 
 /** Options for {@linkcode Messenger}. */
 export interface MessengerOptions {
+  /** This session's role, the `from` of every message. */
   role: string;
   /** How messages reach peers (HTTP mesh or broker). */
   transport: PeerTransport;
+  /** Where `send` events and delivery reports go. */
   hub: Hub;
   /** Our own limit on message text, in bytes. */
   maxMessageBytes: number;
@@ -57,11 +63,13 @@ export interface MessengerOptions {
   retryWindowMs?: number;
   /** Outbox bounds (defaults 1 000 messages, 16 MiB). */
   outboxMaxMessages?: number;
+  /** UTF-8 bytes of all queued messages, at most. */
   outboxMaxBytes?: number;
   /** First retry delay, in milliseconds (default 500). */
   retryBaseDelayMs?: number;
   /** Loop guard: most messages a minute to one peer; 0 or undefined turns it off. */
   sendLimitPerMinute?: number;
+  /** Clock, injected for tests. */
   now?: () => Date;
 }
 
@@ -73,6 +81,7 @@ export class Messenger {
   /** First attempts on the wire, per peer (the outbox counts the rest). */
   #inFlight = new Map<string, number>();
 
+  /** Makes a messenger that sends over `options.transport`. */
   constructor(options: MessengerOptions) {
     this.#o = options;
     const limit = options.sendLimitPerMinute;
@@ -101,6 +110,11 @@ export class Messenger {
     return [...dropped].filter(([, count]) => count > 0).map(([peer, count]) => ({ peer, count }));
   }
 
+  /** The transport's own state (a broker's connection, who is online). */
+  status(): TransportStatus {
+    return this.#o.transport.status();
+  }
+
   /** The peers a message can go to now. */
   get peers(): readonly Peer[] {
     return this.#o.transport.peers();
@@ -109,24 +123,38 @@ export class Messenger {
   /**
    * Finds the peer a message goes to. `to` may be omitted when there is exactly one peer.
    *
-   * @throws {SendError} for an unknown name (listing the known ones) or a missing `to`.
+   * @throws {SendError} when the transport cannot send now, for an unknown name (listing the
+   *   known ones, or who is online on a broker) or a missing `to`.
    */
   resolve(to: string | undefined): Peer {
+    const status = this.#o.transport.status();
+    if (status.problem) throw new SendError(`Cannot send: ${status.problem}`);
     const peers = this.peers;
     const known = peers.map((p) => `"${p.name}"`).join(", ");
-    if (to === undefined || to.trim() === "") {
+    const name = to?.trim() ?? "";
+    const presence = status.online !== undefined;
+    if (name === "") {
       if (peers.length === 1) return peers[0];
       if (peers.length === 0) {
-        throw new SendError("No peers are configured: set PEERS=name=host,… and restart");
+        throw new SendError(
+          presence
+            ? `No other session is online in ${status.scope} yet`
+            : "No peers are configured: set PEERS=name=host,… and restart",
+        );
       }
       throw new SendError(`Say which peer with "to": one of ${known}`);
     }
-    const peer = peers.find((p) => p.name === to.trim());
+    const peer = peers.find((p) => p.name === name);
     if (peer) return peer;
-    if (to.trim() === this.#o.role) {
-      throw new SendError(`"${to}" is this session's own role; known peers: ${known || "none"}`);
+    if (name === this.#o.role) {
+      throw new SendError(`"${name}" is this session's own role; known peers: ${known || "none"}`);
     }
-    throw new SendError(`Unknown peer "${to}"; known peers: ${known || "none (set PEERS)"}`);
+    if (presence) {
+      throw new SendError(
+        `No session "${name}" is online in ${status.scope}; online now: ${known || "none"}`,
+      );
+    }
+    throw new SendError(`Unknown peer "${name}"; known peers: ${known || "none (set PEERS)"}`);
   }
 
   #check(message: string): void {
@@ -230,15 +258,28 @@ export class Messenger {
 
   /**
    * Sends one message to every peer not in `exclude`, in parallel; all copies share one
-   * message id.
+   * message id. On a transport that knows presence, only the peers online now: a broadcast is
+   * for who is here, a direct message may wait.
    *
-   * @throws {SendError} for an unknown name in `exclude`, no recipients left, or a bad message.
+   * @throws {SendError} when the transport cannot send now, for an unknown name in `exclude`,
+   *   no recipients left, or a bad message.
    */
   broadcast(message: string, exclude: string[] = []): Promise<SendResult[]> {
+    const status = this.#o.transport.status();
+    if (status.problem) throw new SendError(`Cannot send: ${status.problem}`);
     for (const name of exclude) if (name !== this.#o.role) this.resolve(name);
     this.#check(message);
-    const targets = this.peers.filter((p) => !exclude.includes(p.name));
-    if (targets.length === 0) throw new SendError("No peers left to send to after exclude");
+    const online = status.online && new Set(status.online);
+    const targets = this.peers.filter((p) =>
+      !exclude.includes(p.name) && (!online || online.has(p.name))
+    );
+    if (targets.length === 0) {
+      throw new SendError(
+        online
+          ? `No other session is online in ${status.scope} to broadcast to`
+          : "No peers left to send to after exclude",
+      );
+    }
     const id = newMessageId();
     return Promise.all(targets.map((p) => {
       const envelope = this.#envelope(p.name, message, id);

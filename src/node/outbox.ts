@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { Peer } from "../cli/config.ts";
-import type { DeliveryOutcome } from "../http/client.ts";
+import type { Peer } from "./transport.ts";
+import type { DeliveryOutcome } from "../core/outcome.ts";
 import { byteLength, type Envelope } from "../core/envelope.ts";
 
 /** How a queued message ended. */
@@ -15,11 +15,15 @@ export type FinalOutcome = "delivered" | "expired" | "refused";
 
 /** Told to the sender's session when a queued message ends (`kind=delivery_report`). */
 export interface DeliveryReport {
+  /** The message it reports on. */
   message_id: string;
+  /** The peer's role. */
   peer: string;
+  /** How it ended. */
   outcome: FinalOutcome;
   /** Why it was refused or what the last error was before it expired. */
   reason?: string;
+  /** Delivery attempts made. */
   attempts: number;
   /** Time spent queued, in milliseconds. */
   queuedMs: number;

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type DeliveryReport, Outbox, type OutboxOptions } from "./outbox.ts";
-import type { DeliveryOutcome } from "../http/client.ts";
+import type { DeliveryOutcome } from "../core/outcome.ts";
 import type { Envelope } from "../core/envelope.ts";
 
 const peer = { name: "tester", url: "http://tester:1" };

@@ -1,23 +1,52 @@
 /**
  * The seam between the sending side and the wire: the messenger and the MCP side do not know
  * whether a message travels over HTTP (the default mesh) or a broker. Incoming messages of
- * every transport go through the one fetch-style handler of `http_handler.ts`.
+ * every transport go through the node's one fetch-style handler (`http/handler.ts`), and every
+ * answer is judged by `core/outcome.ts`.
  *
  * @module
  */
 
-import type { Peer } from "../cli/config.ts";
-import type { DeliveryOutcome, ProbeOutcome } from "../http/client.ts";
+import type { DeliveryOutcome, ProbeOutcome } from "../core/outcome.ts";
 import type { Envelope } from "../core/envelope.ts";
 
-/** Outbound side of a transport. */
+export type { DeliveryOutcome, ProbeOutcome };
+
+/** One peer of the mesh. */
+export interface Peer {
+  /** Role name, unique in the mesh (the rule: `core/names.ts`). */
+  name: string;
+  /** Base URL without trailing slash, e.g. `http://10.0.0.6:8788`; `nats:<subject>` for a broker. */
+  url: string;
+}
+
+/** What a transport says about itself, for errors and `list_peers`. */
+export interface TransportStatus {
+  /** Why nothing can be sent now (no broker connection, our role held elsewhere). */
+  problem?: string;
+  /** Where this node is reachable besides its HTTP listener, e.g. `NATS nats://… as talkie.a`. */
+  where?: string;
+  /** Words for the set of peers in messages: `PEERS`, or `mesh "talkie"`. */
+  scope: string;
+  /**
+   * Roles online now, for a transport that knows presence (a broker); `undefined` for a static
+   * peer list, whose peers are all addressable whether up or not.
+   */
+  online?: readonly string[];
+}
+
+/** Outbound side of a transport, with its lifecycle. */
 export interface PeerTransport {
+  /** Connects and joins; resolves when ready or failed (see {@linkcode status}); never throws. */
+  start(): Promise<void>;
   /** The peers a message can go to now: static PEERS, or the members a broker knows of. */
   peers(): readonly Peer[];
   /** Makes one delivery attempt; never throws for a peer that is away. */
   deliver(peer: Peer, envelope: Envelope): Promise<DeliveryOutcome>;
   /** Live status of one peer. */
   probe(peer: Peer): Promise<ProbeOutcome>;
-  /** Stops the transport's background work. */
+  /** The transport's own state. */
+  status(): TransportStatus;
+  /** Stops the transport's background work. Idempotent. */
   close(): Promise<void>;
 }

@@ -10,7 +10,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 
 /** True under Deno, false under Node. */
-export const isDeno: boolean = "Deno" in globalThis;
+const isDeno: boolean = "Deno" in globalThis;
 
 /**
  * The command and arguments that start this program's CLI in a child process.

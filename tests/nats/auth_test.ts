@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { headers } from "@nats-io/transport-node";
 import { connect } from "@nats-io/transport-node";
 import { type NodeProcess, randomSecret, resultText } from "../support/harness.ts";
-import { hasNatsServer, NatsServer, poll, spawnBrokerNode } from "../support/nats.ts";
+import { NatsServer, natsSkip, poll, spawnBrokerNode } from "../support/nats.ts";
 
-const skip = hasNatsServer() ? false : "nats-server is not installed (apt-get install nats-server)";
+const skip = natsSkip();
 let server: NatsServer | undefined;
 const nodes: NodeProcess[] = [];
 const secret = randomSecret();

@@ -1,15 +1,9 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { freePorts, type NodeProcess, randomSecret, resultText } from "../support/harness.ts";
-import {
-  hasNatsServer,
-  NatsServer,
-  poll,
-  spawnBrokerNode,
-  waitJetStream,
-} from "../support/nats.ts";
+import { NatsServer, natsSkip, poll, spawnBrokerNode, waitJetStream } from "../support/nats.ts";
 
-const skip = hasNatsServer() ? false : "nats-server is not installed (apt-get install nats-server)";
+const skip = natsSkip();
 const servers: NatsServer[] = [];
 const nodes: NodeProcess[] = [];
 const secret = randomSecret();

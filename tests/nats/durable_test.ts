@@ -1,9 +1,9 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { type NodeProcess, randomSecret, resultText } from "../support/harness.ts";
-import { hasNatsServer, NatsServer, poll, spawnBrokerNode } from "../support/nats.ts";
+import { NatsServer, natsSkip, poll, spawnBrokerNode } from "../support/nats.ts";
 
-const skip = hasNatsServer() ? false : "nats-server is not installed (apt-get install nats-server)";
+const skip = natsSkip();
 let server: NatsServer | undefined;
 const started: NodeProcess[] = [];
 const secret = randomSecret();

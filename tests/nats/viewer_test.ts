@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import process from "node:process";
 import { type NodeProcess, randomSecret, ROOT } from "../support/harness.ts";
-import { hasNatsServer, NatsServer, spawnBrokerNode } from "../support/nats.ts";
+import { NatsServer, natsSkip, spawnBrokerNode } from "../support/nats.ts";
 
-const skip = hasNatsServer() ? false : "nats-server is not installed (apt-get install nats-server)";
+const skip = natsSkip();
 let server: NatsServer | undefined;
 const nodes: NodeProcess[] = [];
 

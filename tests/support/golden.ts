@@ -40,7 +40,7 @@ export interface GoldenOptions {
  * @throws {assert.AssertionError} when the text differs, or the file is missing under CI.
  * @example
  * ```ts
- * assertGolden("empty_office", frame.toText());
+ * assertGolden("empty_office", "╔══╗\n╚══╝");
  * ```
  */
 export function assertGolden(name: string, actual: string, options: GoldenOptions = {}): void {

@@ -10,9 +10,10 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import process from "node:process";
 import { freePorts, NodeProcess, waitFor } from "./harness.ts";
 
-/** Whether `nats-server` is installed (tests skip with a reason when it is not). */
+/** Whether `nats-server` is installed. */
 export function hasNatsServer(): boolean {
   try {
     execFileSync("nats-server", ["--version"], { stdio: "ignore" });
@@ -20,6 +21,23 @@ export function hasNatsServer(): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The `skip` option of a broker-mode test: `false` when `nats-server` is installed, else the
+ * reason. Under CI (`CI=true`) a missing server is an error unless `.ci/run` could not install
+ * it and said why in `NATS_UNAVAILABLE`, so broker code never goes untested unnoticed.
+ *
+ * @throws {Error} under CI when `nats-server` was expected but is missing.
+ */
+export function natsSkip(env: Record<string, string | undefined> = process.env): string | false {
+  if (hasNatsServer()) return false;
+  if (env.CI === "true" && !env.NATS_UNAVAILABLE) {
+    throw new Error("nats-server was expected under CI but is not installed: see .ci/run");
+  }
+  return `nats-server is not installed (apt-get install nats-server)${
+    env.NATS_UNAVAILABLE ? `: ${env.NATS_UNAVAILABLE}` : ""
+  }`;
 }
 
 /** Options for {@linkcode NatsServer.start}. */

@@ -9,7 +9,8 @@
 
 import { Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import type { NatsConfig } from "../../src/nats/config.ts";
+import { ConfigError } from "../../src/core/env.ts";
+import { type NatsConfig, parseNatsConfig } from "../../src/nats/config.ts";
 import { connectionOptions, describeConnectError, isAuthError } from "../../src/nats/connect.ts";
 import { meshNames } from "../../src/nats/subjects.ts";
 import { toViewerEvent } from "./sse.ts";
@@ -32,25 +33,20 @@ export function natsViewerEvent(subject: string, data: Uint8Array): ViewerEvent 
 
 /**
  * The broker settings of `viewer --nats <url>`: servers from the flag, mesh and login from
- * the same variables a node reads (INTERCOM_MESH, INTERCOM_NATS_CREDS/USER/PASSWORD/TOKEN).
+ * the same variables a node reads (INTERCOM_MESH, INTERCOM_NATS_CREDS/USER/PASSWORD/TOKEN),
+ * checked by the node's own parser.
+ *
+ * @throws {ConfigError} naming the variable and the fix.
  */
 export function viewerNatsConfig(
   url: string,
   env: Record<string, string | undefined>,
   readFile: (path: string) => string,
 ): NatsConfig {
-  const credsFile = env.INTERCOM_NATS_CREDS?.trim() || undefined;
-  return {
-    servers: url.split(",").map((s) => s.trim()).filter((s) => s !== ""),
-    credsFile,
-    creds: credsFile ? new TextEncoder().encode(readFile(credsFile)) : undefined,
-    user: env.INTERCOM_NATS_USER?.trim() || undefined,
-    password: env.INTERCOM_NATS_PASSWORD || undefined,
-    token: env.INTERCOM_NATS_TOKEN || undefined,
-    mesh: env.INTERCOM_MESH?.trim() || "talkie",
-    durable: false,
-    presenceTtlMs: 15_000,
-  };
+  const viewerEnv = { ...env, INTERCOM_NATS_URL: url, INTERCOM_NATS_DURABLE: "" };
+  const config = parseNatsConfig(viewerEnv, undefined, readFile);
+  if (!config) throw new ConfigError("--nats needs a server URL such as nats://host:4222");
+  return config;
 }
 
 /** Connects to the broker of `config` for watching. */
@@ -75,8 +71,9 @@ export async function meshMembers(nc: NatsConnection, mesh: string): Promise<str
  *
  * @example
  * ```ts
- * const nc = await connectViewer(config);
- * await followMesh(nc, "talkie", { signal, onEvent: (e) => console.log(e) });
+ * const nc = await connectViewer(viewerNatsConfig("nats://127.0.0.1:4222", {}, () => ""));
+ * const stop = new AbortController();
+ * await followMesh(nc, "talkie", { signal: stop.signal, onEvent: (e) => console.error(e) });
  * ```
  */
 export async function followMesh(

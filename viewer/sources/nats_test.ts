@@ -46,3 +46,15 @@ test("viewerNatsConfig reads the mesh and login from the node's variables", () =
   assert.equal(c.mesh, "team");
   assert.equal(c.user, "u");
 });
+
+test("viewerNatsConfig refuses what a node would refuse, naming the variable", () => {
+  assert.throws(() => viewerNatsConfig("http://a:4222", {}, () => ""), /INTERCOM_NATS_URL entry/);
+  assert.throws(
+    () => viewerNatsConfig("nats://a:4222", { INTERCOM_MESH: "a.b" }, () => ""),
+    /INTERCOM_MESH "a\.b"/,
+  );
+  assert.throws(
+    () => viewerNatsConfig("nats://a:4222", { INTERCOM_NATS_USER: "u" }, () => ""),
+    /INTERCOM_NATS_PASSWORD/,
+  );
+});

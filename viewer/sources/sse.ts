@@ -105,7 +105,11 @@ async function errorText(response: Response): Promise<string> {
  * @example
  * ```ts
  * const stop = new AbortController();
- * followNode("backend", "http://10.0.0.6:8788", { secret, signal: stop.signal, onEvent });
+ * followNode("backend", "http://10.0.0.6:8788", {
+ *   secret: "a-long-random-secret-shared-by-all",
+ *   signal: stop.signal,
+ *   onEvent: (event) => console.error(event),
+ * });
  * ```
  */
 export async function followNode(node: string, url: string, options: SourceOptions): Promise<void> {

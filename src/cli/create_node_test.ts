@@ -2,14 +2,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { z } from "zod";
 import { Client, InMemoryTransport } from "../platform/sdk.ts";
-import { createHandler } from "../http/handler.ts";
-import { Hub } from "./hub.ts";
-import { HttpTransport } from "../http/transport.ts";
-import { CHANNEL_METHOD, createMcpServer } from "./mcp_server.ts";
-import { Messenger } from "./messenger.ts";
-import { SeenIds } from "../core/replay.ts";
-import { signatureKey } from "../core/signature.ts";
-import { EventStreams } from "../http/sse.ts";
+import { CHANNEL_METHOD } from "../node/mcp_server.ts";
+import { waitFor } from "../../tests/support/wait.ts";
+import { loadConfig } from "./config.ts";
+import { createNode, type Handler } from "./create_node.ts";
+
+// The node of the command line, built by the same createNode, with its MCP side on an in-memory
+// transport and its peers on in-memory handlers: "frontend" is a real node, "tester" is down.
 
 const ChannelEvent = z.object({
   method: z.literal(CHANNEL_METHOD),
@@ -25,45 +24,33 @@ const envelope = (n: number) => ({
   message: `hello ${n} </channel>`,
   sent_at: "2026-11-29T12:00:00.000Z",
 });
+const log = () => {};
 
-/** A backend node whose peers are in-memory handlers: "frontend" is up, "tester" is down. */
 async function setup() {
-  const peerHub = new Hub();
-  const peerHandler = createHandler({
-    role: "frontend",
-    peers: ["backend"],
-    version: "0",
-    secret: SECRET,
-    maxMessageBytes: 1024,
-    hub: peerHub,
-    streams: new EventStreams(peerHub),
-    seen: new SeenIds({ ttlMs: 60_000, maxSize: 100 }),
-    signingKey: signatureKey(SECRET),
-  });
-  const fakeFetch = (async (input: string | URL | Request, init?: RequestInit) => {
+  const handlers = new Map<string, Handler>();
+  const fetch = (async (input: string | URL | Request, init?: RequestInit) => {
     const url = new URL(String(input));
-    if (url.hostname === "tester") throw new TypeError("fetch failed: Connection refused");
-    return await peerHandler(new Request(url, init));
-  }) as typeof fetch;
-  const hub = new Hub();
-  const transport = new HttpTransport({
-    peers: [{ name: "frontend", url: "http://frontend:1" }, {
-      name: "tester",
-      url: "http://tester:1",
-    }],
-    secret: SECRET,
-    fetch: fakeFetch,
-  });
-  const messenger = new Messenger({ role: "backend", transport, hub, maxMessageBytes: 1024 });
-  const { server, detach } = createMcpServer({
-    role: "backend",
-    version: "0",
-    hub,
-    messenger,
+    const handler = handlers.get(url.hostname);
+    if (!handler) throw new TypeError("fetch failed: Connection refused");
+    return await handler(new Request(url, init));
+  }) as typeof globalThis.fetch;
+  const config = (role: string, peers: string) =>
+    loadConfig([], {
+      MY_ROLE: role,
+      PEERS: peers,
+      INTERCOM_SECRET: SECRET,
+      INTERCOM_MAX_MESSAGE_BYTES: "1024",
+    }, () => "");
+  const peer = await createNode(config("frontend", "backend=backend:1"), { log, fetch });
+  handlers.set("frontend", peer.handler);
+  const node = await createNode(config("backend", "frontend=frontend:1,tester=tester:1"), {
+    log,
+    fetch,
     listening: () => ({ url: "http://127.0.0.1:8788" }),
   });
+  handlers.set("backend", node.handler);
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
+  await node.mcp.connect(serverSide);
   const client = new Client({ name: "test", version: "0" });
   const events: Event[] = [];
   client.setNotificationHandler(ChannelEvent, (n) => {
@@ -71,17 +58,13 @@ async function setup() {
   });
   const connect = () => client.connect(clientSide);
   const close = async () => {
-    detach();
-    messenger.close();
     await client.close();
-    await server.close();
+    await Promise.all([node.close(), peer.close()]);
   };
-  return { hub, peerHub, client, events, connect, close };
+  return { hub: node.hub, peerHub: peer.hub, client, events, connect, close };
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 10));
-
-test("mcpServer declares the channel capability and short instructions", async () => {
+test("a node declares the channel capability and short instructions", async () => {
   const t = await setup();
   await t.connect();
   assert.deepEqual(t.client.getServerCapabilities()?.experimental, { "claude/channel": {} });
@@ -92,13 +75,13 @@ test("mcpServer declares the channel capability and short instructions", async (
   await t.close();
 });
 
-test("mcpServer holds events until initialized, then flushes them in order", async () => {
+test("a node holds events until initialized, then flushes them in order", async () => {
   const t = await setup();
   t.hub.publish("recv", envelope(1));
   t.hub.publish("recv", envelope(2));
   await t.connect();
   t.hub.publish("recv", envelope(3));
-  await settle();
+  await waitFor(() => t.events.length === 3, "three channel events");
   assert.deepEqual(t.events.map((e) => e.meta?.message_id), ["m1", "m2", "m3"]);
   assert.doesNotMatch(t.events[0].content, /<\/?channel/i);
   assert.deepEqual(t.events[0].meta, {
@@ -110,16 +93,18 @@ test("mcpServer holds events until initialized, then flushes them in order", asy
   await t.close();
 });
 
-test("mcpServer does not push its own sends into the session", async () => {
+test("a node does not push its own sends into the session", async () => {
   const t = await setup();
   await t.connect();
   t.hub.publish("send", envelope(1));
-  await settle();
-  assert.equal(t.events.length, 0);
+  t.hub.publish("recv", envelope(2));
+  // Events keep their order, so once the recv arrived the send would have arrived before it.
+  await waitFor(() => t.events.length === 1, "the recv event");
+  assert.equal(t.events[0].meta?.message_id, "m2");
   await t.close();
 });
 
-test("send_message delivers and reports the message id", async () => {
+test("a node's send_message delivers and reports the message id", async () => {
   const t = await setup();
   await t.connect();
   const got: string[] = [];
@@ -134,7 +119,7 @@ test("send_message delivers and reports the message id", async () => {
   await t.close();
 });
 
-test("send_message answers isError for an unknown, missing or unreachable peer", async () => {
+test("a node's send_message answers isError for an unknown, missing or unreachable peer", async () => {
   const t = await setup();
   await t.connect();
   const call = async (args: Record<string, unknown>) => {
@@ -148,7 +133,7 @@ test("send_message answers isError for an unknown, missing or unreachable peer",
   await t.close();
 });
 
-test("send_message queues for an unreachable peer and says so without an error", async () => {
+test("a node's send_message queues for an unreachable peer and says so without an error", async () => {
   const t = await setup();
   await t.connect();
   const res = await t.client.callTool({
@@ -163,7 +148,7 @@ test("send_message queues for an unreachable peer and says so without an error",
   await t.close();
 });
 
-test("broadcast_message reports each peer and honours exclude", async () => {
+test("a node's broadcast_message reports each peer and honours exclude", async () => {
   const t = await setup();
   await t.connect();
   const all = await t.client.callTool({ name: "broadcast_message", arguments: { message: "m" } });
@@ -178,7 +163,7 @@ test("broadcast_message reports each peer and honours exclude", async () => {
   await t.close();
 });
 
-test("list_peers shows our address and each peer's live status", async () => {
+test("a node's list_peers shows our address and each peer's live status", async () => {
   const t = await setup();
   await t.connect();
   const res = await t.client.callTool({ name: "list_peers", arguments: {} });

@@ -1,0 +1,57 @@
+/**
+ * The one rule for names: roles, mesh names and message ids. Config, the wire format, broker
+ * mode and the viewer all ask here, so a name one part accepts is never refused by another.
+ *
+ * @module
+ */
+
+/** Most characters in a role name. */
+export const ROLE_MAX_LENGTH = 64;
+
+/** What a role may look like: 1–64 of ASCII letters, digits, `_`, `.` and `-`. */
+export const ROLE_NAME: RegExp = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** What a message id may look like: 1–128 of letters, digits and `_.:-`. */
+export const MESSAGE_ID: RegExp = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/** What a broker mesh name may look like: it becomes a subject token and part of bucket names. */
+export const MESH_NAME: RegExp = /^[A-Za-z0-9_-]{1,32}$/;
+
+/** Role names that would collide with the broker's own subjects (`<mesh>.events.<role>`, …). */
+export const BROKER_RESERVED_ROLES: readonly string[] = ["events", "inbox"];
+
+/**
+ * Why `name` cannot be a role, or `undefined` when it can. The text completes a sentence that
+ * starts with what was checked, e.g. `MY_ROLE "x" ` + problem.
+ *
+ * @example
+ * ```ts
+ * roleProblem("backend"); // undefined
+ * roleProblem("a b"); // 'may only contain ASCII letters, digits, "_", "." and "-"'
+ * ```
+ */
+export function roleProblem(name: string): string | undefined {
+  if (name === "") return 'is empty: give a name like "backend"';
+  if (name.length > ROLE_MAX_LENGTH) {
+    return `is ${name.length} characters long, over the limit of ${ROLE_MAX_LENGTH}`;
+  }
+  if (!ROLE_NAME.test(name)) return 'may only contain ASCII letters, digits, "_", "." and "-"';
+  return undefined;
+}
+
+/**
+ * Why `name` cannot be a role in broker mode, where it is also a NATS subject token, or
+ * `undefined` when it can.
+ */
+export function brokerRoleProblem(name: string): string | undefined {
+  const problem = roleProblem(name);
+  if (problem) return problem;
+  if (name.includes(".")) {
+    return `cannot be used in broker mode: NATS subjects use "." as a separator; ` +
+      `use "${name.replaceAll(".", "-")}"`;
+  }
+  if (BROKER_RESERVED_ROLES.includes(name)) {
+    return `cannot be used in broker mode: the name is reserved; use "${name}-1"`;
+  }
+  return undefined;
+}

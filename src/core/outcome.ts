@@ -1,0 +1,168 @@
+/**
+ * What a peer's answer means, for every transport: an HTTP response and a NATS reply are both
+ * reduced to a {@linkcode PeerReply}, and this module alone turns that into a delivery or probe
+ * outcome. So "delivered" means the same thing over every wire: a talkie-walkie node
+ * acknowledged this very message.
+ *
+ * @module
+ */
+
+/**
+ * Why a delivery did not succeed (yet). `stored`: a broker keeps the message for a receiver that
+ * is offline and a delivery report comes when it is delivered; nothing is left to retry.
+ */
+export type FailureKind = "unreachable" | "timeout" | "unauthorized" | "refused" | "stored";
+
+/**
+ * Outcome of one delivery attempt. A failure is `retryable` when trying again later can help:
+ * unreachable, timeout, 5xx and 429 (then `retryAfterMs` comes from `Retry-After`).
+ */
+export type DeliveryOutcome =
+  | { ok: true; status: number; latencyMs: number }
+  | {
+    ok: false;
+    kind: FailureKind;
+    status?: number;
+    reason: string;
+    retryable: boolean;
+    retryAfterMs?: number;
+  };
+
+/** Outcome of a `/health` probe. */
+export type ProbeOutcome =
+  | {
+    state: "online";
+    latencyMs: number;
+    version?: string;
+    signatures: boolean;
+    /** False when the peer says our signature does not verify (another secret). */
+    authenticated?: boolean;
+    /** The peer's reason when `authenticated` is false (a skewed clock, another secret). */
+    authError?: string;
+  }
+  | { state: "wrong_role"; latencyMs: number; role: string; signatures: boolean }
+  | { state: "offline"; reason: string };
+
+/** A peer's answer, whatever carried it. */
+export interface PeerReply {
+  /** HTTP status code (a NATS reply carries the one the peer's handler gave). */
+  status: number;
+  /** The decoded JSON body; `undefined` when the body was not JSON. */
+  body?: unknown;
+  /** The start of the body as text, for messages when it was not JSON. */
+  text?: string;
+  /** `Retry-After`, in milliseconds. */
+  retryAfterMs?: number;
+  /** `Location` of a redirect. */
+  location?: string;
+}
+
+const field = (body: unknown, key: string): unknown =>
+  body !== null && typeof body === "object" ? (body as Record<string, unknown>)[key] : undefined;
+
+/** The peer's own error text, or a short description of what it answered. */
+function errorText(reply: PeerReply): string {
+  const error = field(reply.body, "error");
+  if (typeof error === "string" && error.trim() !== "") return error.slice(0, 300);
+  const text = reply.text?.trim().replace(/\s+/g, " ");
+  return text ? `HTTP ${reply.status}: ${text.slice(0, 120)}` : `HTTP ${reply.status}`;
+}
+
+/**
+ * The outcome of a delivery whose answer was `reply`. Delivered only when a talkie-walkie node
+ * acknowledged message `messageId`: a 2xx JSON body `{"ok":true,"message_id":<that id>}`, or
+ * `{"ok":true}` without an id (v2 nodes). Any other 2xx (a web page, a login form, `{"ok":false}`)
+ * and every redirect are refusals that name what answered; 401 is `unauthorized`; 429 and 5xx
+ * are retryable.
+ *
+ * @example
+ * ```ts
+ * deliveryOutcome({ status: 200, body: { ok: true, message_id: "m1" } }, "m1", 3);
+ * // { ok: true, status: 200, latencyMs: 3 }
+ * ```
+ */
+export function deliveryOutcome(
+  reply: PeerReply,
+  messageId: string,
+  latencyMs: number,
+): DeliveryOutcome {
+  const { status } = reply;
+  if (status >= 200 && status < 300) {
+    const id = field(reply.body, "message_id");
+    if (field(reply.body, "ok") === true && (id === undefined || id === messageId)) {
+      return { ok: true, status, latencyMs };
+    }
+    const what = id !== undefined && field(reply.body, "ok") === true
+      ? `acknowledged another message ("${String(id).slice(0, 64)}")`
+      : `answered HTTP ${status} but not as a talkie-walkie node`;
+    return {
+      ok: false,
+      kind: "refused",
+      status,
+      reason: `${what}: check that PEERS names the node itself`,
+      retryable: false,
+    };
+  }
+  if (status >= 300 && status < 400) {
+    const to = reply.location ? ` to ${reply.location.slice(0, 200)}` : "";
+    return {
+      ok: false,
+      kind: "refused",
+      status,
+      reason: `the address redirects${to} (HTTP ${status}); redirects are not followed: ` +
+        "put the node's own address in PEERS",
+      retryable: false,
+    };
+  }
+  return {
+    ok: false,
+    kind: status === 401 ? "unauthorized" : "refused",
+    status,
+    reason: errorText(reply),
+    retryable: status >= 500 || status === 429,
+    retryAfterMs: reply.retryAfterMs,
+  };
+}
+
+/**
+ * The outcome of a `/health` probe of the node expected to be `role`: online, another role
+ * (a wrong PEERS address), or offline with what answered instead.
+ */
+export function probeOutcome(reply: PeerReply, role: string, latencyMs: number): ProbeOutcome {
+  const b = reply.body;
+  const peerRole = field(b, "role");
+  if (reply.status !== 200 || typeof peerRole !== "string") {
+    return {
+      state: "offline",
+      reason: reply.status === 200
+        ? "/health did not answer like a talkie-walkie node"
+        : `/health answered HTTP ${reply.status}`,
+    };
+  }
+  const list = field(b, "signatures");
+  const signatures = Array.isArray(list) && list.includes("v1");
+  if (peerRole !== role) return { state: "wrong_role", latencyMs, role: peerRole, signatures };
+  const version = field(b, "version");
+  const authenticated = field(b, "authenticated");
+  const authError = field(b, "auth_error");
+  return {
+    state: "online",
+    latencyMs,
+    version: typeof version === "string" ? version : undefined,
+    signatures,
+    authenticated: typeof authenticated === "boolean" ? authenticated : undefined,
+    authError: typeof authError === "string" ? authError.slice(0, 200) : undefined,
+  };
+}
+
+/** `Retry-After` (seconds or an HTTP date, RFC 9110 §10.2.3) in milliseconds from `now`. */
+export function parseRetryAfter(
+  value: string | null,
+  now: number = Date.now(),
+): number | undefined {
+  if (value === null) return undefined;
+  const seconds = Number(value.trim());
+  if (value.trim() !== "" && Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}

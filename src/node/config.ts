@@ -1,0 +1,81 @@
+/**
+ * What a node is configured with: the {@linkcode Config} value that the command line builds
+ * from flags and environment (`cli/config.ts`) and every layer reads. Types and defaults only.
+ *
+ * @module
+ */
+
+import type { Peer } from "./transport.ts";
+
+export type { Peer };
+
+/** The secret a node uses when `INTERCOM_SECRET` is not set (v2 compatible). */
+export const DEFAULT_SECRET = "change-me-in-production";
+/** Default limit on the UTF-8 size of one message's text, in bytes (64 KiB). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
+
+/** Everything a node needs to start. */
+export interface Config {
+  /** This session's role (`MY_ROLE`). */
+  role: string;
+  /** The peers of `PEERS` (or `REMOTE_HOST`). */
+  peers: Peer[];
+  /** The shared secret (`INTERCOM_SECRET`). */
+  secret: string;
+  /** TCP port to listen on, 0 for any free port. */
+  port: number;
+  /** Bind address. */
+  hostname: string;
+  /** Limit on one message's UTF-8 text, in bytes. */
+  maxMessageBytes: number;
+  /** How long undeliverable messages are retried, in milliseconds. */
+  retryWindowMs: number;
+  /** Outbox bounds: queued messages and their UTF-8 bytes, over all peers. */
+  outboxMaxMessages: number;
+  /** UTF-8 bytes of all queued messages, at most. */
+  outboxMaxBytes: number;
+  /** Refuse unsigned requests and never send the secret header (INTERCOM_REQUIRE_SIGNATURE). */
+  requireSignature: boolean;
+  /** `/message` limit per sender: messages a minute (0: off) and burst. */
+  rateLimitPerMinute: number;
+  /** Messages a sender may send at once before the limit applies. */
+  rateLimitBurst: number;
+  /** Send-side loop guard: messages a minute to one peer (0: off). */
+  sendLimitPerMinute: number;
+  /** Most concurrent `/events` clients. */
+  maxEventClients: number;
+  /** PEM paths of this node's HTTPS certificate and key. */
+  tlsCert?: string;
+  /** PEM path of the key of `tlsCert`. */
+  tlsKey?: string;
+  /** PEM path of a private CA that peers' certificates are signed by. */
+  caFile?: string;
+  /** Broker mode (INTERCOM_NATS_URL): peers come from the broker, not PEERS. */
+  nats?: NatsConfig;
+  /** Warnings for stderr (insecure secret, local-only bind). */
+  warnings: string[];
+}
+
+export { ConfigError, type Env } from "../core/env.ts";
+
+/** How a node reaches the broker, when `INTERCOM_NATS_URL` is set. */
+export interface NatsConfig {
+  /** Server URLs, `nats://` or `tls://`, tried in order and on reconnect. */
+  servers: string[];
+  /** Contents of the `INTERCOM_NATS_CREDS` file (a user JWT and NKey seed). */
+  creds?: Uint8Array;
+  /** Path of the creds file, for messages (never its contents). */
+  credsFile?: string;
+  /** User name of a user/password login. */
+  user?: string;
+  /** Password of a user/password login. */
+  password?: string;
+  /** Token login. */
+  token?: string;
+  /** Prefix of every subject, bucket and stream name; `talkie` by default. */
+  mesh: string;
+  /** Keep messages for offline roles in a JetStream stream (`INTERCOM_NATS_DURABLE`). */
+  durable: boolean;
+  /** How long a presence entry lives without a heartbeat, in milliseconds (default 15 s). */
+  presenceTtlMs: number;
+}
