@@ -47,9 +47,16 @@ export {
 export { Hub, type HubEvent, type HubRecord, type MessageKind } from "./src/node/hub.ts";
 export type { Peer, PeerTransport, TransportStatus } from "./src/node/transport.ts";
 export { createHandler, type HandlerOptions } from "./src/http/handler.ts";
-export { CHANNEL_METHOD } from "./src/node/mcp_server.ts";
+export {
+  Channel,
+  CHANNEL_METHOD,
+  type ChannelEvent,
+  type ChannelOptions,
+  type SessionDelivery,
+} from "./src/node/channel.ts";
 export { type DeliveryReport, type FinalOutcome } from "./src/node/outbox.ts";
 export {
+  LoopError,
   Messenger,
   type MessengerOptions,
   SendError,
@@ -58,6 +65,14 @@ export {
 } from "./src/node/messenger.ts";
 export { EventStreams, type OpenOptions, type SseMessage } from "./src/http/sse.ts";
 export { SeenIds, type SeenIdsOptions } from "./src/core/replay.ts";
+export {
+  type DeliveredEntry,
+  DeliveredIds,
+  type DeliveredIdsOptions,
+  type DeliveryCheck,
+  textDigest,
+} from "./src/core/delivered.ts";
+export { type Loop, PingPong, type PingPongOptions } from "./src/core/ping_pong.ts";
 export { RateLimiter, type RateLimiterOptions, type TakeResult } from "./src/core/rate_limit.ts";
 export type { Logger } from "./src/platform/log.ts";
 export { VERSION } from "./src/platform/version.ts";

@@ -31,6 +31,13 @@ function checkName(name: string, what: string): string {
  * @throws {ConfigError} on an empty, invalid or duplicate name, our own name, or a bad address.
  */
 export function parsePeers(peers: string, remoteHost: string, role: string): Peer[] {
+  if (peers.includes(";")) {
+    throw new ConfigError(
+      `PEERS "${peers}" uses ";": separate entries with commas, as in ` +
+        "PEERS=frontend=10.0.0.6,tester=10.0.0.7",
+    );
+  }
+  const legacy = peers.trim() === "" && remoteHost.trim() !== "";
   const entries = peers.split(",").map((e) => e.trim()).filter((e) => e !== "");
   if (entries.length === 0 && remoteHost.trim() !== "") entries.push(`remote=${remoteHost}`);
   const out: Peer[] = [];
@@ -54,7 +61,8 @@ export function parsePeers(peers: string, remoteHost: string, role: string): Pee
     } catch (e) {
       throw new ConfigError(`PEERS entry "${entry}": ${(e as Error).message}`);
     }
-    out.push({ name, url });
+    // REMOTE_HOST (v1) names no role: the node there may have any, and is addressed as such.
+    out.push(legacy ? { name, url, anyRole: true } : { name, url });
   }
   return out;
 }

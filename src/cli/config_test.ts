@@ -57,7 +57,7 @@ test("loadConfig reads --secret-file and trims it", () => {
 
 test("parsePeers registers REMOTE_HOST as one peer named remote when PEERS is empty", () => {
   assert.deepEqual(parsePeers("", "10.0.0.5", "me"), [
-    { name: "remote", url: "http://10.0.0.5:8788" },
+    { name: "remote", url: "http://10.0.0.5:8788", anyRole: true },
   ]);
   assert.deepEqual(parsePeers("a=h", "10.0.0.5", "me").map((p) => p.name), ["a"]);
 });
@@ -149,5 +149,26 @@ test("loadConfig refuses TLS and CA files that cannot be read or are not PEM", (
   assert.throws(
     () => loadConfig([], { INTERCOM_CA: "/x" }, read),
     /INTERCOM_CA "\/x" is not a PEM/,
+  );
+});
+
+test("parsePeers explains a semicolon between entries", () => {
+  assert.throws(
+    () => parsePeers("a=10.0.0.6;b=10.0.0.7", "", "me"),
+    (e) => e instanceof ConfigError && /separate entries with commas/.test(e.message),
+  );
+});
+
+test("parsePeers marks REMOTE_HOST's peer as one of any role (v1)", () => {
+  assert.deepEqual(parsePeers("", "10.0.0.6", "me"), [
+    { name: "remote", url: "http://10.0.0.6:8788", anyRole: true },
+  ]);
+  assert.equal(parsePeers("remote=10.0.0.6", "", "me")[0].anyRole, undefined);
+});
+
+test("loadConfig refuses a role over 64 characters at start, as every peer would", () => {
+  assert.throws(
+    () => loadConfig([], { MY_ROLE: "r".repeat(65) }, () => ""),
+    /MY_ROLE "r+" is 65 characters long, over the limit of 64/,
   );
 });

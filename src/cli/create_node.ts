@@ -11,6 +11,11 @@ import type { Logger } from "../platform/log.ts";
 import { VERSION } from "../platform/version.ts";
 import { RateLimiter } from "../core/rate_limit.ts";
 import { SeenIds } from "../core/replay.ts";
+import { DeliveredIds } from "../core/delivered.ts";
+import { cacheDir } from "../platform/dirs.ts";
+import { DeliveredLog } from "../platform/delivered_log.ts";
+import type { Channel } from "../node/channel.ts";
+import { join } from "node:path";
 import { signatureKey } from "../core/signature.ts";
 import type { Config } from "../node/config.ts";
 import { Hub } from "../node/hub.ts";
@@ -37,6 +42,11 @@ export interface NodeDeps {
   transport?: (parts: { handler: Handler; hub: Hub }) => PeerTransport | Promise<PeerTransport>;
   /** fetch for outbound HTTP (a private CA's), default the global one. */
   fetch?: typeof fetch;
+  /**
+   * Where delivered message ids are kept across restarts; `null` keeps them in memory only.
+   * Default: `delivered-<role>.jsonl` in the user's cache directory.
+   */
+  deliveredFile?: string | null;
   /** Where the HTTP listener is, or why there is none, for `list_peers`. */
   listening?: () => { url?: string; error?: string };
 }
@@ -56,6 +66,8 @@ export interface MeshNode {
   transport: PeerTransport;
   /** Addresses, queues and delivers outgoing messages. */
   messenger: Messenger;
+  /** Hands received messages to the MCP session (held until it initializes). */
+  channel: Channel;
   /**
    * The MCP server; `connect()` it to stdio or an in-memory transport.
    * @ignore (an MCP SDK type)
@@ -110,7 +122,20 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
   const { log } = deps;
   const hub = new Hub();
   const streams = new EventStreams(hub, deps.keepAliveMs);
-  const ref: { transport?: PeerTransport } = {};
+  const ref: { transport?: PeerTransport; channel?: Channel } = {};
+  // What the session has is remembered across restarts (ids and digests, never text).
+  const delivered = new DeliveredIds({
+    // Longer than any sender retries (its retry window; ours is the guess), and at least twice
+    // the signature tolerance, so a replay cannot outlive its id.
+    ttlMs: Math.max(config.retryWindowMs + 300_000, 600_000),
+    // ~22 messages/s for 15 min, far above what sessions send; bounded memory beyond that.
+    maxSize: 20_000,
+  });
+  const deliveredLog = deps.deliveredFile === null ? undefined : new DeliveredLog(
+    deps.deliveredFile ?? join(cacheDir(), `delivered-${config.role}.jsonl`),
+    delivered,
+    log,
+  );
   const handler = createHandler({
     role: config.role,
     // In broker mode the peers are the broker's members, not the ignored PEERS.
@@ -120,13 +145,11 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     maxMessageBytes: config.maxMessageBytes,
     hub,
     streams,
-    // Remember ids longer than any sender retries them (its retry window; ours is the guess)
-    // and at least twice the signature tolerance, so a replay cannot outlive its id.
-    seen: new SeenIds({
-      ttlMs: Math.max(config.retryWindowMs + 300_000, 600_000),
-      // ~22 messages/s for 15 min, far above what sessions send; bounded memory beyond that.
-      maxSize: 20_000,
-    }),
+    // Replayed signed requests: twice the signature tolerance of 300 s.
+    seen: new SeenIds({ ttlMs: 600_000, maxSize: 20_000 }),
+    delivered,
+    onDelivered: (entry) => deliveredLog?.add(entry),
+    deliver: (envelope, hold) => ref.channel?.deliver(envelope, hold) ?? Promise.resolve("gone"),
     signingKey: signatureKey(config.secret),
     requireSignature: config.requireSignature,
     limiter: config.rateLimitPerMinute
@@ -154,6 +177,7 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     messenger,
     listening: deps.listening ?? (() => ({ error: "no HTTP listener" })),
   });
+  ref.channel = mcp.channel;
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -171,6 +195,7 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     streams,
     transport,
     messenger,
+    channel: mcp.channel,
     mcp: mcp.server,
     start: () => transport.start(),
     close,

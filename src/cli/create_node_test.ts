@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { z } from "zod";
 import { Client, InMemoryTransport } from "../platform/sdk.ts";
-import { CHANNEL_METHOD } from "../node/mcp_server.ts";
+import { CHANNEL_METHOD } from "../node/channel.ts";
 import { waitFor } from "../../tests/support/wait.ts";
 import { loadConfig } from "./config.ts";
 import { createNode, type Handler } from "./create_node.ts";
@@ -41,12 +41,22 @@ async function setup() {
       INTERCOM_SECRET: SECRET,
       INTERCOM_MAX_MESSAGE_BYTES: "1024",
     }, () => "");
-  const peer = await createNode(config("frontend", "backend=backend:1"), { log, fetch });
+  const peer = await createNode(config("frontend", "backend=backend:1"), {
+    log,
+    fetch,
+    deliveredFile: null,
+  });
   handlers.set("frontend", peer.handler);
+  // The peer's own session: without one, the peer would hold messages, not deliver them.
+  const [peerClientSide, peerServerSide] = InMemoryTransport.createLinkedPair();
+  await peer.mcp.connect(peerServerSide);
+  const peerClient = new Client({ name: "peer", version: "0" });
+  await peerClient.connect(peerClientSide);
   const node = await createNode(config("backend", "frontend=frontend:1,tester=tester:1"), {
     log,
     fetch,
     listening: () => ({ url: "http://127.0.0.1:8788" }),
+    deliveredFile: null,
   });
   handlers.set("backend", node.handler);
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
@@ -58,10 +68,19 @@ async function setup() {
   });
   const connect = () => client.connect(clientSide);
   const close = async () => {
-    await client.close();
+    await Promise.all([client.close(), peerClient.close()]);
     await Promise.all([node.close(), peer.close()]);
   };
-  return { hub: node.hub, peerHub: peer.hub, client, events, connect, close };
+  /** POSTs message `n` from frontend to this node, as a peer would. */
+  const post = (n: number) =>
+    node.handler(
+      new Request("http://backend:1/message", {
+        method: "POST",
+        headers: { "x-intercom-secret": SECRET, "content-type": "application/json" },
+        body: JSON.stringify(envelope(n)),
+      }),
+    );
+  return { hub: node.hub, peerHub: peer.hub, client, events, connect, close, post };
 }
 
 test("a node declares the channel capability and short instructions", async () => {
@@ -77,10 +96,14 @@ test("a node declares the channel capability and short instructions", async () =
 
 test("a node holds events until initialized, then flushes them in order", async () => {
   const t = await setup();
-  t.hub.publish("recv", envelope(1));
-  t.hub.publish("recv", envelope(2));
+  // Held, and the sender is told so: not "delivered" before a session has it.
+  for (const n of [1, 2]) {
+    const res = await t.post(n);
+    assert.equal(res.status, 202);
+    assert.deepEqual(await res.json(), { ok: true, message_id: `m${n}`, held: true });
+  }
   await t.connect();
-  t.hub.publish("recv", envelope(3));
+  assert.equal((await t.post(3)).status, 200);
   await waitFor(() => t.events.length === 3, "three channel events");
   assert.deepEqual(t.events.map((e) => e.meta?.message_id), ["m1", "m2", "m3"]);
   assert.doesNotMatch(t.events[0].content, /<\/?channel/i);
@@ -97,7 +120,7 @@ test("a node does not push its own sends into the session", async () => {
   const t = await setup();
   await t.connect();
   t.hub.publish("send", envelope(1));
-  t.hub.publish("recv", envelope(2));
+  await t.post(2);
   // Events keep their order, so once the recv arrived the send would have arrived before it.
   await waitFor(() => t.events.length === 1, "the recv event");
   assert.equal(t.events[0].meta?.message_id, "m2");

@@ -13,7 +13,7 @@ import { z } from "zod";
 import { Client, StdioClientTransport } from "../platform/sdk.ts";
 import { freePort, selfCommand } from "../platform/runtime.ts";
 import { DEMO_ROLES, type DemoAction, OPENERS, replyFor } from "./demo_script.ts";
-import { CHANNEL_METHOD } from "../node/mcp_server.ts";
+import { CHANNEL_METHOD } from "../node/channel.ts";
 
 const ChannelEvent = z.object({
   method: z.literal(CHANNEL_METHOD),

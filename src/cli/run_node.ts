@@ -169,6 +169,11 @@ export async function runNode(args: string[]): Promise<number> {
     log(`stopping (${why})`);
     exitAfter(node.close, 0);
   };
+  // A closed stdout means the session is gone for good: hold nothing more, say so, and exit.
+  process.stdout.on("error", () => {
+    node.channel.markGone();
+    stop("stdout closed");
+  });
   // The SDK's stdio transport does not notice EOF: the client going away must stop us.
   process.stdin.on("end", () => stop("stdin closed"));
   process.stdin.on("close", () => stop("stdin closed"));

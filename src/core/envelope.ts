@@ -121,19 +121,49 @@ export function parseEnvelope(body: unknown, options: ParseOptions): Envelope {
   if (replyTo !== undefined && !ID.test(replyTo)) {
     throw new ProtocolError(400, '"reply_to" must be 1-128 of letters, digits, "_.:-"');
   }
-  const sentAt = optionalString(fields, "sent_at");
-  if (sentAt !== undefined && (sentAt.length > 40 || Number.isNaN(Date.parse(sentAt)))) {
-    throw new ProtocolError(400, '"sent_at" must be an ISO 8601 time');
+  const sentAtText = optionalString(fields, "sent_at");
+  const sentAt = sentAtText === undefined ? undefined : normaliseTime(sentAtText);
+  if (sentAt === null) {
+    throw new ProtocolError(
+      400,
+      '"sent_at" must be an ISO 8601 time such as "2026-12-02T14:32:17Z" (or an HTTP date)',
+    );
   }
   const envelope: Envelope = {
     message_id: id ?? options.defaultId ?? newMessageId(),
     from,
     to: options.role,
-    message,
+    message: wellFormed(message),
     sent_at: sentAt ?? options.now.toISOString(),
   };
   if (replyTo !== undefined) envelope.reply_to = replyTo;
   return envelope;
+}
+
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+/** RFC 9110 §5.6.7 IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`. */
+const HTTP_DATE = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
+/**
+ * A time as ISO 8601 in UTC (`2026-12-02T14:32:17.000Z`), from an ISO 8601 date-time with a
+ * zone or an HTTP date; `null` for anything else (`"1"`, a bare date, a local time).
+ */
+export function normaliseTime(text: string): string | null {
+  const t = text.trim();
+  if (t.length > 40 || !(ISO_8601.test(t) || HTTP_DATE.test(t))) return null;
+  const ms = Date.parse(t);
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}
+
+/**
+ * `text` with every lone UTF-16 surrogate replaced by U+FFFD, as `String.prototype.toWellFormed`
+ * (ES2024) does: a lone surrogate that reaches a Claude session breaks its later API calls.
+ */
+export function wellFormed(text: string): string {
+  return text.replace(
+    /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    "\ufffd",
+  );
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   newMessageId,
   parseEnvelope,
   ProtocolError,
+  wellFormed,
 } from "./envelope.ts";
 
 const options = {
@@ -36,8 +37,26 @@ test("parseEnvelope keeps the sender's id, reply_to and sent_at", () => {
   }, options);
   assert.deepEqual(
     [e.message_id, e.reply_to, e.sent_at],
-    ["m1", "m0", "2026-01-01T00:00:00Z"],
+    ["m1", "m0", "2026-01-01T00:00:00.000Z"],
   );
+});
+
+test("parseEnvelope normalises sent_at to ISO 8601 UTC and refuses what is not a time", () => {
+  const at = (sent_at: string) => parseEnvelope({ message: "x", sent_at }, options).sent_at;
+  assert.equal(at("2026-12-02T15:32:17+01:00"), "2026-12-02T14:32:17.000Z");
+  assert.equal(at("Wed, 02 Dec 2026 14:32:17 GMT"), "2026-12-02T14:32:17.000Z");
+  for (const bad of ["1", "2026-12-02", "2026-12-02T14:32:17", "tomorrow", "x".repeat(50)]) {
+    assert.throws(() => at(bad), /"sent_at" must be an ISO 8601 time/, bad);
+  }
+});
+
+test("parseEnvelope makes lone UTF-16 surrogates well formed", () => {
+  const e = parseEnvelope({ message: "a\ud83d b \ude00 c 😀" }, {
+    ...options,
+    maxMessageBytes: 99,
+  });
+  assert.equal(e.message, "a\ufffd b \ufffd c 😀");
+  assert.equal(wellFormed("\ud800\udc00"), "\ud800\udc00");
 });
 
 test("parseEnvelope takes a text/plain body as the message from the default sender", () => {

@@ -9,9 +9,16 @@
 
 /**
  * Why a delivery did not succeed (yet). `stored`: a broker keeps the message for a receiver that
- * is offline and a delivery report comes when it is delivered; nothing is left to retry.
+ * is offline and a delivery report comes when it is delivered; `held`: the receiving node keeps
+ * it until its Claude session connects. Neither is retried.
  */
-export type FailureKind = "unreachable" | "timeout" | "unauthorized" | "refused" | "stored";
+export type FailureKind =
+  | "unreachable"
+  | "timeout"
+  | "unauthorized"
+  | "refused"
+  | "stored"
+  | "held";
 
 /**
  * Outcome of one delivery attempt. A failure is `retryable` when trying again later can help:
@@ -32,6 +39,8 @@ export type DeliveryOutcome =
 export type ProbeOutcome =
   | {
     state: "online";
+    /** The role the peer answered with. */
+    role?: string;
     latencyMs: number;
     version?: string;
     signatures: boolean;
@@ -90,6 +99,16 @@ export function deliveryOutcome(
   if (status >= 200 && status < 300) {
     const id = field(reply.body, "message_id");
     if (field(reply.body, "ok") === true && (id === undefined || id === messageId)) {
+      if (field(reply.body, "held") === true) {
+        return {
+          ok: false,
+          kind: "held",
+          status,
+          reason: "its Claude session has not connected yet; the node holds the message and " +
+            "hands it over when the session starts",
+          retryable: false,
+        };
+      }
       return { ok: true, status, latencyMs };
     }
     const what = id !== undefined && field(reply.body, "ok") === true
@@ -125,10 +144,15 @@ export function deliveryOutcome(
 }
 
 /**
- * The outcome of a `/health` probe of the node expected to be `role`: online, another role
- * (a wrong PEERS address), or offline with what answered instead.
+ * The outcome of a `/health` probe of the node expected to be `role` (`undefined`: any role, as
+ * for `REMOTE_HOST`): online, another role (a wrong PEERS address), or offline with what
+ * answered instead.
  */
-export function probeOutcome(reply: PeerReply, role: string, latencyMs: number): ProbeOutcome {
+export function probeOutcome(
+  reply: PeerReply,
+  role: string | undefined,
+  latencyMs: number,
+): ProbeOutcome {
   const b = reply.body;
   const peerRole = field(b, "role");
   if (reply.status !== 200 || typeof peerRole !== "string") {
@@ -141,12 +165,15 @@ export function probeOutcome(reply: PeerReply, role: string, latencyMs: number):
   }
   const list = field(b, "signatures");
   const signatures = Array.isArray(list) && list.includes("v1");
-  if (peerRole !== role) return { state: "wrong_role", latencyMs, role: peerRole, signatures };
+  if (role !== undefined && peerRole !== role) {
+    return { state: "wrong_role", latencyMs, role: peerRole, signatures };
+  }
   const version = field(b, "version");
   const authenticated = field(b, "authenticated");
   const authError = field(b, "auth_error");
   return {
     state: "online",
+    role: peerRole,
     latencyMs,
     version: typeof version === "string" ? version : undefined,
     signatures,

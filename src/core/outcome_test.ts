@@ -14,6 +14,13 @@ test("deliveryOutcome: a v2 node's {ok:true} without an id counts as delivered",
   assert.equal(deliveryOutcome({ status: 200, body: { ok: true } }, "m1", 1).ok, true);
 });
 
+test("deliveryOutcome: a message held for a session that has not connected is not delivered", () => {
+  const body = { ok: true, message_id: "m1", held: true };
+  const o = deliveryOutcome({ status: 202, body }, "m1", 1);
+  assert.equal(!o.ok && o.kind, "held");
+  assert.equal(!o.ok && o.retryable, false);
+});
+
 test("deliveryOutcome: a web page, {ok:false} or an empty 204 is not a delivery", () => {
   for (
     const reply of [
@@ -55,6 +62,7 @@ test("probeOutcome tells online, wrong role and offline apart", () => {
   const online = probeOutcome({ status: 200, body }, "bob", 2);
   assert.deepEqual(online, {
     state: "online",
+    role: "bob",
     latencyMs: 2,
     version: "2.1.0",
     signatures: true,
@@ -62,6 +70,8 @@ test("probeOutcome tells online, wrong role and offline apart", () => {
     authError: undefined,
   });
   assert.equal(probeOutcome({ status: 200, body }, "carol", 2).state, "wrong_role");
+  // REMOTE_HOST's peer: any role is the right one.
+  assert.equal(probeOutcome({ status: 200, body }, undefined, 2).state, "online");
   assert.equal(probeOutcome({ status: 500, body: {} }, "bob", 2).state, "offline");
   const page = probeOutcome({ status: 200, text: "<html>" }, "bob", 2);
   assert.deepEqual(page, {

@@ -88,6 +88,11 @@ export class SeenIds {
     return true;
   }
 
+  /** Forgets `id`, so it may be used again (a request that was not taken after all). */
+  forget(id: string): void {
+    this.#expiries.delete(id);
+  }
+
   /** Drops expired ids from the front; stops at the first live one. */
   #prune(nowMs: number): void {
     for (const [id, expiry] of this.#expiries) {

@@ -66,7 +66,14 @@ export function parsePeerAddress(address: string): string {
       `host "${url.hostname}" is not a DNS name or IP (separate PEERS with ",")`,
     );
   }
-  const https = url.protocol === "https:" || NGROK_SUFFIXES.some((s) => host.endsWith(s));
+  const ngrok = NGROK_SUFFIXES.some((s) => host.endsWith(s));
+  if (ngrok && written !== undefined && written !== "443") {
+    throw new SyntaxError(
+      `"${raw}": ngrok serves its domains over HTTPS on port 443 only, whatever port the node ` +
+        `listens on: write ${host} without a port`,
+    );
+  }
+  const https = url.protocol === "https:" || ngrok;
   const port = written ?? (https ? "" : String(DEFAULT_PORT));
   const path = url.pathname.replace(/\/+$/, "");
   const scheme = https ? "https" : "http";

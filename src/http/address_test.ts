@@ -53,3 +53,11 @@ test("parsePeerAddress says what is wrong with common slips", () => {
   );
   assert.throws(() => parsePeerAddress("host;b=host2"), /not a DNS name or IP/);
 });
+
+test("parsePeerAddress explains that ngrok domains take no port", () => {
+  assert.throws(
+    () => parsePeerAddress("abc.ngrok-free.app:8788"),
+    /ngrok serves its domains over HTTPS on port 443 only.*write abc\.ngrok-free\.app without a port/,
+  );
+  assert.equal(parsePeerAddress("https://abc.ngrok-free.app:443"), "https://abc.ngrok-free.app");
+});

@@ -32,6 +32,8 @@ export interface ClientOptions {
   fetch?: typeof fetch;
 }
 
+const NOT_HTTPS = "the peer does not speak HTTPS";
+
 /** Turns a fetch failure into a short cause: "connection refused", "host not found", … */
 export function describeNetworkError(error: unknown): string {
   const parts: string[] = [];
@@ -47,6 +49,11 @@ export function describeNetworkError(error: unknown): string {
     [/ECONNRESET|connection reset/i, "connection reset"],
     [/EHOSTUNREACH|ENETUNREACH|unreachable/i, "network unreachable"],
     [/certificate|CERT_|self[- ]signed|UNABLE_TO_VERIFY/i, "TLS certificate not trusted"],
+    [/WRONG_VERSION_NUMBER|wrong version number|InvalidContentType/i, NOT_HTTPS],
+    [
+      /connection closed before message completed|other side closed|socket hang up/i,
+      "the connection closed before the peer answered",
+    ],
   ];
   for (const [pattern, label] of known) if (pattern.test(text)) return label;
   return (parts.at(-1) ?? String(error)).slice(0, 200);
@@ -82,7 +89,8 @@ export async function deliver(
 ): Promise<DeliveryOutcome> {
   const started = performance.now();
   const doFetch = options.fetch ?? fetch;
-  const body = JSON.stringify(envelope);
+  // A REMOTE_HOST peer's role is unknown: without `to`, its node takes the message as its own.
+  const body = JSON.stringify(peer.anyRole ? { ...envelope, to: undefined } : envelope);
   const headers: Record<string, string> = options.signingKey
     ? signHeaders(options.signingKey, {
       id: envelope.message_id,
@@ -112,6 +120,12 @@ export async function deliver(
       const fix = `${reason}: set INTERCOM_CA to the CA that signed ${peer.url}'s certificate`;
       return { ok: false, kind: "refused", reason: fix, retryable: false };
     }
+    // Nor can it make a plain-HTTP node answer HTTPS.
+    if (reason === NOT_HTTPS) {
+      const fix = `${reason} at ${peer.url} (a plain-HTTP node?): write its address with ` +
+        "http:// in PEERS, or give that node INTERCOM_TLS_CERT and INTERCOM_TLS_KEY";
+      return { ok: false, kind: "refused", reason: fix, retryable: false };
+    }
     return { ok: false, kind: "unreachable", reason, retryable: true };
   }
 }
@@ -138,7 +152,8 @@ export async function probe(
       signal: AbortSignal.timeout(options.timeoutMs),
     });
     const latencyMs = performance.now() - started;
-    return probeOutcome(await readReply(response), peer.name, latencyMs);
+    const role = peer.anyRole ? undefined : peer.name;
+    return probeOutcome(await readReply(response), role, latencyMs);
   } catch (e) {
     if ((e as Error)?.name === "TimeoutError") {
       return { state: "offline", reason: `no answer within ${options.timeoutMs} ms` };

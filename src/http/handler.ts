@@ -13,6 +13,8 @@ import { type Envelope, parseEnvelope, ProtocolError } from "../core/envelope.ts
 import { MESSAGE_ID } from "../core/names.ts";
 import type { RateLimiter } from "../core/rate_limit.ts";
 import type { SeenIds } from "../core/replay.ts";
+import { type DeliveredEntry, DeliveredIds, textDigest } from "../core/delivered.ts";
+import type { SessionDelivery } from "../node/channel.ts";
 import { verifySignature, WEBHOOK_SIGNATURE } from "../core/signature.ts";
 import type { EventStreams } from "./sse.ts";
 
@@ -32,8 +34,21 @@ export interface HandlerOptions {
   hub: Hub;
   /** The `/events` streams. */
   streams: EventStreams;
-  /** Recently delivered message ids: a repeated id is acknowledged, not delivered again. */
+  /** Recently seen `webhook-id`s of signed requests: a replay is not delivered again. */
   seen: SeenIds;
+  /**
+   * What was handed to the session, per sender: a retry is acknowledged as a duplicate, the same
+   * id with other text is refused with 409. Default: a memory of 15 minutes.
+   */
+  delivered?: DeliveredIds;
+  /** Called for each new delivery, to persist it. */
+  onDelivered?: (entry: DeliveredEntry) => void;
+  /**
+   * Hands a message to the session (see `SessionDelivery`); `hold` says whether to keep it
+   * when the session has not initialized yet. Default: always `delivered` (no MCP side, as in
+   * tests of the handler alone).
+   */
+  deliver?: (envelope: Envelope, hold: boolean) => Promise<SessionDelivery>;
   /** HMAC key of Standard Webhooks signatures, from the secret ({@linkcode signatureKey}). */
   signingKey: Uint8Array;
   /** Refuse requests that carry only the secret header. */
@@ -82,7 +97,13 @@ const ROUTES: Record<string, string> = { "/health": "GET", "/message": "POST", "
 export function createHandler(
   handlerOptions: HandlerOptions,
 ): (request: Request) => Promise<Response> {
-  const options = { maxEventClients: 64, requireSignature: false, ...handlerOptions };
+  const options = {
+    maxEventClients: 64,
+    requireSignature: false,
+    delivered: new DeliveredIds({ ttlMs: 900_000, maxSize: 20_000 }),
+    deliver: () => Promise.resolve<SessionDelivery>("delivered"),
+    ...handlerOptions,
+  };
   const now = options.now ?? (() => new Date());
   // JSON escapes can make a body up to 6 times its text (\uXXXX); allow that plus the fields.
   const bodyLimit = options.maxMessageBytes * 6 + 8192;
@@ -214,14 +235,44 @@ export function createHandler(
       );
     }
     // Retries and replays carry the same ids: acknowledge them without a second channel event.
-    const freshId = options.seen.checkAndAdd(envelope.message_id, nowMs);
+    const { from, message_id: id } = envelope;
+    const digest = textDigest(envelope.message);
+    const known = options.delivered.check(from, id, digest, nowMs);
+    if (known === "conflict") {
+      return fail(
+        409,
+        `message_id "${id}" from "${from}" was already delivered with another text: ` +
+          "give a new message a new message_id",
+      );
+    }
     const freshWebhook = webhookId === undefined ||
       options.seen.checkAndAdd(`webhook-id:${webhookId}`, nowMs);
-    if (!freshId || !freshWebhook) {
-      return json(200, { ok: true, message_id: envelope.message_id, duplicate: true });
+    if (known === "duplicate" || !freshWebhook) {
+      return json(200, { ok: true, message_id: id, duplicate: true });
     }
+    // Remembered before the hand-over, so a concurrent retry is a duplicate, not a second event.
+    const entry = options.delivered.add(from, id, digest, nowMs);
+    // A signed request comes from a sender that retries (a node's outbox, a Standard Webhooks
+    // sender): it keeps the message, so "not yet" is the honest answer. Others are held here.
+    const handed = await options.deliver(envelope, webhookId === undefined);
+    if (handed !== "delivered" && handed !== "held") {
+      // Not taken: the sender's retry of this very request must be taken, not called a replay.
+      options.delivered.forget(from, id);
+      if (webhookId !== undefined) options.seen.forget(`webhook-id:${webhookId}`);
+      const why = {
+        not_ready: `"${options.role}"'s Claude session has not connected yet: try again shortly`,
+        full: `"${options.role}"'s Claude session has not connected yet and holds too many ` +
+          "messages already: try again later",
+        gone: `"${options.role}" has no Claude session any more: it is shutting down`,
+      }[handed];
+      return fail(503, why, { "retry-after": handed === "not_ready" ? "2" : "30" });
+    }
+    options.onDelivered?.(entry);
     options.hub.publish("recv", envelope);
-    return json(200, { ok: true, message_id: envelope.message_id });
+    // A session that has not initialized yet gets it when it does: say so, do not claim it.
+    return handed === "held"
+      ? json(202, { ok: true, message_id: id, held: true })
+      : json(200, { ok: true, message_id: id });
   }
 
   function events(request: Request): Response {

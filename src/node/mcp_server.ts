@@ -11,14 +11,11 @@
 
 import { z } from "zod";
 import { type CallToolResult, McpServer } from "../platform/sdk.ts";
-import type { Hub, HubRecord } from "./hub.ts";
-import type { Messenger, SendResult } from "./messenger.ts";
+import type { Hub } from "./hub.ts";
+import { Channel, CHANNEL_METHOD } from "./channel.ts";
+import { LoopError, type Messenger, type SendResult } from "./messenger.ts";
 import type { DeliveryReport } from "./outbox.ts";
-import { channelMeta, neutraliseChannelTags } from "../core/envelope.ts";
 import { instructions } from "../core/instructions.ts";
-
-/** The JSON-RPC method of a channel event. */
-export const CHANNEL_METHOD = "notifications/claude/channel";
 
 /** What the MCP side needs from the node. */
 export interface McpOptions {
@@ -58,6 +55,8 @@ function describeResult(r: SendResult): string {
     case "stored":
       return `Stored for ${where}, not delivered yet: ${o.reason}. A delivery_report event ` +
         `will say when it is delivered`;
+    case "held":
+      return `Held for ${where}, not in its session yet: ${o.reason}. No report follows`;
     case "queued":
       return `Queued for ${where}, not delivered yet: ${o.reason}. It is retried for up to ` +
         `${minutes(o.retryWindowMs)}; a delivery_report event will say how it ended`;
@@ -78,6 +77,9 @@ function describeReport(r: DeliveryReport): string {
   switch (r.outcome) {
     case "delivered":
       return `Your queued message ${r.message_id} to "${r.peer}" was delivered ${after}.`;
+    case "held":
+      return `Your queued message ${r.message_id} reached "${r.peer}"'s node ${after}; ` +
+        `${r.reason ?? "it holds it until its Claude session connects"}.`;
     case "expired":
       return `Your queued message ${r.message_id} to "${r.peer}" expired undelivered ${after}` +
         `${r.reason ? ` (last error: ${r.reason})` : ""}. Send it again if it still matters.`;
@@ -88,12 +90,15 @@ function describeReport(r: DeliveryReport): string {
 }
 
 /**
- * Creates the MCP server (the MCP SDK's `McpServer`). Connect it to a transport; channel events that arrive before the
- * client sent `notifications/initialized` are held and flushed in order afterwards.
+ * Creates the MCP server (the MCP SDK's `McpServer`) and the {@linkcode Channel} that hands
+ * received messages to its session. Connect the server to a transport; channel events that
+ * arrive before the client sent `notifications/initialized` are held and flushed afterwards.
  *
- * @returns the server and a function that detaches it from the hub.
+ * @returns the server, its channel, and a function that detaches it from the hub.
  */
-export function createMcpServer(options: McpOptions): { server: McpServer; detach: () => void } {
+export function createMcpServer(
+  options: McpOptions,
+): { server: McpServer; channel: Channel; detach: () => void } {
   const { hub, messenger, role } = options;
   const status = messenger.status();
   const server = new McpServer(
@@ -108,39 +113,16 @@ export function createMcpServer(options: McpOptions): { server: McpServer; detac
     },
   );
 
-  type Params = { content: string; meta: Record<string, string> };
-  let ready = false;
-  const pending: Params[] = [];
-  const push = (params: Params) => {
-    server.server.notification({ method: CHANNEL_METHOD, params })
-      .catch((err: unknown) => console.error(`[talkie-walkie] channel event lost: ${err}`));
-  };
-  const emit = (params: Params) => ready ? push(params) : pending.push(params);
-  const offRecv = hub.subscribe((r: HubRecord) =>
-    emit({
-      content: neutraliseChannelTags(r.envelope.message),
-      meta: channelMeta(r.envelope),
-    }), ["recv"]);
-  const offReport = hub.onReport((r) =>
-    emit({
-      content: describeReport(r),
-      meta: {
-        kind: "delivery_report",
-        message_id: r.message_id,
-        peer: r.peer,
-        outcome: r.outcome,
-        attempts: String(r.attempts),
-      },
-    })
-  );
+  const channel = new Channel({
+    send: (event) => server.server.notification({ method: CHANNEL_METHOD, params: { ...event } }),
+    describeReport,
+  });
+  const offReport = hub.onReport((r) => channel.report(r));
   const detach = () => {
-    offRecv();
     offReport();
+    channel.close();
   };
-  server.server.oninitialized = () => {
-    ready = true;
-    for (const p of pending.splice(0)) push(p);
-  };
+  server.server.oninitialized = () => channel.markReady();
 
   const peerNames = messenger.peers.map((p) => p.name).join(", ") || "none configured";
 
@@ -153,10 +135,32 @@ export function createMcpServer(options: McpOptions): { server: McpServer; detac
       to: z.string().optional().describe(`Peer role: ${peerNames}`),
       message: z.string().describe("The text to send"),
       reply_to: z.string().optional().describe("message_id of the message you answer"),
+      user_approved: z.boolean().optional().describe(
+        "Only after this tool reported a conversation loop AND the user explicitly agreed in " +
+          "this conversation that it may go on",
+      ),
     },
-  }, async ({ to, message, reply_to }) => {
+  }, async ({ to, message, reply_to, user_approved }) => {
     // A SendError thrown here becomes an isError result with its message (the SDK does that).
-    const r = await messenger.send(to, message, reply_to);
+    // A client that can ask its user directly (MCP elicitation) does, and then only a human's
+    // answer lifts a loop; otherwise user_approved does, as the loop error asks the model to.
+    const elicit = server.server.getClientCapabilities()?.elicitation !== undefined;
+    const send = (userApproved: boolean) => messenger.send(to, message, reply_to, { userApproved });
+    let r;
+    try {
+      r = await send(!elicit && user_approved === true);
+    } catch (e) {
+      if (!(e instanceof LoopError) || !elicit) throw e;
+      const answer = await server.server.elicitInput({
+        message: `talkie-walkie: ${e.message.split(". Ask the user")[0]}. Let "${role}" send ` +
+          `this message and go on talking with "${e.peer}"?`,
+        requestedSchema: { type: "object", properties: {} },
+      });
+      if (answer.action !== "accept") {
+        return text(`The user did not let this conversation go on: not sent to "${e.peer}"`, true);
+      }
+      r = await send(true);
+    }
     return text(
       `${describeResult(r)}. message_id ${r.envelope.message_id}`,
       r.outcome.status === "refused",
@@ -174,11 +178,12 @@ export function createMcpServer(options: McpOptions): { server: McpServer; detac
     const results = await messenger.broadcast(message, exclude ?? []);
     const count = (status: string) => results.filter((r) => r.outcome.status === status).length;
     const delivered = count("delivered");
-    const [queued, refused] = [count("queued") + count("stored"), count("refused")];
+    const refused = count("refused");
     const head = delivered === results.length
       ? `Delivered to ${results.length === 1 ? "the one peer" : `all ${results.length} peers`}`
       : `Delivered to ${delivered} of ${results.length} peers` +
-        (queued ? `, ${queued} queued` : "") + (refused ? `, ${refused} refused` : "");
+        ["queued", "stored", "held", "refused"].map((s) => count(s) ? `, ${count(s)} ${s}` : "")
+          .join("");
     const lines = results.map((r) => `- ${describeResult(r)}`);
     return text(
       `${head}. message_id ${results[0].envelope.message_id}\n${lines.join("\n")}`,
@@ -208,6 +213,7 @@ export function createMcpServer(options: McpOptions): { server: McpServer; detac
     for (const { peer, outcome: o } of await messenger.probeAll()) {
       const status = o.state === "online"
         ? `online (${ms(o.latencyMs)})` +
+          (o.role && o.role !== peer.name ? ` as "${o.role}"` : "") +
           (o.authenticated === false
             ? ", but its INTERCOM_SECRET differs: messages will be refused (401)"
             : "")
@@ -223,5 +229,5 @@ export function createMcpServer(options: McpOptions): { server: McpServer; detac
     return text(lines.join("\n"));
   });
 
-  return { server, detach };
+  return { server, channel, detach };
 }

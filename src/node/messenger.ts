@@ -10,44 +10,14 @@ import type { Peer } from "./transport.ts";
 import type { Hub } from "./hub.ts";
 import { Outbox } from "./outbox.ts";
 import { WindowLimiter } from "../core/rate_limit.ts";
+import { PingPong } from "../core/ping_pong.ts";
+import { LoopError, SendError, type SendOutcome, type SendResult } from "./send_result.ts";
+import { resolvePeer } from "./resolve.ts";
+
+export { LoopError, SendError, type SendOutcome, type SendResult } from "./send_result.ts";
 import type { PeerTransport, TransportStatus } from "./transport.ts";
 import type { DeliveryOutcome, ProbeOutcome } from "../core/outcome.ts";
-import { byteLength, type Envelope, newMessageId } from "../core/envelope.ts";
-
-/**
- * What happened to a message at one peer: `delivered` (the peer accepted it and handed it to
- * its session), `queued` (the peer is away or busy; it will be retried), `stored` (a broker keeps
- * it for a receiver that is offline), or `refused` (an error retrying cannot fix, with the
- * peer's reason). Queued and stored messages end with a delivery report.
- */
-export type SendOutcome =
-  | { status: "delivered"; latencyMs: number }
-  | { status: "queued"; reason: string; ahead: number; retryWindowMs: number }
-  | { status: "stored"; reason: string }
-  | {
-    status: "refused";
-    reason: string;
-    httpStatus?: number;
-    unauthorized?: boolean;
-    /** Refused here, before sending (the loop guard), not by the peer. */
-    local?: boolean;
-  };
-
-/** Outcome of sending to one peer. */
-export interface SendResult {
-  /** The peer. */
-  peer: Peer;
-  /** The message as sent. */
-  envelope: Envelope;
-  /** What happened to it. */
-  outcome: SendOutcome;
-}
-
-/** A request the messenger refuses before any network traffic. */
-export class SendError extends Error {
-  /** Error name. */
-  override name = "SendError";
-}
+import { byteLength, type Envelope, newMessageId, wellFormed } from "../core/envelope.ts";
 
 /** Options for {@linkcode Messenger}. */
 export interface MessengerOptions {
@@ -67,6 +37,8 @@ export interface MessengerOptions {
   outboxMaxBytes?: number;
   /** First retry delay, in milliseconds (default 500). */
   retryBaseDelayMs?: number;
+  /** Conversation-loop detection (default {@linkcode PingPong}'s: 20 alternating messages). */
+  pingPong?: PingPong;
   /** Loop guard: most messages a minute to one peer; 0 or undefined turns it off. */
   sendLimitPerMinute?: number;
   /** Clock, injected for tests. */
@@ -78,12 +50,20 @@ export class Messenger {
   #o: MessengerOptions;
   #outbox: Outbox;
   #guard?: WindowLimiter;
+  #pingPong: PingPong;
   /** First attempts on the wire, per peer (the outbox counts the rest). */
   #inFlight = new Map<string, number>();
+  /** Per peer, the end of the last first attempt: the next one starts after it. */
+  #tails = new Map<string, Promise<void>>();
 
   /** Makes a messenger that sends over `options.transport`. */
   constructor(options: MessengerOptions) {
     this.#o = options;
+    this.#pingPong = options.pingPong ?? new PingPong();
+    // What peers say counts towards a loop as much as what we say.
+    options.hub.subscribe((r) => this.#pingPong.record(r.envelope.from, "in", this.#now()), [
+      "recv",
+    ]);
     const limit = options.sendLimitPerMinute;
     if (limit) this.#guard = new WindowLimiter({ limit });
     this.#outbox = new Outbox({
@@ -123,38 +103,10 @@ export class Messenger {
   /**
    * Finds the peer a message goes to. `to` may be omitted when there is exactly one peer.
    *
-   * @throws {SendError} when the transport cannot send now, for an unknown name (listing the
-   *   known ones, or who is online on a broker) or a missing `to`.
+   * @throws {SendError} as {@linkcode resolvePeer}.
    */
   resolve(to: string | undefined): Peer {
-    const status = this.#o.transport.status();
-    if (status.problem) throw new SendError(`Cannot send: ${status.problem}`);
-    const peers = this.peers;
-    const known = peers.map((p) => `"${p.name}"`).join(", ");
-    const name = to?.trim() ?? "";
-    const presence = status.online !== undefined;
-    if (name === "") {
-      if (peers.length === 1) return peers[0];
-      if (peers.length === 0) {
-        throw new SendError(
-          presence
-            ? `No other session is online in ${status.scope} yet`
-            : "No peers are configured: set PEERS=name=host,… and restart",
-        );
-      }
-      throw new SendError(`Say which peer with "to": one of ${known}`);
-    }
-    const peer = peers.find((p) => p.name === name);
-    if (peer) return peer;
-    if (name === this.#o.role) {
-      throw new SendError(`"${name}" is this session's own role; known peers: ${known || "none"}`);
-    }
-    if (presence) {
-      throw new SendError(
-        `No session "${name}" is online in ${status.scope}; online now: ${known || "none"}`,
-      );
-    }
-    throw new SendError(`Unknown peer "${name}"; known peers: ${known || "none (set PEERS)"}`);
+    return resolvePeer(to, this.peers, this.#o.role, this.#o.transport.status());
   }
 
   #check(message: string): void {
@@ -172,7 +124,7 @@ export class Messenger {
       message_id: id,
       from: this.#o.role,
       to,
-      message,
+      message: wellFormed(message),
       sent_at: (this.#o.now?.() ?? new Date()).toISOString(),
     };
     if (replyTo) e.reply_to = replyTo;
@@ -200,7 +152,9 @@ export class Messenger {
     failure?: { reason: string; retryAfterMs?: number },
   ): SendOutcome {
     const queued = this.#outbox.enqueue(peer, envelope, failure);
-    if (!queued.ok) return { status: "refused", reason: `${reason}, and ${queued.reason}` };
+    if (!queued.ok) {
+      return { status: "refused", reason: `${reason}, and ${queued.reason}`, local: true };
+    }
     return {
       status: "queued",
       reason,
@@ -209,7 +163,22 @@ export class Messenger {
     };
   }
 
-  async #deliver(peer: Peer, envelope: Envelope): Promise<SendResult> {
+  /**
+   * Delivers in order per peer: a first attempt still on the wire is the head of that peer's
+   * queue, so a later message waits for it (and queues behind it if it failed).
+   */
+  #deliver(peer: Peer, envelope: Envelope): Promise<SendResult> {
+    const before = this.#tails.get(peer.name);
+    const result = (before ?? Promise.resolve()).then(() => this.#deliverNow(peer, envelope));
+    const tail = result.then(() => {}, () => {});
+    this.#tails.set(peer.name, tail);
+    tail.then(() => {
+      if (this.#tails.get(peer.name) === tail) this.#tails.delete(peer.name);
+    });
+    return result;
+  }
+
+  async #deliverNow(peer: Peer, envelope: Envelope): Promise<SendResult> {
     const waiting = this.#outbox.stats(peer.name);
     // Messages to one peer stay in order: behind a queue, a new one waits its turn.
     if (waiting.queued > 0) {
@@ -224,8 +193,8 @@ export class Messenger {
       this.#o.hub.publish("send", envelope);
       return { peer, envelope, outcome: { status: "delivered", latencyMs: o.latencyMs } };
     }
-    if (o.kind === "stored") {
-      return { peer, envelope, outcome: { status: "stored", reason: o.reason } };
+    if (o.kind === "stored" || o.kind === "held") {
+      return { peer, envelope, outcome: { status: o.kind, reason: o.reason } };
     }
     if (o.retryable) {
       return { peer, envelope, outcome: this.#queue(peer, envelope, o.reason, o) };
@@ -245,15 +214,35 @@ export class Messenger {
   /**
    * Sends one message to one peer.
    *
+   * @param options.userApproved a human said the conversation may go on: lifts a loop.
+   * @throws {LoopError} when this session and the peer answer each other in a loop.
    * @throws {SendError} for an unknown peer, an empty or oversized message, or when the loop
    *   guard holds messages to this peer back.
    */
-  send(to: string | undefined, message: string, replyTo?: string): Promise<SendResult> {
+  send(
+    to: string | undefined,
+    message: string,
+    replyTo?: string,
+    options: { userApproved?: boolean } = {},
+  ): Promise<SendResult> {
     const peer = this.resolve(to);
     this.#check(message);
+    if (options.userApproved) this.#pingPong.lift(peer.name);
+    const loop = this.#pingPong.loop(peer.name, this.#now());
+    if (loop) throw new LoopError(peer.name, loop);
     const guarded = this.#guarded(peer);
     if (guarded) throw new SendError(guarded);
+    this.#pingPong.record(peer.name, "out", this.#now());
     return this.#deliver(peer, this.#envelope(peer.name, message, newMessageId(), replyTo));
+  }
+
+  /** A human said the conversation with `peer` may go on. */
+  liftLoop(peer: string): void {
+    this.#pingPong.lift(peer);
+  }
+
+  #now(): number {
+    return (this.#o.now?.() ?? new Date()).getTime();
   }
 
   /**

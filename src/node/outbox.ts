@@ -11,7 +11,7 @@ import type { DeliveryOutcome } from "../core/outcome.ts";
 import { byteLength, type Envelope } from "../core/envelope.ts";
 
 /** How a queued message ended. */
-export type FinalOutcome = "delivered" | "expired" | "refused";
+export type FinalOutcome = "delivered" | "held" | "expired" | "refused";
 
 /** Told to the sender's session when a queued message ends (`kind=delivery_report`). */
 export interface DeliveryReport {
@@ -199,6 +199,9 @@ export class Outbox {
           q.lastError = undefined;
           this.#o.onDelivered?.(head.envelope);
           this.#finish(q, "delivered");
+        } else if (outcome.kind === "held") {
+          // The receiving node has it and hands it to its session when that connects.
+          this.#finish(q, "held", outcome.reason);
         } else if (outcome.kind === "stored") {
           // A broker holds it now; the receiver's report will say how it ends.
           this.#finish(q, undefined);

@@ -18,6 +18,11 @@ export interface Peer {
   name: string;
   /** Base URL without trailing slash, e.g. `http://10.0.0.6:8788`; `nats:<subject>` for a broker. */
   url: string;
+  /**
+   * The peer of `REMOTE_HOST` (v1), named `remote` here: its node may have any role, so
+   * messages to it name no `to` and a probe accepts whatever role answers.
+   */
+  anyRole?: boolean;
 }
 
 /** What a transport says about itself, for errors and `list_peers`. */

@@ -29,6 +29,7 @@ import {
 } from "../support/harness.ts";
 import { type Captured, forms, leaks, readSseText, runCli } from "../support/leak_capture.ts";
 import { RecordingProxy } from "../support/recording_proxy.ts";
+import { reportsIn } from "../support/delivery_peers.ts";
 
 describe("the secret appears in no output of a full end-to-end run", () => {
   const secretTail = randomSecret();
@@ -270,9 +271,7 @@ describe("the secret appears in no output of a full end-to-end run", () => {
     await gamma.connect();
     await gamma.session.waitForEvents(2, { timeoutMs: 15_000 });
     await waitFor(
-      () =>
-        alpha.session.events.slice(reportsFrom).filter((e) => e.meta?.kind === "delivery_report")
-          .length >= 2,
+      () => reportsIn(alpha.session.events.slice(reportsFrom)).length >= 2,
       "alpha's delivery reports",
       10_000,
     );

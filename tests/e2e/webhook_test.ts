@@ -51,8 +51,11 @@ describe("webhooks into one node", () => {
     const ids: string[] = [];
     for (const text of ["first", "second", "third"]) {
       const r = await post(JSON.stringify({ from: "ci", message: text }));
-      assert.equal(r.status, 200);
-      ids.push((await r.json()).message_id);
+      // Held, and said so: no session has it yet, so it is not "delivered".
+      assert.equal(r.status, 202);
+      const body = await r.json();
+      assert.equal(body.held, true);
+      ids.push(body.message_id);
     }
     await sleep(100);
     assert.deepEqual(node.stdoutLines, [], "nothing on stdout before the client spoke");

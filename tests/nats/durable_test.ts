@@ -2,6 +2,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { type NodeProcess, randomSecret, resultText } from "../support/harness.ts";
 import { NatsServer, natsSkip, poll, spawnBrokerNode } from "../support/nats.ts";
+import { reportsIn } from "../support/delivery_peers.ts";
 
 const skip = natsSkip();
 let server: NatsServer | undefined;
@@ -48,13 +49,13 @@ test(
     assert.deepEqual(events.map((e) => e.meta?.from), ["alice", "alice"]);
     const reports = await poll(
       () => {
-        const r = aliceAgain.session.events.filter((e) => e.meta?.kind === "delivery_report");
+        const r = reportsIn(aliceAgain.session.events);
         return Promise.resolve(r.length >= 2 ? r : undefined);
       },
       "two delivery reports at alice",
       15_000,
     );
-    assert.deepEqual(reports.map((r) => r.meta?.outcome), ["delivered", "delivered"]);
+    assert.deepEqual(reports.map((r) => r.outcome), ["delivered", "delivered"]);
     assert.match(reports[0].content, /to "bob" was delivered/);
 
     // Nothing comes twice: not later, and not to bob's next session.

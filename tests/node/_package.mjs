@@ -17,8 +17,11 @@ export function childEnv(extra = {}) {
   for (const key of Object.keys(env)) {
     if (/^(MY_ROLE|PEERS|REMOTE_HOST|INTERCOM_.*)$/.test(key)) delete env[key];
   }
-  return { ...env, ...extra };
+  // Delivered ids are kept in the cache directory: one of its own per test process.
+  return { ...env, XDG_CACHE_HOME: testCache, ...extra };
 }
+
+const testCache = mkdtempSync(join(tmpdir(), "talkie-cache-"));
 
 /** Runs a command with a time limit; resolves to {stdout, stderr}, rejects with both. */
 export function exec(command, args, options = {}) {

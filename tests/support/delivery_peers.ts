@@ -16,6 +16,45 @@ export function messageIdOf(text: string): string {
   return m[1];
 }
 
+/** One report, whether it came alone or folded with others into one event. */
+export interface Report {
+  message_id: string;
+  peer: string;
+  outcome: string;
+  /** The report's own line of text. */
+  content: string;
+}
+
+/**
+ * The reports in `events` (other events skipped): a folded event (meta `count`, `message_ids`)
+ * gives one report per id, its peer and outcome read from its own line when they differ.
+ */
+export function reportsIn(events: readonly ChannelEvent[]): Report[] {
+  const out: Report[] = [];
+  for (const e of events) {
+    const meta = e.meta ?? {};
+    if (meta.kind !== "delivery_report") continue;
+    if (!meta.message_ids) {
+      out.push({
+        message_id: meta.message_id,
+        peer: meta.peer,
+        outcome: meta.outcome,
+        content: e.content,
+      });
+      continue;
+    }
+    for (const id of meta.message_ids.split(",")) {
+      const line = e.content.split("\n").find((l) => l.includes(id)) ?? "";
+      const peer = meta.peer !== "several" ? meta.peer : /to "([^"]+)"/.exec(line)?.[1] ?? "";
+      const outcome = meta.outcome !== "mixed"
+        ? meta.outcome
+        : /\b(delivered|held|expired|refused)\b/.exec(line)?.[1] ?? "";
+      out.push({ message_id: id, peer, outcome, content: line });
+    }
+  }
+  return out;
+}
+
 /** Checks that a channel event is a delivery report Claude Code would keep whole. */
 export function assertReport(
   event: ChannelEvent,

@@ -13,7 +13,11 @@ export interface FakeAnswer {
   status: number;
   /** JSON body; `{"ok":true,"message_id":…}` on 2xx by default. */
   body?: unknown;
+  /** A body sent as it is (`text/html`), instead of JSON: a web page at a wrong address. */
+  raw?: string;
   headers?: Record<string, string>;
+  /** Wait this long before answering, in milliseconds (a slow peer). */
+  delayMs?: number;
 }
 
 /** One POST /message the fake received. */
@@ -41,7 +45,11 @@ export class FakePeer {
   #server: Server;
   #port = 0;
 
-  private constructor(role: string, script: FakeScript) {
+  /** Whether `/health` advertises Standard Webhooks signatures (false: a v2 node). */
+  readonly signatures: boolean;
+
+  private constructor(role: string, script: FakeScript, signatures = true) {
+    this.signatures = signatures;
     this.role = role;
     this.script = script;
     this.#server = createServer((req, res) => {
@@ -63,7 +71,7 @@ export class FakePeer {
             role: this.role,
             peers: [],
             version: "x",
-            signatures: ["v1"],
+            ...(this.signatures ? { signatures: ["v1"] } : {}),
           });
         }
         if (req.method !== "POST" || path !== "/message") {
@@ -88,14 +96,28 @@ export class FakePeer {
         const fallback = a.status < 300
           ? { ok: true, message_id: messageId }
           : { ok: false, error: `HTTP ${a.status}` };
-        answer(a.status, a.body ?? fallback, a.headers);
+        const reply = () => {
+          if (a.raw === undefined) return answer(a.status, a.body ?? fallback, a.headers);
+          res.writeHead(a.status, {
+            "content-type": "text/html",
+            connection: "close",
+            ...a.headers,
+          });
+          res.end(a.raw);
+        };
+        if (a.delayMs) setTimeout(reply, a.delayMs);
+        else reply();
       });
     });
   }
 
   /** Starts a fake of `role` on a free port of 127.0.0.1. */
-  static async start(role: string, script: FakeScript): Promise<FakePeer> {
-    const fake = new FakePeer(role, script);
+  static async start(
+    role: string,
+    script: FakeScript,
+    options: { signatures?: boolean } = {},
+  ): Promise<FakePeer> {
+    const fake = new FakePeer(role, script, options.signatures ?? true);
     await new Promise<void>((resolve, reject) => {
       fake.#server.once("error", reject);
       fake.#server.listen(0, "127.0.0.1", () => resolve());

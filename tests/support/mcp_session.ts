@@ -6,7 +6,12 @@
  */
 
 import { z } from "zod";
-import { type CallToolResult, Client, type Transport } from "../../src/platform/sdk.ts";
+import {
+  type CallToolResult,
+  Client,
+  ElicitRequestSchema,
+  type Transport,
+} from "../../src/platform/sdk.ts";
 // @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/shared/stdio.d.ts"
 import { deserializeMessage, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
 import type { NodeProcess } from "./node_process.ts";
@@ -96,9 +101,29 @@ export class McpSession {
   /** Errors the client reported (unparsable lines, events failing the strict schema, …). */
   readonly errors: Error[] = [];
 
-  constructor(transport: ChildTransport) {
+  /** Elicitation requests the node made (MCP `elicitation/create`), in order. */
+  readonly elicitations: { message: string }[] = [];
+
+  /**
+   * @param options.elicit makes the client declare MCP elicitation and answer each request
+   *   with this action, as a user at a dialog would.
+   */
+  constructor(
+    transport: ChildTransport,
+    options: { elicit?: "accept" | "decline" | "cancel" } = {},
+  ) {
     this.transport = transport;
-    this.client = new Client({ name: "e2e-test", version: "0.0.0" });
+    this.client = new Client(
+      { name: "e2e-test", version: "0.0.0" },
+      options.elicit ? { capabilities: { elicitation: {} } } : {},
+    );
+    if (options.elicit) {
+      const action = options.elicit;
+      this.client.setRequestHandler(ElicitRequestSchema, (request) => {
+        this.elicitations.push({ message: String(request.params.message) });
+        return { action, ...(action === "accept" ? { content: {} } : {}) };
+      });
+    }
     this.client.onerror = (e) => this.errors.push(e);
     this.client.setNotificationHandler(ChannelEventSchema, (n) => {
       this.events.push(n.params);

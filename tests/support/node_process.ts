@@ -7,6 +7,9 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { ChildTransport, McpSession } from "./mcp_session.ts";
@@ -105,6 +108,9 @@ export class NodeProcess {
       INTERCOM_HOST: "127.0.0.1",
       ...(options.secret !== undefined ? { INTERCOM_SECRET: options.secret } : {}),
       ...(process.env.DENO_DIR ? { DENO_DIR: process.env.DENO_DIR } : {}),
+      // Each node keeps its delivered ids in a cache of its own, so runs never see each other's;
+      // a test of a restart passes the same XDG_CACHE_HOME again.
+      XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), "talkie-cache-")),
       ...options.env,
     };
     return new NodeProcess(options, env, options.args ?? []);
@@ -153,8 +159,11 @@ export class NodeProcess {
   }
 
   /** Connects an MCP client (initialize + initialized) and returns the session. */
-  async connect(timeoutMs = 10_000): Promise<McpSession> {
-    const session = new McpSession(this.transport());
+  async connect(
+    timeoutMs = 10_000,
+    options: ConstructorParameters<typeof McpSession>[1] = {},
+  ): Promise<McpSession> {
+    const session = new McpSession(this.transport(), options);
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       await Promise.race([

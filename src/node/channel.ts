@@ -1,0 +1,181 @@
+/**
+ * The session side of a node: each received message becomes one `notifications/claude/channel`
+ * event, and delivery reports that end together become one event. Until the client has sent
+ * `notifications/initialized` events are held (bounded) and flushed in order afterwards, and the
+ * sender is told "held", never "delivered".
+ *
+ * Contract: Claude Code's Channels reference (meta keys are identifiers, values are strings).
+ *
+ * @module
+ */
+
+import {
+  byteLength,
+  channelMeta,
+  type Envelope,
+  neutraliseChannelTags,
+  wellFormed,
+} from "../core/envelope.ts";
+import type { DeliveryReport } from "./outbox.ts";
+
+/** The JSON-RPC method of a channel event. */
+export const CHANNEL_METHOD = "notifications/claude/channel";
+
+/** The params of one channel event. */
+export interface ChannelEvent {
+  /** The text Claude reads. */
+  content: string;
+  /** Flat string-to-string attributes of the `<channel>` tag. */
+  meta: Record<string, string>;
+}
+
+/**
+ * What became of a message handed to the session: `delivered`, `held` (kept until the session
+ * initializes), `not_ready` (not initialized, and the sender asked not to hold it), `full` (too
+ * much held already) or `gone` (the session ended).
+ */
+export type SessionDelivery = "delivered" | "held" | "not_ready" | "full" | "gone";
+
+/** Options of {@linkcode Channel}. */
+export interface ChannelOptions {
+  /** Sends one event to the client; rejects when it cannot be written. */
+  send: (event: ChannelEvent) => Promise<void>;
+  /** Words of a delivery report (one line per report). */
+  describeReport: (report: DeliveryReport) => string;
+  /** Most events held before the client initialized (default 1 000). */
+  maxHeld?: number;
+  /** Most bytes of text held before the client initialized (default 16 MiB). */
+  maxHeldBytes?: number;
+  /** Reports ending within this many milliseconds are folded into one event (default 250). */
+  foldMs?: number;
+}
+
+/** The event of one received message: text neutralised, routing facts in meta. */
+export function messageEvent(envelope: Envelope): ChannelEvent {
+  return {
+    content: neutraliseChannelTags(wellFormed(envelope.message)),
+    meta: channelMeta(envelope),
+  };
+}
+
+/**
+ * One event for reports that ended together: a single report keeps its own meta; several carry
+ * `count`, `message_ids` (comma-separated) and the common `peer` and `outcome` (or `mixed`).
+ */
+export function reportEvent(
+  reports: readonly DeliveryReport[],
+  describe: (report: DeliveryReport) => string,
+): ChannelEvent {
+  const one = reports.length === 1 ? reports[0] : undefined;
+  const common = (pick: (r: DeliveryReport) => string, mixed: string) =>
+    reports.every((r) => pick(r) === pick(reports[0])) ? pick(reports[0]) : mixed;
+  const meta: Record<string, string> = one
+    ? {
+      kind: "delivery_report",
+      message_id: one.message_id,
+      peer: one.peer,
+      outcome: one.outcome,
+      attempts: String(one.attempts),
+    }
+    : {
+      kind: "delivery_report",
+      count: String(reports.length),
+      message_ids: reports.map((r) => r.message_id).join(","),
+      peer: common((r) => r.peer, "several"),
+      outcome: common((r) => r.outcome, "mixed"),
+    };
+  const content = one ? describe(one) : `${reports.length} of your queued messages ended:\n` +
+    reports.map((r) => `- ${describe(r)}`).join("\n");
+  return { content: neutraliseChannelTags(wellFormed(content)), meta };
+}
+
+/** The channel side of one MCP session. */
+export class Channel {
+  #o: Required<ChannelOptions>;
+  #ready = false;
+  #gone = false;
+  #held: ChannelEvent[] = [];
+  #heldBytes = 0;
+  #reports: DeliveryReport[] = [];
+  #foldTimer?: ReturnType<typeof setTimeout>;
+
+  /** Makes the channel of a session that has not initialized yet. */
+  constructor(options: ChannelOptions) {
+    this.#o = { maxHeld: 1_000, maxHeldBytes: 16 * 1024 * 1024, foldMs: 250, ...options };
+  }
+
+  /** Whether the client has initialized and the session is still there. */
+  get ready(): boolean {
+    return this.#ready && !this.#gone;
+  }
+
+  /** The client sent `notifications/initialized`: flush what was held, in order. */
+  markReady(): void {
+    this.#ready = true;
+    const held = this.#held.splice(0);
+    this.#heldBytes = 0;
+    for (const event of held) this.#send(event);
+  }
+
+  /** The session is gone for good (stdout closed): nothing more is accepted. */
+  markGone(): void {
+    this.#gone = true;
+  }
+
+  /**
+   * Hands a received message to the session.
+   *
+   * @param hold whether to keep it when the session has not initialized (default true); a
+   *   sender that retries (a signed request) is better told `not_ready`.
+   * @returns `delivered` when an initialized session was sent the event; `held` when it is kept
+   *   for a session that has not initialized; `not_ready` when not held; `full` when too much is
+   *   held; `gone` after {@linkcode markGone} or a failed write.
+   */
+  async deliver(envelope: Envelope, hold = true): Promise<SessionDelivery> {
+    if (this.#gone) return "gone";
+    const event = messageEvent(envelope);
+    if (!this.#ready) {
+      if (!hold) return "not_ready";
+      const bytes = byteLength(event.content);
+      if (
+        this.#held.length >= this.#o.maxHeld || this.#heldBytes + bytes > this.#o.maxHeldBytes
+      ) return "full";
+      this.#held.push(event);
+      this.#heldBytes += bytes;
+      return "held";
+    }
+    try {
+      await this.#o.send(event);
+      return "delivered";
+    } catch {
+      this.#gone = true;
+      return "gone";
+    }
+  }
+
+  /** Queues a delivery report; reports that end within `foldMs` become one event. */
+  report(report: DeliveryReport): void {
+    this.#reports.push(report);
+    this.#foldTimer ??= setTimeout(() => {
+      this.#foldTimer = undefined;
+      const reports = this.#reports.splice(0);
+      this.#emit(reportEvent(reports, this.#o.describeReport));
+    }, this.#o.foldMs);
+  }
+
+  /** Stops the fold timer; reports not yet sent are dropped with the session. */
+  close(): void {
+    clearTimeout(this.#foldTimer);
+    this.#foldTimer = undefined;
+  }
+
+  #emit(event: ChannelEvent): void {
+    if (this.#gone) return;
+    if (this.#ready) this.#send(event);
+    else this.#held.push(event);
+  }
+
+  #send(event: ChannelEvent): void {
+    this.#o.send(event).catch(() => this.#gone = true);
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * Per-user directories, by each OS's convention.
+ *
+ * @module
+ */
+
+import { homedir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+
+/**
+ * This program's cache directory (not created): `$XDG_CACHE_HOME/claude-talkie-walkie`, else
+ * `~/.cache/…` on Linux, `~/Library/Caches/…` on macOS and `%LOCALAPPDATA%\…` on Windows.
+ */
+export function cacheDir(env: Record<string, string | undefined> = process.env): string {
+  const name = "claude-talkie-walkie";
+  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, name);
+  if (process.platform === "darwin") return join(homedir(), "Library", "Caches", name);
+  if (process.platform === "win32" && env.LOCALAPPDATA) return join(env.LOCALAPPDATA, name);
+  return join(homedir(), ".cache", name);
+}
