@@ -36,7 +36,9 @@ interface Run {
 
 /** Alternating runs per peer. */
 export class PingPong {
+  /** Alternating messages that make a loop. */
   readonly maxRun: number;
+  /** A pause this long, in milliseconds, ends a run. */
   readonly maxGapMs: number;
   #runs = new Map<string, Run>();
 
