@@ -17,6 +17,7 @@ import {
 } from "../core/outcome.ts";
 import type { Envelope } from "../core/envelope.ts";
 import { signHeaders } from "../core/signature.ts";
+import type { Receipt } from "../node/receipts.ts";
 
 /** Options shared by outbound calls. */
 export interface ClientOptions {
@@ -159,5 +160,35 @@ export async function probe(
       return { state: "offline", reason: `no answer within ${options.timeoutMs} ms` };
     }
     return { state: "offline", reason: describeNetworkError(e) };
+  }
+}
+
+/**
+ * POSTs a read receipt to a peer's `/receipt`, signed (Standard Webhooks). Best effort: never
+ * throws; resolves to whether the peer took it.
+ */
+export async function sendReceipt(
+  peer: Peer,
+  receipt: Receipt,
+  options: Omit<ClientOptions, "secret"> & { signingKey: Uint8Array },
+): Promise<boolean> {
+  const body = JSON.stringify(receipt);
+  const headers = signHeaders(options.signingKey, {
+    id: `receipt_${crypto.randomUUID()}`,
+    timestamp: Math.floor(Date.now() / 1000),
+    body,
+  });
+  try {
+    const response = await (options.fetch ?? fetch)(`${peer.url}/receipt`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json" },
+      body,
+      redirect: "manual",
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+    await response.body?.cancel();
+    return response.ok;
+  } catch {
+    return false; // a receipt is a courtesy: a peer that is away simply misses it
   }
 }

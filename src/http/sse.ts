@@ -121,7 +121,15 @@ export class EventStreams {
           if (missed === undefined) write({ event: "reset", data: "{}" });
           else for (const r of missed) write(recordBytes(r, boot));
         }
-        const off = this.#hub.subscribe((r) => write(recordBytes(r, boot)));
+        const offRecords = this.#hub.subscribe((r) => write(recordBytes(r, boot)));
+        // Notices (a status line) are live facts, not history: no id, not resumed.
+        const offNotices = this.#hub.onNotice((n) =>
+          write({ event: n.event, data: JSON.stringify(n.data) })
+        );
+        const off = () => {
+          offRecords();
+          offNotices();
+        };
         const timer = setInterval(() => write(": keep-alive\n\n"), this.#keepAliveMs);
         const close = () => {
           cleanup();

@@ -7,7 +7,8 @@
 
 import type { Peer } from "../node/transport.ts";
 import type { DeliveryOutcome, ProbeOutcome } from "../core/outcome.ts";
-import { deliver, probe } from "./client.ts";
+import { deliver, probe, sendReceipt } from "./client.ts";
+import type { Receipt } from "../node/receipts.ts";
 import type { Envelope } from "../core/envelope.ts";
 import { signatureKey } from "../core/signature.ts";
 import type { PeerTransport, TransportStatus } from "../node/transport.ts";
@@ -94,6 +95,14 @@ export class HttpTransport implements PeerTransport {
     });
     if (outcome.state !== "offline") this.#learn(peer, outcome.signatures);
     return outcome;
+  }
+
+  async receipt(peer: Peer, receipt: Receipt): Promise<void> {
+    await sendReceipt(peer, receipt, {
+      signingKey: this.#key,
+      timeoutMs: this.#o.probeTimeoutMs ?? 1_500,
+      fetch: this.#o.fetch,
+    });
   }
 
   close(): Promise<void> {

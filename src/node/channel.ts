@@ -17,6 +17,7 @@ import {
   wellFormed,
 } from "../core/envelope.ts";
 import type { DeliveryReport } from "./outbox.ts";
+import { Inbox } from "./inbox.ts";
 
 /** The JSON-RPC method of a channel event. */
 export const CHANNEL_METHOD = "notifications/claude/channel";
@@ -48,6 +49,8 @@ export interface ChannelOptions {
   maxHeldBytes?: number;
   /** Reports ending within this many milliseconds are folded into one event (default 250). */
   foldMs?: number;
+  /** Where every message handed to the session is also kept (default: a new one). */
+  inbox?: Inbox;
 }
 
 /** The event of one received message: text neutralised, routing facts in meta. */
@@ -92,6 +95,8 @@ export function reportEvent(
 /** The channel side of one MCP session. */
 export class Channel {
   #o: Required<ChannelOptions>;
+  /** Every message handed to the session, for `read_messages`. */
+  readonly inbox: Inbox;
   #ready = false;
   #gone = false;
   #held: ChannelEvent[] = [];
@@ -101,7 +106,14 @@ export class Channel {
 
   /** Makes the channel of a session that has not initialized yet. */
   constructor(options: ChannelOptions) {
-    this.#o = { maxHeld: 1_000, maxHeldBytes: 16 * 1024 * 1024, foldMs: 250, ...options };
+    this.#o = {
+      maxHeld: 1_000,
+      maxHeldBytes: 16 * 1024 * 1024,
+      foldMs: 250,
+      inbox: new Inbox(),
+      ...options,
+    };
+    this.inbox = this.#o.inbox;
   }
 
   /** Whether the client has initialized and the session is still there. */
@@ -142,10 +154,12 @@ export class Channel {
       ) return "full";
       this.#held.push(event);
       this.#heldBytes += bytes;
+      this.inbox.add(envelope, Date.now());
       return "held";
     }
     try {
       await this.#o.send(event);
+      this.inbox.add(envelope, Date.now());
       return "delivered";
     } catch {
       this.#gone = true;

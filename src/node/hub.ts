@@ -25,6 +25,14 @@ export interface HubRecord {
 /** The `CustomEvent` a hub dispatches; `type` is the record's kind. */
 export type HubEvent = CustomEvent<HubRecord>;
 
+/** A live fact for `/events` watchers that is not a message (see {@linkcode Hub.notice}). */
+export interface Notice {
+  /** The SSE event name, e.g. `status`. */
+  event: string;
+  /** Its JSON data. */
+  data: Record<string, unknown>;
+}
+
 /** How many recent records a hub keeps for `Last-Event-ID` resumption. */
 export const HISTORY_SIZE = 256;
 
@@ -98,6 +106,25 @@ export class Hub extends EventTarget {
     const handler = (e: Event) => listener((e as CustomEvent<DeliveryReport>).detail);
     this.addEventListener("delivery_report", handler);
     return () => this.removeEventListener("delivery_report", handler);
+  }
+
+  /**
+   * Dispatches a notice for `/events` watchers: a session's status line (`status`), and other
+   * live facts that are not messages. Not kept in the history.
+   */
+  notice(event: string, data: Record<string, unknown>): void {
+    this.dispatchEvent(new CustomEvent("notice", { detail: { event, data } }));
+  }
+
+  /**
+   * Calls `listener` for every notice.
+   *
+   * @returns a function that removes the listener.
+   */
+  onNotice(listener: (notice: Notice) => void): () => void {
+    const handler = (e: Event) => listener((e as CustomEvent<Notice>).detail);
+    this.addEventListener("notice", handler);
+    return () => this.removeEventListener("notice", handler);
   }
 
   /** The last sequence number dispatched, 0 before the first. */

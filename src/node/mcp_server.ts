@@ -72,6 +72,7 @@ function describeResult(r: SendResult): string {
 
 /** The channel event content of a delivery report. */
 function describeReport(r: DeliveryReport): string {
+  if (r.outcome === "read") return `Your message ${r.message_id} to "${r.peer}" was read.`;
   const after = `after ${r.attempts} attempt${r.attempts === 1 ? "" : "s"} and ` +
     `${minutes(r.queuedMs)} waiting`;
   switch (r.outcome) {

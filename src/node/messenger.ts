@@ -11,6 +11,7 @@ import type { Hub } from "./hub.ts";
 import { Outbox } from "./outbox.ts";
 import { WindowLimiter } from "../core/rate_limit.ts";
 import { PingPong } from "../core/ping_pong.ts";
+import { MAX_RECEIPT_IDS, type Receipt, SentLog } from "./receipts.ts";
 import { LoopError, SendError, type SendOutcome, type SendResult } from "./send_result.ts";
 import { resolvePeer } from "./resolve.ts";
 
@@ -39,6 +40,8 @@ export interface MessengerOptions {
   retryBaseDelayMs?: number;
   /** Conversation-loop detection (default {@linkcode PingPong}'s: 20 alternating messages). */
   pingPong?: PingPong;
+  /** Send read receipts for messages this session read or answered (default true). */
+  readReceipts?: boolean;
   /** Loop guard: most messages a minute to one peer; 0 or undefined turns it off. */
   sendLimitPerMinute?: number;
   /** Clock, injected for tests. */
@@ -51,6 +54,7 @@ export class Messenger {
   #outbox: Outbox;
   #guard?: WindowLimiter;
   #pingPong: PingPong;
+  #sent = new SentLog();
   /** First attempts on the wire, per peer (the outbox counts the rest). */
   #inFlight = new Map<string, number>();
   /** Per peer, the end of the last first attempt: the next one starts after it. */
@@ -60,6 +64,11 @@ export class Messenger {
   constructor(options: MessengerOptions) {
     this.#o = options;
     this.#pingPong = options.pingPong ?? new PingPong();
+    // What was delivered, so a receipt can be matched to the peer each message went to.
+    options.hub.subscribe(
+      (r) => this.#sent.delivered(r.envelope.message_id, r.envelope.to, this.#now()),
+      ["send"],
+    );
     // What peers say counts towards a loop as much as what we say.
     options.hub.subscribe((r) => this.#pingPong.record(r.envelope.from, "in", this.#now()), [
       "recv",
@@ -234,6 +243,51 @@ export class Messenger {
     if (guarded) throw new SendError(guarded);
     this.#pingPong.record(peer.name, "out", this.#now());
     return this.#deliver(peer, this.#envelope(peer.name, message, newMessageId(), replyTo));
+  }
+
+  /**
+   * A peer's receipt: reports each message it read that this node delivered to it.
+   *
+   * @returns how many of its ids were taken (others were not sent to that peer, or read before).
+   */
+  takeReceipt(receipt: Receipt): number {
+    const read = this.#sent.read(receipt, this.#now());
+    for (const id of read) {
+      this.#o.hub.report({
+        message_id: id,
+        peer: receipt.from,
+        outcome: "read",
+        attempts: 1,
+        queuedMs: 0,
+      });
+    }
+    return read.length;
+  }
+
+  /**
+   * Tells the nodes of `messages`' senders that this session read them (one receipt per peer;
+   * senders that are not peers, such as webhooks, get none). Off with `readReceipts: false`.
+   */
+  sendReceipts(messages: readonly { from: string; message_id: string }[]): void {
+    if (this.#o.readReceipts === false) return;
+    const byPeer = new Map<string, { from: string; message_id: string }[]>();
+    for (const m of messages) byPeer.set(m.from, [...byPeer.get(m.from) ?? [], m]);
+    for (const [name, list] of byPeer) {
+      const peer = this.peers.find((p) => p.name === name);
+      if (!peer || !this.#o.transport.receipt) continue;
+      const ids = list.map((m) => m.message_id).slice(0, MAX_RECEIPT_IDS);
+      const receipt = {
+        from: this.#o.role,
+        message_ids: ids,
+        read_at: new Date(this.#now()).toISOString(),
+      };
+      this.#o.transport.receipt(peer, receipt).catch(() => {});
+    }
+  }
+
+  /** Delivered messages to `peer` that were not read within `ageMs`. */
+  unreadAt(peer: string, ageMs: number): number {
+    return this.#sent.unread(peer, this.#now() - ageMs);
   }
 
   /** A human said the conversation with `peer` may go on. */

@@ -9,6 +9,7 @@
 
 import type { DeliveryOutcome, ProbeOutcome } from "../core/outcome.ts";
 import type { Envelope } from "../core/envelope.ts";
+import type { Receipt } from "./receipts.ts";
 
 export type { DeliveryOutcome, ProbeOutcome };
 
@@ -50,6 +51,11 @@ export interface PeerTransport {
   deliver(peer: Peer, envelope: Envelope): Promise<DeliveryOutcome>;
   /** Live status of one peer. */
   probe(peer: Peer): Promise<ProbeOutcome>;
+  /**
+   * Tells `peer`'s node that this session read some of its messages (best effort: a peer that
+   * does not take receipts, such as a v2 node, simply gets none). Optional.
+   */
+  receipt?(peer: Peer, receipt: Receipt): Promise<void>;
   /** The transport's own state. */
   status(): TransportStatus;
   /** Stops the transport's background work. Idempotent. */
