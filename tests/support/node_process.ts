@@ -49,6 +49,7 @@ export class NodeProcess {
   /** Set once the child exited. */
   exit?: Exit;
   #exited: Promise<Exit>;
+  #closed: Promise<void>;
   #partial = "";
   #lineListener?: (line: string) => void;
   #session?: McpSession;
@@ -68,6 +69,8 @@ export class NodeProcess {
         resolve(this.exit);
       });
     });
+    // "close" comes after "exit" once stdout and stderr ended: all output is in.
+    this.#closed = new Promise((resolve) => this.child.once("close", () => resolve()));
     this.child.stdout!.setEncoding("utf8");
     this.child.stdout!.on("data", (chunk: string) => {
       const parts = (this.#partial + chunk).split("\n");
@@ -211,7 +214,35 @@ export class NodeProcess {
     }
   }
 
-  /** Stops the child whatever state it is in: stdin end, then SIGKILL after 3 s. Idempotent. */
+  /**
+   * Waits for the child to exit and its stdout and stderr to end, so {@linkcode stdoutLines}
+   * and {@linkcode stderr} hold everything it wrote.
+   *
+   * @throws {Error} when that has not happened after `timeoutMs`.
+   */
+  async waitOutput(timeoutMs = 5_000): Promise<Exit> {
+    const exit = await this.waitExit(timeoutMs);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      await Promise.race([
+        this.#closed,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`"${this.role}" exited but its output did not end`)),
+            timeoutMs,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+    return exit;
+  }
+
+  /**
+   * Stops the child whatever state it is in: stdin end, then SIGKILL after 3 s; then waits
+   * (bounded) for the rest of its output. Idempotent.
+   */
   async stop(): Promise<Exit> {
     if (!this.exit) {
       this.closeStdin();
@@ -222,6 +253,8 @@ export class NodeProcess {
       }
     }
     const exit = await this.#exited;
+    // Keep what it wrote last (a shutdown line on stderr), unless its pipes stay open.
+    await this.waitOutput(2_000).catch(() => {});
     this.child.stdout!.destroy();
     this.child.stderr!.destroy();
     this.child.stdin!.destroy();
