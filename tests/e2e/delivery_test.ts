@@ -135,7 +135,7 @@ describe("delivery you can trust", () => {
       events.map((e) => [e.meta?.message_id, e.content, e.meta?.from, e.meta?.to]),
       sent.map((s) => [s.id, s.content, "alpha", "beta"]),
     );
-    const reports = await alpha.session.waitForEvents(3, { from: reportsFrom, timeoutMs: 5_000 });
+    const reports = await alpha.session.waitForEvents(3, { from: reportsFrom, timeoutMs: 10_000 });
     reports.forEach((r, i) =>
       assertReport(r, { message_id: sent[i].id, peer: "beta", outcome: "delivered" })
     );
@@ -181,7 +181,7 @@ describe("delivery you can trust", () => {
     assert.equal(result.isError, undefined, text);
     assert.match(text, /Queued for "busy" .*not delivered yet: busy: try again in 1 s/);
     const id = messageIdOf(text);
-    const [report] = await alpha.session.waitForEvents(1, { from: reportsFrom, timeoutMs: 5_000 });
+    const [report] = await alpha.session.waitForEvents(1, { from: reportsFrom, timeoutMs: 10_000 });
     assertReport(report, { message_id: id, peer: "busy", outcome: "delivered" });
     // The wait itself is not measured across processes: client_test.ts reads Retry-After
     // into the outcome, and outbox_test.ts checks on a hand-driven clock that it is honoured.

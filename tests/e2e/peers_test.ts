@@ -189,7 +189,7 @@ describe("list_peers and tool errors", () => {
     );
     const reports = await alpha.session.waitForEvents(queuedForGamma.length, {
       from: reportsBefore,
-      timeoutMs: 5_000,
+      timeoutMs: 10_000,
     });
     for (const [i, report] of reports.entries()) {
       assert.equal(report.meta?.kind, "delivery_report", JSON.stringify(report));

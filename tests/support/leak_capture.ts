@@ -47,11 +47,14 @@ export function leaks(captured: Captured[], secretForms: string[]): string[] {
   return found;
 }
 
-/** Runs `deno run -A main.ts …args` to its end; its stdout and stderr. */
+/**
+ * Runs `deno run -A main.ts …args` to its end; its stdout and stderr. Tests start many at
+ * once on a shared machine, so the bound (against a run that never ends) is wide.
+ */
 export async function runCli(args: string[], env: Record<string, string>) {
   const child = NodeProcess.spawn({ role: "cli", port: 0, env, args });
   try {
-    const exit = await child.waitOutput(15_000);
+    const exit = await child.waitOutput(30_000);
     return { exit, stdout: child.stdoutLines.join("\n"), stderr: child.stderr };
   } finally {
     await child.stop();

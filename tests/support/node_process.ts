@@ -3,6 +3,10 @@
  * stderr, its MCP session, and a {@linkcode NodeProcess.stop} that always ends it (SIGKILL as
  * the last resort).
  *
+ * The default bounds of the waits are wide: they only end a wait that failed, and the machine
+ * may be shared (a start-up can take many seconds under load). A passing wait ends as soon as
+ * its event comes.
+ *
  * @module
  */
 
@@ -125,7 +129,7 @@ export class NodeProcess {
   }
 
   /** Waits until stderr matches `pattern`; fails early if the child exits first. */
-  waitForStderr(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+  waitForStderr(pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
     return waitFor(
       () => {
         const m = this.stderr.match(pattern);
@@ -144,7 +148,7 @@ export class NodeProcess {
   }
 
   /** Waits for the `"role" listening on http://…` line. */
-  async waitListening(timeoutMs = 15_000): Promise<void> {
+  async waitListening(timeoutMs = 30_000): Promise<void> {
     await this.waitForStderr(/listening on https?:\/\/\S+/, timeoutMs);
   }
 
@@ -156,7 +160,7 @@ export class NodeProcess {
   }
 
   /** Connects an MCP client (initialize + initialized) and returns the session. */
-  async connect(timeoutMs = 10_000): Promise<McpSession> {
+  async connect(timeoutMs = 20_000): Promise<McpSession> {
     const session = new McpSession(this.transport());
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
@@ -197,7 +201,7 @@ export class NodeProcess {
    *
    * @throws {Error} when it is still running after `timeoutMs`.
    */
-  async waitExit(timeoutMs = 5_000): Promise<Exit> {
+  async waitExit(timeoutMs = 10_000): Promise<Exit> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       return await Promise.race([
@@ -220,7 +224,7 @@ export class NodeProcess {
    *
    * @throws {Error} when that has not happened after `timeoutMs`.
    */
-  async waitOutput(timeoutMs = 5_000): Promise<Exit> {
+  async waitOutput(timeoutMs = 10_000): Promise<Exit> {
     const exit = await this.waitExit(timeoutMs);
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {

@@ -10,7 +10,7 @@ const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Options for {@linkcode waitFor}. */
 export interface WaitOptions {
-  /** Give up after this many milliseconds (default 5 000). */
+  /** Give up after this many milliseconds (default 10 000). */
   timeoutMs?: number;
   /** Milliseconds between two checks (default 10). */
   everyMs?: number;
@@ -28,7 +28,7 @@ export async function waitFor<T>(
   what: string,
   options: number | WaitOptions = {},
 ): Promise<T> {
-  const { timeoutMs = 5_000, everyMs = 10 } = typeof options === "number"
+  const { timeoutMs = 10_000, everyMs = 10 } = typeof options === "number"
     ? { timeoutMs: options }
     : options;
   const deadline = performance.now() + timeoutMs;
