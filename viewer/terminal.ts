@@ -43,7 +43,17 @@ export interface TerminalOptions {
   signal?: AbortSignal;
   /** Clock, ms; `Date.now` by default. */
   now?: () => number;
+  /**
+   * Calls `tick` every `ms` milliseconds until the returned function is called: the frame
+   * timer. `setInterval` by default; tests pass their own to draw frames by hand.
+   */
+  every?: (tick: () => void, ms: number) => () => void;
 }
+
+const everyInterval = (tick: () => void, ms: number) => {
+  const timer = setInterval(tick, ms);
+  return () => clearInterval(timer);
+};
 
 /**
  * Runs the screen until `q`, Ctrl-C, SIGINT/SIGTERM or `options.signal`, then restores the
@@ -92,11 +102,14 @@ export function runTerminal(options: TerminalOptions): Promise<void> {
       } catch { /* stdin already gone */ }
       stdout.write(LEAVE_SCREEN);
     };
-    const timer = setInterval(frame, Math.round(1000 / Math.min(60, Math.max(1, options.fps))));
+    const stopTimer = (options.every ?? everyInterval)(
+      frame,
+      Math.round(1000 / Math.min(60, Math.max(1, options.fps))),
+    );
     function finish(error?: unknown) {
       if (finished) return;
       finished = true;
-      clearInterval(timer);
+      stopTimer();
       stdout.off("resize", onResize);
       stdout.off("drain", onDrain);
       stdin.off("data", onKey);

@@ -56,26 +56,39 @@ test("runTerminal writes only changes, and redraws everything after a resize", a
   const stdin = new FakeKeys();
   let text = "one";
   let frames = 0;
+  // Frames are drawn by hand: `tick` is the frame timer, at the 17 ms that 60 fps asks for.
+  let tick = () => {};
+  const intervals: number[] = [];
+  let stopped = false;
   const running = runTerminal({
     stdout,
     stdin,
     fps: 60,
     color: false,
     draw: (size) => (frames++, frameSaying(text, size)),
+    every: (frame, ms) => {
+      tick = frame;
+      intervals.push(ms);
+      return () => stopped = true;
+    },
   });
-  await new Promise((r) => setTimeout(r, 60));
+  assert.deepEqual(intervals, [17]);
+  assert.ok(stdout.out.endsWith("\x1b[1;1Hone"), JSON.stringify(stdout.out));
   const afterFirst = stdout.out.length;
-  await new Promise((r) => setTimeout(r, 60)); // same frame: nothing written
+  tick(); // same frame: nothing written
   assert.equal(stdout.out.length, afterFirst);
   text = "two";
-  await new Promise((r) => setTimeout(r, 60));
+  tick();
   assert.ok(stdout.out.endsWith("\x1b[1;1Htwo"));
   stdout.columns = 10;
   stdout.emit("resize");
   assert.ok(stdout.out.endsWith("\x1b[H\x1b[2J\x1b[1;1Htwo"));
   stdin.emit("data", "\x03");
   await running;
-  assert.ok(frames > 3);
+  assert.equal(frames, 4, "the first frame, two ticks and the resize");
+  assert.equal(stopped, true, "the frame timer was stopped");
+  tick(); // a late tick after quitting draws nothing
+  assert.equal(frames, 4);
 });
 
 test("runTerminal restores the terminal and rejects when drawing fails", async () => {

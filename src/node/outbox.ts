@@ -49,7 +49,17 @@ export interface OutboxOptions {
   maxDelayMs?: number;
   now?: () => number;
   random?: () => number;
+  /**
+   * Runs `run` once after `ms` milliseconds; returns a function that cancels it. `setTimeout`
+   * by default; tests pass their own to drive time by hand.
+   */
+  schedule?: (run: () => void, ms: number) => () => void;
 }
+
+const scheduleTimeout = (run: () => void, ms: number) => {
+  const timer = setTimeout(run, ms);
+  return () => clearTimeout(timer);
+};
 
 interface Item {
   envelope: Envelope;
@@ -63,7 +73,8 @@ interface PeerQueue {
   items: Item[];
   failures: number;
   lastError?: string;
-  timer?: ReturnType<typeof setTimeout>;
+  /** Cancels the pending retry. */
+  timer?: () => void;
   draining: boolean;
 }
 
@@ -89,6 +100,7 @@ export class Outbox {
       maxDelayMs: 30_000,
       now: Date.now,
       random: Math.random,
+      schedule: scheduleTimeout,
       // An option given as undefined keeps its default.
       ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
     } as Resolved;
@@ -143,7 +155,7 @@ export class Outbox {
     this.#closed = true;
     const dropped = [];
     for (const q of this.#queues.values()) {
-      clearTimeout(q.timer);
+      q.timer?.();
       if (q.items.length) dropped.push({ peer: q.peer.name, count: q.items.length });
     }
     return dropped;
@@ -162,7 +174,7 @@ export class Outbox {
     if (!head || this.#closed) return;
     const untilExpiry = head.queuedAt + this.#o.retryWindowMs - this.#o.now();
     const wait = Math.max(0, Math.min(Math.max(this.#delay(q), atLeastMs), untilExpiry));
-    q.timer = setTimeout(() => this.#drain(q), wait);
+    q.timer = this.#o.schedule(() => this.#drain(q), wait);
   }
 
   /** Removes the head; reports how it ended unless `outcome` is undefined (handed on). */

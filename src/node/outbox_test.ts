@@ -78,31 +78,109 @@ test("Outbox reports a refusal that retrying cannot fix and moves on", async () 
   ]);
 });
 
-test("Outbox expires messages after the retry window with the last error", async () => {
-  const t = setup(Array(100).fill(down), { retryWindowMs: 30 });
+/**
+ * An outbox on a clock driven by hand: `schedule` records each retry timer and its delay,
+ * `fire` moves the clock to the next timer, runs it, and resolves once the outbox scheduled
+ * again or reported.
+ */
+function byHand(outcomes: DeliveryOutcome[], options: Partial<OutboxOptions> = {}) {
+  let now = 0;
+  const timers: { at: number; run: () => void }[] = [];
+  const delays: number[] = [];
+  const attemptsAt: number[] = [];
+  const reports: DeliveryReport[] = [];
+  let stepped = () => {};
+  const outbox = new Outbox({
+    attempt: () => {
+      attemptsAt.push(now);
+      return Promise.resolve(outcomes.shift() ?? up);
+    },
+    onReport: (r) => {
+      reports.push(r);
+      stepped();
+    },
+    now: () => now,
+    random: () => 0.5,
+    schedule: (run, ms) => {
+      const timer = { at: now + ms, run };
+      timers.push(timer);
+      delays.push(ms);
+      stepped();
+      return () => timers.splice(timers.indexOf(timer), 1);
+    },
+    ...options,
+  });
+  const fire = async () => {
+    timers.sort((a, b) => a.at - b.at);
+    const timer = timers.shift();
+    assert.ok(timer, "a retry is scheduled");
+    now = timer.at;
+    const step = new Promise<void>((r) => stepped = r);
+    timer.run();
+    await step;
+  };
+  return { outbox, delays, attemptsAt, reports, fire, timers };
+}
+
+test("Outbox backs off from 500 ms, doubling up to the longest delay", async () => {
+  const t = byHand([down, down, down, up], { maxDelayMs: 1_500 });
   t.outbox.enqueue(peer, env("m1"), { reason: "connection refused" });
-  await t.finished;
-  assert.equal(t.reports[0].outcome, "expired");
-  assert.equal(t.reports[0].reason, "connection refused");
-  assert.ok(t.reports[0].attempts >= 2);
+  for (let i = 0; i < 4; i++) await t.fire();
+  assert.deepEqual(t.delays, [500, 1_000, 1_500, 1_500]);
+  assert.deepEqual(t.attemptsAt, [500, 1_500, 3_000, 4_500]);
+  assert.deepEqual(t.reports.map((r) => [r.outcome, r.attempts, r.queuedMs]), [
+    ["delivered", 5, 4_500],
+  ]);
 });
 
-test("Outbox honours Retry-After", async () => {
-  const busy: DeliveryOutcome = {
+test("Outbox spreads each delay by ±25 %", () => {
+  for (const [random, first] of [[0, 375], [0.5, 500], [1, 625]]) {
+    const t = byHand([], { random: () => random });
+    t.outbox.enqueue(peer, env("m1"), { reason: "connection refused" });
+    assert.deepEqual(t.delays, [first], `random ${random}`);
+    t.outbox.close();
+  }
+});
+
+test("Outbox waits at least Retry-After, after the first failure and after a retry", async () => {
+  const busy = (retryAfterMs: number): DeliveryOutcome => ({
     ok: false,
     kind: "refused",
     status: 429,
     reason: "slow down",
     retryable: true,
-    retryAfterMs: 40,
-  };
-  const t = setup([busy, up]);
-  const started = Date.now();
-  t.outbox.enqueue(peer, env("m1"), { reason: "slow down", retryAfterMs: 40 });
-  await t.finished;
-  // Two waits of at least Retry-After: after the first failure and after the outbox's own.
-  assert.ok(Date.now() - started >= 80);
-  assert.equal(t.reports[0].attempts, 3);
+    retryAfterMs,
+  });
+  const t = byHand([busy(4_000), up]);
+  t.outbox.enqueue(peer, env("m1"), { reason: "slow down", retryAfterMs: 1_000 });
+  await t.fire();
+  await t.fire();
+  // Plain backoff would wait 500, then 1 000 ms.
+  assert.deepEqual(t.delays, [1_000, 4_000]);
+  assert.deepEqual(t.attemptsAt, [1_000, 5_000]);
+  assert.deepEqual(t.reports.map((r) => [r.outcome, r.attempts]), [["delivered", 3]]);
+});
+
+test("Outbox expires a message when its retry window ends, not before", async () => {
+  const t = byHand(Array(10).fill(down), { retryWindowMs: 1_500 });
+  t.outbox.enqueue(peer, env("m1"), { reason: "connection refused" });
+  await t.fire();
+  await t.fire();
+  // The second retry would come at 500 + 1 000 ms: the window's end, where it expires.
+  assert.deepEqual(t.attemptsAt, [500]);
+  assert.deepEqual(t.reports.map((r) => [r.outcome, r.attempts, r.queuedMs, r.reason]), [
+    ["expired", 2, 1_500, "connection refused"],
+  ]);
+  assert.equal(t.timers.length, 0);
+});
+
+test("Outbox does not retry before a Retry-After that outlasts the retry window", async () => {
+  const t = byHand([], { retryWindowMs: 1_500 });
+  t.outbox.enqueue(peer, env("m1"), { reason: "slow down", retryAfterMs: 60_000 });
+  assert.deepEqual(t.delays, [1_500]);
+  await t.fire();
+  assert.deepEqual(t.attemptsAt, []);
+  assert.deepEqual(t.reports.map((r) => [r.outcome, r.attempts]), [["expired", 1]]);
 });
 
 test("Outbox refuses new messages when full, and close() lists what was dropped", () => {

@@ -22,8 +22,8 @@ import {
   randomSecret,
   readSse,
   resultText,
-  sleep,
   type SseEvent,
+  SseStream,
   waitFor,
 } from "../support/harness.ts";
 
@@ -150,13 +150,17 @@ describe("delivery you can trust", () => {
       sent.map((s) => [s.id, "beta", "delivered"]),
     );
     for (const r of reports) assert.match(r.content, /was delivered after \d+ attempts? and/);
-    // Nothing more: no second copy at beta, no fourth report at alpha.
-    await sleep(500);
-    assert.equal(betaAgain.session.events.length, 3, JSON.stringify(betaAgain.session.events));
-    assert.equal(reportsIn(alpha.session.events.slice(reportsFrom)).length, 3);
+    // Nothing more. The queue is empty, so no retry and no report can follow; and a new
+    // message, which goes behind anything still queued, is beta's next event: no second copy.
     const after = resultText(await alpha.session.call("list_peers"));
     assert.match(after, /- beta .*online \(\d+ ms\)$/m);
     assert.doesNotMatch(after.split("\n").find((l) => l.startsWith("- beta "))!, /queued/);
+    const marker = await alpha.session.call("send_message", { to: "beta", message: "marker" });
+    assert.match(resultText(marker), /Delivered to "beta"/, resultText(marker));
+    const [next] = await betaAgain.session.waitForEvents(1, { from: 3 });
+    assert.equal(next.content, "marker", JSON.stringify(betaAgain.session.events));
+    assert.equal(betaAgain.session.events.length, 4);
+    assert.equal(reportsIn(alpha.session.events.slice(reportsFrom)).length, 3);
     assert.deepEqual(alpha.session.errors.map(String), []);
   });
 
@@ -170,53 +174,46 @@ describe("delivery you can trust", () => {
     const [report] = await alpha.session.waitForEvents(1, { from: reportsFrom, timeoutMs: 8_000 });
     assertReport(report, { message_id: id, peer: "flaky", outcome: "delivered" });
     assert.equal(report.meta?.attempts, "3");
-    await sleep(300);
+    // The fake records a POST before it answers, and the report follows the 200: all are in.
+    // (How long each retry waits is the outbox's rule, tested on a hand-driven clock.)
     const posts = flaky.postsOf(id);
     assert.deepEqual(posts.map((p) => p.status), [500, 500, 200], "3 attempts, 1 accepted");
     assert.equal(flaky.posts.length, 3, "no other POSTs");
-    // Backoff: the second retry waits longer than the first (base 500 ms, doubling, ±25 %).
-    const gaps = [posts[1].at - posts[0].at, posts[2].at - posts[1].at];
-    assert.ok(gaps[0] >= 350, `first retry after ${gaps[0]} ms`);
-    assert.ok(gaps[1] >= 700, `second retry after ${gaps[1]} ms`);
     // Every attempt is signed with the message id as webhook-id, so the peer can dedupe.
     for (const p of posts) assert.equal(p.headers["webhook-id"], id);
     assert.equal(alpha.session.events.length, reportsFrom + 1);
   });
 
-  test("429 with Retry-After: 1 is retried no sooner than 1 s later, then delivered", async () => {
+  test("429 with Retry-After: 1 is retried later, then delivered", async () => {
     const reportsFrom = alpha.session.events.length;
     const result = await alpha.session.call("send_message", { to: "busy", message: "whenever" });
     const text = resultText(result);
     assert.equal(result.isError, undefined, text);
     assert.match(text, /Queued for "busy" .*not delivered yet: busy: try again in 1 s/);
     const id = messageIdOf(text);
-    const [report] = await alpha.session.waitForEvents(1, { from: reportsFrom, timeoutMs: 5_000 });
+    const [report] = await alpha.session.waitForEvents(1, { from: reportsFrom, timeoutMs: 10_000 });
     assertReport(report, { message_id: id, peer: "busy", outcome: "delivered" });
+    // The wait itself is not measured across processes: client_test.ts reads Retry-After
+    // into the outcome, and outbox_test.ts checks on a hand-driven clock that it is honoured.
     const posts = busy.postsOf(id);
     assert.deepEqual(posts.map((p) => p.status), [429, 200]);
-    const gap = posts[1].at - posts[0].at;
-    // The plain first backoff would be 375–625 ms; Retry-After makes it at least 1 000 ms
-    // (a few ms of slack for timer rounding across two processes).
-    assert.ok(gap >= 995, `retried ${Math.round(gap)} ms after the 429`);
   });
 
   test("a message to a peer that never returns expires and is reported with the last error", async () => {
-    const started = performance.now();
     const result = await expiring.session.call("send_message", { to: "gone", message: "hello?" });
     const text = resultText(result);
     assert.equal(result.isError, undefined, text);
     assert.match(text, /Queued for "gone" .*not delivered yet: connection refused/);
     const id = messageIdOf(text);
-    const [report] = await expiring.session.waitForEvents(1, { timeoutMs: 5_000 });
-    const ms = performance.now() - started;
+    // Expiry comes when the 1.5 s window ends (outbox_test.ts checks when, on a hand-driven
+    // clock); here the bound only catches a message that never expires.
+    const [report] = await expiring.session.waitForEvents(1, { timeoutMs: 15_000 });
     assertReport(report, { message_id: id, peer: "gone", outcome: "expired" });
     assert.match(report.content, /expired undelivered/);
     assert.match(report.content, /last error: connection refused/);
-    assert.ok(ms >= 1_400, `expired after ${Math.round(ms)} ms, window 1.5 s`);
-    assert.ok(ms < 4_000, `expired after ${Math.round(ms)} ms, window 1.5 s`);
     const peers = resultText(await expiring.session.call("list_peers"));
+    // With the queue empty, nothing is left to report: this one report is all there will be.
     assert.doesNotMatch(peers, /queued/, "the queue is empty after expiry");
-    await sleep(300);
     assert.equal(expiring.session.events.length, 1, "one report only");
   });
 
@@ -228,10 +225,10 @@ describe("delivery you can trust", () => {
     assert.match(text, /HTTP 413/);
     assert.match(text, /Body is over 20 bytes: the message limit is 3 bytes/);
     const id = messageIdOf(text);
-    await sleep(700); // longer than a first retry would wait
-    assert.equal(tiny.postsOf(id).length, 1, "not retried");
+    // Only queued messages are retried, and nothing is queued: one POST is all there will be.
     const peers = resultText(await alpha.session.call("list_peers"));
     assert.doesNotMatch(peers.split("\n").find((l) => l.startsWith("- tiny "))!, /queued/);
+    assert.equal(tiny.postsOf(id).length, 1, "not retried");
   });
 
   test("a peer answering 401 refuses: isError saying the secrets differ", async () => {
@@ -241,7 +238,9 @@ describe("delivery you can trust", () => {
     assert.match(text, /^Refused by "locked" .*wrong secret \(HTTP 401\)/);
     assert.match(text, /same\s+INTERCOM_SECRET/);
     const id = messageIdOf(text);
-    await sleep(700);
+    // Only queued messages are retried, and nothing is queued: one POST is all there will be.
+    const peers = resultText(await alpha.session.call("list_peers"));
+    assert.doesNotMatch(peers.split("\n").find((l) => l.startsWith("- locked "))!, /queued/);
     assert.equal(locked.postsOf(id).length, 1, "not retried");
   });
 
@@ -267,11 +266,18 @@ describe("delivery you can trust", () => {
     assert.equal(answer.ok, true);
     assert.equal(answer.duplicate, true);
     assert.equal(answer.message_id, "msg_duplicate_e2e_1");
-    const [event] = await delta.session.waitForEvents(1, { from });
+    // A new message after the duplicate is the next event: the duplicate raised none.
+    const marker = await fetch(`${delta.url}/message`, {
+      method: "POST",
+      headers: { "X-Intercom-Secret": secret, "content-type": "text/plain" },
+      body: "marker",
+    });
+    assert.equal(marker.status, 200);
+    await marker.body?.cancel();
+    const [event, next] = await delta.session.waitForEvents(2, { from });
     assert.equal(event.content, "exactly once");
     assert.equal(event.meta?.message_id, "msg_duplicate_e2e_1");
-    await sleep(300);
-    assert.equal(delta.session.events.length, from + 1, "no second channel event");
+    assert.equal(next.content, "marker", "no second channel event");
   });
 
   test("/events resumes with Last-Event-ID: every missed event once, in order; too far back is reset", async () => {
@@ -324,10 +330,12 @@ describe("delivery you can trust", () => {
     const second = connect(lastId);
     const secondResponse = await second.response;
     assert.equal(secondResponse.status, 200);
-    const replayed = readSse(secondResponse, (ev) => recvs(ev).length >= 5);
-    await sleep(100);
+    const replayed = new SseStream(secondResponse);
+    // m3…m6 replayed means the stream follows the hub: m7 now comes live.
+    await replayed.until((ev) => recvs(ev).length >= 4);
     await post("m7");
-    const resumed = await replayed;
+    const resumed = await replayed.until((ev) => recvs(ev).length >= 5);
+    await replayed.close();
     second.controller.abort();
     assert.equal(resumed[0].event, "hello");
     assert.deepEqual(resumed.filter((e) => e.event === "reset"), []);
@@ -357,10 +365,11 @@ describe("delivery you can trust", () => {
     for (const old of [lastSeq - 257, m7]) {
       const stale = connect(`${boot}.${old}`);
       const staleResponse = await stale.response;
-      const reading = readSse(staleResponse, (ev) => ev.some((e) => e.event === "recv"));
-      await sleep(100);
+      const reading = new SseStream(staleResponse);
+      await reading.until((ev) => ev.some((e) => e.event === "reset"));
       await post(`after reset from ${old}`);
-      const staleEvents = await reading;
+      const staleEvents = await reading.until((ev) => ev.some((e) => e.event === "recv"));
+      await reading.close();
       stale.controller.abort();
       assert.deepEqual(
         staleEvents.map((e) => e.event),

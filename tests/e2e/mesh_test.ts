@@ -11,10 +11,10 @@ import {
   jsonRpcProblems,
   type Mesh,
   META_KEY,
-  readSse,
   resultText,
-  sleep,
+  SseStream,
   startMesh,
+  waitFor,
 } from "../support/harness.ts";
 
 const ROLES = ["backend", "frontend", "tester"];
@@ -107,10 +107,22 @@ describe("a three-node mesh", () => {
         assertEvent(matching[0], { from: s.from, to: s.to, content: s.content });
       }
     }
-    // Nothing extra trickles in afterwards.
-    await sleep(150);
+    // Nothing extra trickles in afterwards: each node broadcasts a marker, which follows
+    // anything it sent before on each path, so once a node has both markers, a duplicate
+    // would already be there.
     for (const node of mesh.nodes) {
-      assert.equal(node.session.events.length, before.get(node.role)! + 2, node.role);
+      const r = await node.session.call("broadcast_message", { message: `marker ${node.role}` });
+      assert.equal(r.isError, undefined, resultText(r));
+    }
+    for (const node of mesh.nodes) {
+      const from = before.get(node.role)!;
+      const markers = ROLES.filter((r) => r !== node.role).map((r) => `marker ${r}`);
+      await waitFor(
+        () => markers.every((m) => node.session.events.some((e) => e.content === m)),
+        `both markers at ${node.role}`,
+        10_000,
+      );
+      assert.equal(node.session.events.length, from + 4, node.role);
     }
   });
 
@@ -155,12 +167,16 @@ describe("a three-node mesh", () => {
     });
     assertEvent(event, { from: "backend", to: "frontend", content: "deploy at noon" });
     assert.equal(event.meta?.message_id, messageIdOf(text));
-    await sleep(200);
-    assert.equal(
-      mesh.node("tester").session.events.length,
-      counts.get("tester"),
-      "tester excluded",
-    );
+    // A later message on the excluded path arrives first: the broadcast raised nothing there.
+    const marker = await mesh.node("backend").session.call("send_message", {
+      to: "tester",
+      message: "marker after the broadcast",
+    });
+    assert.equal(marker.isError, undefined, resultText(marker));
+    const [next] = await mesh.node("tester").session.waitForEvents(1, {
+      from: counts.get("tester"),
+    });
+    assert.equal(next.content, "marker after the broadcast", "tester excluded");
     assert.equal(mesh.node("backend").session.events.length, counts.get("backend"));
   });
 
@@ -205,8 +221,8 @@ describe("a three-node mesh", () => {
     });
     assert.equal(response.status, 200);
     assert.match(response.headers.get("content-type") ?? "", /^text\/event-stream/);
-    const reading = readSse(response, (evs) => evs.length >= 3);
-    await sleep(100); // let the subscription start before the traffic
+    const stream = new SseStream(response);
+    await stream.hello(); // the stream follows the hub from here on: now the traffic
     const out = await backend.session.call("send_message", { to: "frontend", message: "ping" });
     assert.equal(out.isError, undefined, resultText(out));
     const back = await mesh.node("frontend").session.call("send_message", {
@@ -214,7 +230,8 @@ describe("a three-node mesh", () => {
       message: "pong",
     });
     assert.equal(back.isError, undefined, resultText(back));
-    const events = await reading;
+    const events = await stream.until((evs) => evs.length >= 3);
+    await stream.close();
     assert.equal(events[0].event, "hello");
     const hello = JSON.parse(events[0].data);
     assert.equal(hello.role, "backend");
@@ -252,17 +269,14 @@ describe("a three-node mesh", () => {
     }
   });
 
-  test("every node exits within 1 s of its stdin closing", async () => {
-    const times = await Promise.all(mesh.nodes.map(async (node) => {
-      const started = performance.now();
+  test("every node exits by itself, with code 0, once its stdin closes", async () => {
+    const exits = await Promise.all(mesh.nodes.map((node) => {
       node.closeStdin();
-      const exit = await node.waitExit(5_000);
-      return { role: node.role, ms: performance.now() - started, exit };
+      return node.waitExit(15_000); // a bound for a hang, not a speed requirement
     }));
-    for (const t of times) {
-      assert.ok(t.ms < 1_500, `${t.role} took ${Math.round(t.ms)} ms to exit`);
-      assert.equal(t.exit.code, 0, `${t.role} exit code`);
-    }
+    exits.forEach((exit, i) => {
+      assert.deepEqual(exit, { code: 0, signal: null }, `${mesh.nodes[i].role} exit`);
+    });
     // Lines written while shutting down count too.
     for (const node of mesh.nodes) assert.deepEqual(jsonRpcProblems(node.stdoutLines), []);
   });

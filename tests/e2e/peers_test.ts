@@ -17,7 +17,6 @@ import {
   NodeProcess,
   randomSecret,
   resultText,
-  sleep,
   waitFor,
 } from "../support/harness.ts";
 
@@ -135,8 +134,11 @@ describe("list_peers and tool errors", () => {
     assert.equal(result.isError, true, text);
     assert.match(text, /421/);
     assert.match(text, /"beta", not "impostor"/);
-    await sleep(150);
-    assert.equal(beta.session.events.length, n, "the wrong Claude got nothing");
+    // A later message to beta on the same address arrives first: the refused one raised nothing.
+    const marker = await alpha.session.call("send_message", { to: "beta", message: "marker" });
+    assert.equal(marker.isError, undefined, resultText(marker));
+    const [next] = await beta.session.waitForEvents(1, { from: n });
+    assert.equal(next.content, "marker", "the wrong Claude got nothing");
   });
 
   test("broadcast_message reports each peer's outcome and delivers to the live one", async () => {

@@ -14,8 +14,7 @@ import {
   jsonRpcProblems,
   NodeProcess,
   randomSecret,
-  readSse,
-  sleep,
+  SseStream,
 } from "../support/harness.ts";
 
 const MAX_BYTES = 64;
@@ -57,13 +56,13 @@ describe("webhooks into one node", () => {
       assert.equal(body.held, true);
       ids.push(body.message_id);
     }
-    await sleep(100);
     assert.deepEqual(node.stdoutLines, [], "nothing on stdout before the client spoke");
     const session = await node.connect();
     const events = await session.waitForEvents(3);
     assert.deepEqual(events.map((e) => e.content), ["first", "second", "third"]);
     assert.deepEqual(events.map((e) => e.meta?.message_id), ids);
-    // The initialize response comes before any event.
+    // stdout is ordered: the initialize response is its first line, so no event (and nothing
+    // else) was written before the client spoke.
     const first = JSON.parse(node.stdoutLines[0]);
     assert.ok(first.result?.protocolVersion, node.stdoutLines[0]);
   });
@@ -203,13 +202,13 @@ describe("webhooks into one node", () => {
       assert.equal(typeof body.error, "string", what);
       assert.ok(body.error.length > 10, `${what}: a useful error, got "${body.error}"`);
     }
-    // A good message after all the bad ones is the next and only event.
+    // A good message after all the bad ones is the next and only event: events arrive in
+    // order, so a refused request that raised one would show up before it.
     const ok = await post(JSON.stringify({ message: "sentinel" }));
     assert.equal(ok.status, 200);
     await ok.body?.cancel();
     const [event] = await node.session.waitForEvents(1, { from: n });
     assert.equal(event.content, "sentinel");
-    await sleep(100);
     assert.equal(node.session.events.length, n + 1);
   });
 
@@ -250,11 +249,13 @@ describe("webhooks into one node", () => {
   test("GET /events with the secret starts with hello and carries webhook recv events", async () => {
     const r = await fetch(`${node.url}/events`, { headers: { "X-Intercom-Secret": secret } });
     assert.equal(r.status, 200);
-    const reading = readSse(r, (evs) => evs.length >= 2);
-    await sleep(100);
+    const stream = new SseStream(r);
+    // The hello comes once the stream follows the hub: a message posted after it is streamed.
+    await stream.hello();
     const sent = await post(JSON.stringify({ from: "ci", message: "watch this" }));
     const { message_id } = await sent.json();
-    const [hello, recv] = await reading;
+    const [hello, recv] = await stream.until((evs) => evs.length >= 2);
+    await stream.close();
     assert.equal(hello.event, "hello");
     assert.equal(JSON.parse(hello.data).role, "hooked");
     assert.equal(recv.event, "recv");

@@ -110,13 +110,30 @@ export function rawSession(bin, env) {
     }
   });
   child.stderr.setEncoding("utf8").on("data", (chunk) => stderr += chunk);
-  const exited = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
+  // "close" comes after "exit" once stdout and stderr ended: every line is in by then.
+  const exited = new Promise((resolve) => child.on("close", (code) => resolve(code)));
   let nextId = 1;
   return {
     child,
     lines,
     exited,
     stderr: () => stderr,
+    /** Resolves to stderr once it matches `pattern`; rejects after `ms`. */
+    waitStderr(pattern, ms = 15_000) {
+      return within(
+        ms,
+        `stderr to match ${pattern} (so far: ${stderr})`,
+        new Promise((resolve) => {
+          const check = () => {
+            if (!pattern.test(stderr)) return;
+            child.stderr.off("data", check);
+            resolve(stderr);
+          };
+          child.stderr.on("data", check);
+          check();
+        }),
+      );
+    },
     send(message) {
       child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", ...message })}\n`);
     },

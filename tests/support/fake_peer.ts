@@ -1,7 +1,7 @@
 /**
  * A fake peer for end-to-end tests: a tiny `node:http` server on 127.0.0.1 that answers
  * `GET /health` like a node of the given role and `POST /message` as a script says, recording
- * every POST (message id, status answered, arrival time) so a test can count attempts.
+ * every POST (message id, attempt, status answered, headers, body) so a test can count attempts.
  *
  * @module
  */
@@ -28,8 +28,6 @@ export interface FakePost {
   attempt: number;
   /** The status the fake answered. */
   status: number;
-  /** `performance.now()` when the request arrived (body read). */
-  at: number;
   headers: IncomingHttpHeaders;
   body: string;
 }
@@ -89,7 +87,6 @@ export class FakePeer {
           messageId,
           attempt,
           status: a.status,
-          at: performance.now(),
           headers: req.headers,
           body,
         });

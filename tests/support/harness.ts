@@ -6,17 +6,17 @@
  * {@linkcode NodeProcess.stop} always ends the child (SIGKILL as the last resort).
  *
  * This module only gathers the pieces, so tests import one place:
- * - `_wait.ts`: {@linkcode sleep}, {@linkcode waitFor}
- * - `_node_process.ts`: {@linkcode NodeProcess}, {@linkcode ROOT}
- * - `_mcp_session.ts`: {@linkcode McpSession}, {@linkcode ChildTransport}, the channel-event
+ * - `wait.ts`: {@linkcode waitFor}
+ * - `node_process.ts`: {@linkcode NodeProcess}, {@linkcode ROOT}
+ * - `mcp_session.ts`: {@linkcode McpSession}, {@linkcode ChildTransport}, the channel-event
  *   schema, {@linkcode resultText}, {@linkcode jsonRpcProblems}
- * - `_mesh.ts`: {@linkcode freePorts}, {@linkcode randomSecret}, {@linkcode startMesh}
- * - `_sse_reader.ts`: {@linkcode readSse}, {@linkcode parseSse}
+ * - `mesh.ts`: {@linkcode freePorts}, {@linkcode randomSecret}, {@linkcode startMesh}
+ * - `sse_reader.ts`: {@linkcode SseStream}, {@linkcode readSse}, {@linkcode parseSse}
  *
  * @module
  */
 
-export { sleep, waitFor } from "./wait.ts";
+export { waitFor, type WaitOptions } from "./wait.ts";
 export { type Exit, type NodeOptions, NodeProcess, ROOT } from "./node_process.ts";
 export {
   type ChannelEvent,
@@ -28,4 +28,4 @@ export {
   resultText,
 } from "./mcp_session.ts";
 export { freePorts, Mesh, randomSecret, startMesh } from "./mesh.ts";
-export { parseSse, parseSseBlock, readSse, type SseEvent } from "./sse_reader.ts";
+export { parseSse, parseSseBlock, readSse, type SseEvent, SseStream } from "./sse_reader.ts";

@@ -6,7 +6,7 @@
  */
 
 import { Buffer } from "node:buffer";
-import { NodeProcess, sleep } from "./harness.ts";
+import { NodeProcess, SseStream } from "./harness.ts";
 
 /** One captured output: where it came from and its text. */
 export interface Captured {
@@ -47,12 +47,14 @@ export function leaks(captured: Captured[], secretForms: string[]): string[] {
   return found;
 }
 
-/** Runs `deno run -A main.ts …args` to its end; its stdout and stderr. */
+/**
+ * Runs `deno run -A main.ts …args` to its end; its stdout and stderr. Tests start many at
+ * once on a shared machine, so the bound (against a run that never ends) is wide.
+ */
 export async function runCli(args: string[], env: Record<string, string>) {
   const child = NodeProcess.spawn({ role: "cli", port: 0, env, args });
   try {
-    const exit = await child.waitExit(15_000);
-    await sleep(50);
+    const exit = await child.waitOutput(30_000);
     return { exit, stdout: child.stdoutLines.join("\n"), stderr: child.stderr };
   } finally {
     await child.stop();
@@ -63,27 +65,13 @@ export async function runCli(args: string[], env: Record<string, string>) {
 export async function readSseText(
   response: Response,
   until: (text: string) => boolean,
-  timeoutMs = 8_000,
+  timeoutMs = 10_000,
 ): Promise<string> {
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  const deadline = Date.now() + timeoutMs;
+  const stream = new SseStream(response);
   try {
-    while (!until(text)) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`SSE: timed out with ${JSON.stringify(text.slice(-500))}`);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const read = await Promise.race([
-        reader.read(),
-        new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), left))),
-      ]);
-      clearTimeout(timer);
-      if (read === "timeout") continue;
-      if (read.done) break;
-      text += read.value;
-    }
-    return text;
+    await stream.until((_, text) => until(text), timeoutMs);
+    return stream.text;
   } finally {
-    await reader.cancel().catch(() => {});
+    await stream.close();
   }
 }

@@ -137,7 +137,7 @@ export class McpSession {
       () => this.events.length >= from + count,
       `${count} channel event(s) after #${from} (have ${this.events.length - from}: ` +
         `${JSON.stringify(this.events.slice(from))}; client errors: ${this.errors.join("; ")})`,
-      options.timeoutMs ?? 5_000,
+      options.timeoutMs ?? 10_000,
     );
     return this.events.slice(from, from + count);
   }

@@ -3,6 +3,10 @@
  * stderr, its MCP session, and a {@linkcode NodeProcess.stop} that always ends it (SIGKILL as
  * the last resort).
  *
+ * The default bounds of the waits are wide: they only end a wait that failed, and the machine
+ * may be shared (a start-up can take many seconds under load). A passing wait ends as soon as
+ * its event comes.
+ *
  * @module
  */
 
@@ -52,6 +56,7 @@ export class NodeProcess {
   /** Set once the child exited. */
   exit?: Exit;
   #exited: Promise<Exit>;
+  #closed: Promise<void>;
   #partial = "";
   #lineListener?: (line: string) => void;
   #session?: McpSession;
@@ -71,6 +76,8 @@ export class NodeProcess {
         resolve(this.exit);
       });
     });
+    // "close" comes after "exit" once stdout and stderr ended: all output is in.
+    this.#closed = new Promise((resolve) => this.child.once("close", () => resolve()));
     this.child.stdout!.setEncoding("utf8");
     this.child.stdout!.on("data", (chunk: string) => {
       const parts = (this.#partial + chunk).split("\n");
@@ -128,7 +135,7 @@ export class NodeProcess {
   }
 
   /** Waits until stderr matches `pattern`; fails early if the child exits first. */
-  waitForStderr(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+  waitForStderr(pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
     return waitFor(
       () => {
         const m = this.stderr.match(pattern);
@@ -147,7 +154,7 @@ export class NodeProcess {
   }
 
   /** Waits for the `"role" listening on http://…` line. */
-  async waitListening(timeoutMs = 15_000): Promise<void> {
+  async waitListening(timeoutMs = 30_000): Promise<void> {
     await this.waitForStderr(/listening on https?:\/\/\S+/, timeoutMs);
   }
 
@@ -160,7 +167,7 @@ export class NodeProcess {
 
   /** Connects an MCP client (initialize + initialized) and returns the session. */
   async connect(
-    timeoutMs = 10_000,
+    timeoutMs = 20_000,
     options: ConstructorParameters<typeof McpSession>[1] = {},
   ): Promise<McpSession> {
     const session = new McpSession(this.transport(), options);
@@ -203,7 +210,7 @@ export class NodeProcess {
    *
    * @throws {Error} when it is still running after `timeoutMs`.
    */
-  async waitExit(timeoutMs = 5_000): Promise<Exit> {
+  async waitExit(timeoutMs = 10_000): Promise<Exit> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       return await Promise.race([
@@ -220,7 +227,35 @@ export class NodeProcess {
     }
   }
 
-  /** Stops the child whatever state it is in: stdin end, then SIGKILL after 3 s. Idempotent. */
+  /**
+   * Waits for the child to exit and its stdout and stderr to end, so {@linkcode stdoutLines}
+   * and {@linkcode stderr} hold everything it wrote.
+   *
+   * @throws {Error} when that has not happened after `timeoutMs`.
+   */
+  async waitOutput(timeoutMs = 10_000): Promise<Exit> {
+    const exit = await this.waitExit(timeoutMs);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      await Promise.race([
+        this.#closed,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`"${this.role}" exited but its output did not end`)),
+            timeoutMs,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+    return exit;
+  }
+
+  /**
+   * Stops the child whatever state it is in: stdin end, then SIGKILL after 3 s; then waits
+   * (bounded) for the rest of its output. Idempotent.
+   */
   async stop(): Promise<Exit> {
     if (!this.exit) {
       this.closeStdin();
@@ -231,6 +266,8 @@ export class NodeProcess {
       }
     }
     const exit = await this.#exited;
+    // Keep what it wrote last (a shutdown line on stderr), unless its pipes stay open.
+    await this.waitOutput(2_000).catch(() => {});
     this.child.stdout!.destroy();
     this.child.stderr!.destroy();
     this.child.stdin!.destroy();

@@ -40,41 +40,109 @@ export function parseSse(text: string): SseEvent[] {
 }
 
 /**
- * Reads Server-Sent Events from a response until `until` says stop or `timeoutMs` passes,
- * then cancels the stream.
+ * A live `text/event-stream` read in the background: its events and raw text so far, and
+ * bounded waits for what a test needs next (the `hello` before sending traffic, the events the
+ * traffic raised), checked each time something arrives. {@linkcode close} cancels it.
+ */
+export class SseStream {
+  /** Events in arrival order (`event` defaults to "message"). */
+  readonly events: SseEvent[] = [];
+  /** Everything read so far, as text. */
+  text = "";
+  /** Set when the stream ended (the server closed it, or it failed). */
+  ended = false;
+  #reader: ReadableStreamDefaultReader<string>;
+  #buffer = "";
+  #pumping: Promise<void>;
+  #waiters = new Set<() => void>();
+
+  constructor(response: Response) {
+    this.#reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    this.#pumping = this.#pump();
+  }
+
+  async #pump(): Promise<void> {
+    try {
+      for (;;) {
+        const read = await this.#reader.read();
+        if (read.done) break;
+        this.text += read.value;
+        this.#buffer += read.value;
+        let end;
+        while ((end = this.#buffer.indexOf("\n\n")) >= 0) {
+          const event = parseSseBlock(this.#buffer.slice(0, end));
+          this.#buffer = this.#buffer.slice(end + 2);
+          if (event) this.events.push(event);
+        }
+        for (const wake of [...this.#waiters]) wake();
+      }
+    } catch { /* cancelled or cut: ended */ }
+    this.ended = true;
+    for (const wake of [...this.#waiters]) wake();
+  }
+
+  /**
+   * Waits until `check(events, text)` holds or the stream ended.
+   *
+   * @returns the events read so far.
+   * @throws {Error} with what was read, after `timeoutMs`.
+   */
+  until(
+    check: (events: SseEvent[], text: string) => boolean,
+    timeoutMs = 10_000,
+  ): Promise<SseEvent[]> {
+    return new Promise((resolve, reject) => {
+      const wake = () => {
+        if (!this.ended && !check(this.events, this.text)) return;
+        done();
+        resolve(this.events);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(
+          new Error(
+            `SSE: timed out after ${timeoutMs} ms waiting for ${check}; read so far: ` +
+              JSON.stringify(this.text.slice(-500)),
+          ),
+        );
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(wake);
+      };
+      this.#waiters.add(wake);
+      wake();
+    });
+  }
+
+  /** Waits for the `hello` event, which the node sends once the stream follows its hub. */
+  hello(timeoutMs = 10_000): Promise<SseEvent[]> {
+    return this.until((events) => events.some((e) => e.event === "hello"), timeoutMs);
+  }
+
+  /** Cancels the stream (idempotent). */
+  async close(): Promise<void> {
+    await this.#reader.cancel().catch(() => {});
+    await this.#pumping;
+  }
+}
+
+/**
+ * Reads Server-Sent Events from a response until `until` says stop, the stream ends or
+ * `timeoutMs` passes, then cancels the stream.
  *
  * @returns the events read (`event` defaults to "message").
+ * @throws {Error} with the events read, after `timeoutMs`.
  */
 export async function readSse(
   response: Response,
   until: (events: SseEvent[]) => boolean,
-  timeoutMs = 5_000,
+  timeoutMs = 10_000,
 ): Promise<SseEvent[]> {
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  const events: SseEvent[] = [];
-  let buffer = "";
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<"timeout">((r) => {
-    timer = setTimeout(() => r("timeout"), timeoutMs);
-  });
+  const stream = new SseStream(response);
   try {
-    while (!until(events)) {
-      const read = await Promise.race([reader.read(), timeout]);
-      if (read === "timeout") {
-        throw new Error(`SSE: timed out after ${timeoutMs} ms with ${JSON.stringify(events)}`);
-      }
-      if (read.done) break;
-      buffer += read.value;
-      let end;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
-        const event = parseSseBlock(buffer.slice(0, end));
-        buffer = buffer.slice(end + 2);
-        if (event) events.push(event);
-      }
-    }
-    return events;
+    return await stream.until(until, timeoutMs);
   } finally {
-    clearTimeout(timer);
-    await reader.cancel().catch(() => {});
+    await stream.close();
   }
 }

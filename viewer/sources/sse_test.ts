@@ -29,13 +29,37 @@ async function serve(handler: Handler) {
   };
 }
 
-/** Resolves when `check` holds, failing after `ms`. */
-async function until(check: () => boolean, ms = 3000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > ms) throw new Error(`Condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+/**
+ * The events a source reports; `until` resolves as soon as one arrives that makes `check`
+ * hold (the timeout only bounds a wait that fails).
+ */
+function collect() {
+  const events: ViewerEvent[] = [];
+  const waiters = new Set<() => void>();
+  return {
+    events,
+    onEvent: (e: ViewerEvent) => {
+      events.push(e);
+      for (const wake of [...waiters]) wake();
+    },
+    until: (check: () => boolean, ms = 10_000) =>
+      new Promise<void>((resolve, reject) => {
+        const wake = () => {
+          if (!check()) return;
+          clearTimeout(timer);
+          waiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(wake);
+          reject(
+            new Error(`No event made ${check} hold within ${ms} ms: ${JSON.stringify(events)}`),
+          );
+        }, ms);
+        waiters.add(wake);
+        wake();
+      }),
+  };
 }
 
 const envelope = {
@@ -57,13 +81,13 @@ test("followNode signs its request, reports events, and resumes with Last-Event-
       res.end(); // the node went away: the source must come back
     }
   });
-  const events: ViewerEvent[] = [];
+  const { events, onEvent, until } = collect();
   const stop = new AbortController();
   const done = followNode("backend", server.url, {
     secret: "s3cret",
     retryMs: 50,
     signal: stop.signal,
-    onEvent: (e) => events.push(e),
+    onEvent,
   });
   try {
     await until(() => events.filter((e) => e.type === "hello").length === 2);
@@ -94,13 +118,13 @@ test("followNode reports a 401 as auth failed, with the node's reason, and retri
     res.writeHead(401, { "content-type": "application/json" });
     res.end(JSON.stringify({ ok: false, error: "Wrong or missing X-Intercom-Secret" }));
   });
-  const events: ViewerEvent[] = [];
+  const { events, onEvent, until } = collect();
   const stop = new AbortController();
   const done = followNode("backend", server.url, {
     secret: "wrong",
     retryMs: 20,
     signal: stop.signal,
-    onEvent: (e) => events.push(e),
+    onEvent,
   });
   try {
     await until(() => events.filter((e) => e.type === "connection").length >= 4);
@@ -122,13 +146,13 @@ test("followNode reports an unreachable node as offline and stops on abort", asy
   const server = await serve(() => {});
   const url = server.url;
   await server.close(); // nothing listens on that port now
-  const events: ViewerEvent[] = [];
+  const { events, onEvent, until } = collect();
   const stop = new AbortController();
   const done = followNode("gone", url, {
     secret: "s",
     retryMs: 10_000,
     signal: stop.signal,
-    onEvent: (e) => events.push(e),
+    onEvent,
   });
   await until(() => events.length === 2);
   stop.abort(); // must not wait out the 10 s retry
