@@ -15,6 +15,7 @@ import { DeliveredIds } from "../core/delivered.ts";
 import { cacheDir } from "../platform/dirs.ts";
 import { DeliveredLog } from "../platform/delivered_log.ts";
 import type { Channel } from "../node/channel.ts";
+import type { SessionState } from "../node/tool_context.ts";
 import { join } from "node:path";
 import { signatureKey } from "../core/signature.ts";
 import type { Config } from "../node/config.ts";
@@ -122,7 +123,12 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
   const { log } = deps;
   const hub = new Hub();
   const streams = new EventStreams(hub, deps.keepAliveMs);
-  const ref: { transport?: PeerTransport; channel?: Channel } = {};
+  const ref: {
+    transport?: PeerTransport;
+    channel?: Channel;
+    messenger?: Messenger;
+    session?: SessionState;
+  } = {};
   // What the session has is remembered across restarts (ids and digests, never text).
   const delivered = new DeliveredIds({
     // Longer than any sender retries (its retry window; ours is the guess), and at least twice
@@ -149,6 +155,8 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     seen: new SeenIds({ ttlMs: 600_000, maxSize: 20_000 }),
     delivered,
     onDelivered: (entry) => deliveredLog?.add(entry),
+    onReceipt: (receipt) => ref.messenger?.takeReceipt(receipt) ?? 0,
+    session: () => ref.session?.info() ?? { unread: 0 },
     deliver: (envelope, hold) => ref.channel?.deliver(envelope, hold) ?? Promise.resolve("gone"),
     signingKey: signatureKey(config.secret),
     requireSignature: config.requireSignature,
@@ -169,15 +177,19 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     outboxMaxMessages: config.outboxMaxMessages,
     outboxMaxBytes: config.outboxMaxBytes,
     sendLimitPerMinute: config.sendLimitPerMinute,
+    readReceipts: config.readReceipts,
   });
+  ref.messenger = messenger;
   const mcp = createMcpServer({
     role: config.role,
     version: VERSION,
     hub,
     messenger,
     listening: deps.listening ?? (() => ({ error: "no HTTP listener" })),
+    unreadNoticeMs: config.unreadNoticeSeconds * 1000,
   });
   ref.channel = mcp.channel;
+  ref.session = mcp.session;
 
   let closing: Promise<void> | undefined;
   const close = () =>

@@ -48,9 +48,21 @@ export type ProbeOutcome =
     authenticated?: boolean;
     /** The peer's reason when `authenticated` is false (a skewed clock, another secret). */
     authError?: string;
+    /** What the peer's session is doing, told to authenticated probes only. */
+    session?: PeerSession;
   }
   | { state: "wrong_role"; latencyMs: number; role: string; signatures: boolean }
   | { state: "offline"; reason: string };
+
+/** What a peer's node says about its session (`/health` `session`, for members only). */
+export interface PeerSession {
+  /** Messages its session has not read with `read_messages`. */
+  unread?: number;
+  /** Its status line (`set_status`), untrusted text. */
+  status?: string;
+  /** True when its unread messages sit while it keeps working: no channel events, likely. */
+  channelEventsUnlikely?: boolean;
+}
 
 /** A peer's answer, whatever carried it. */
 export interface PeerReply {
@@ -171,6 +183,7 @@ export function probeOutcome(
   const version = field(b, "version");
   const authenticated = field(b, "authenticated");
   const authError = field(b, "auth_error");
+  const session = field(b, "session");
   return {
     state: "online",
     role: peerRole,
@@ -179,6 +192,18 @@ export function probeOutcome(
     signatures,
     authenticated: typeof authenticated === "boolean" ? authenticated : undefined,
     authError: typeof authError === "string" ? authError.slice(0, 200) : undefined,
+    ...(session !== null && typeof session === "object" ? { session: peerSession(session) } : {}),
+  };
+}
+
+/** The `session` object of a peer's `/health`, every field checked and bounded. */
+function peerSession(s: object): PeerSession {
+  const unread = field(s, "unread");
+  const status = field(s, "status");
+  return {
+    ...(typeof unread === "number" && Number.isSafeInteger(unread) ? { unread } : {}),
+    ...(typeof status === "string" ? { status: status.slice(0, 200) } : {}),
+    ...(field(s, "channel_events") === "unlikely" ? { channelEventsUnlikely: true } : {}),
   };
 }
 

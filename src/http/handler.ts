@@ -15,6 +15,17 @@ import type { RateLimiter } from "../core/rate_limit.ts";
 import type { SeenIds } from "../core/replay.ts";
 import { type DeliveredEntry, DeliveredIds, textDigest } from "../core/delivered.ts";
 import type { SessionDelivery } from "../node/channel.ts";
+import { parseReceipt, type Receipt } from "../node/receipts.ts";
+
+/** What a node says about its session to authenticated probes (`/health` `session`). */
+export interface SessionInfo {
+  /** Messages in the inbox not read with `read_messages`. */
+  unread: number;
+  /** The session's status line (`set_status`), if any. */
+  status?: string;
+  /** `unlikely` when unread messages sit while the session keeps calling tools. */
+  channel_events?: "unlikely";
+}
 import { verifySignature, WEBHOOK_SIGNATURE } from "../core/signature.ts";
 import type { EventStreams } from "./sse.ts";
 
@@ -41,6 +52,10 @@ export interface HandlerOptions {
    * id with other text is refused with 409. Default: a memory of 15 minutes.
    */
   delivered?: DeliveredIds;
+  /** Takes a peer's read receipt; returns how many of its ids were taken. */
+  onReceipt?: (receipt: Receipt) => number;
+  /** What the session is doing, for `/health` of authenticated probes. */
+  session?: () => SessionInfo;
   /** Called for each new delivery, to persist it. */
   onDelivered?: (entry: DeliveredEntry) => void;
   /**
@@ -80,7 +95,12 @@ export function fail(status: number, error: string, headers: HeaderMap = {}): Re
   return json(status, { ok: false, error }, headers);
 }
 
-const ROUTES: Record<string, string> = { "/health": "GET", "/message": "POST", "/events": "GET" };
+const ROUTES: Record<string, string> = {
+  "/health": "GET",
+  "/message": "POST",
+  "/events": "GET",
+  "/receipt": "POST",
+};
 
 /**
  * Creates the request handler.
@@ -111,8 +131,12 @@ export function createHandler(
   const peers = () => typeof options.peers === "function" ? options.peers() : options.peers;
   const signed = (request: Request) => request.headers.has(WEBHOOK_SIGNATURE);
 
-  const health = (request: Request) =>
-    json(200, {
+  const health = (request: Request) => {
+    // A signed probe learns whether its secret matches ours, so list_peers can warn before a
+    // send is refused; the answer says nothing else about the secret.
+    const authenticated = signed(request) &&
+      typeof checkSignature(request, new Uint8Array(0)) === "string";
+    return json(200, {
       status: "ok",
       role: options.role,
       peers: peers(),
@@ -120,12 +144,31 @@ export function createHandler(
       // Peers sign their requests to us (Standard Webhooks v1) instead of sending the secret.
       signatures: ["v1"],
       require_signature: options.requireSignature,
-      // A signed probe learns whether its secret matches ours, so list_peers can warn before a
-      // send is refused; the answer says nothing else about the secret.
-      ...(signed(request)
-        ? { authenticated: typeof checkSignature(request, new Uint8Array(0)) === "string" }
-        : {}),
+      receipts: true,
+      ...(signed(request) ? { authenticated } : {}),
+      // What the session is doing, only for members of the mesh.
+      ...(authenticated && options.session ? { session: options.session() } : {}),
     });
+  };
+
+  /** `POST /receipt`: a peer's session read messages this node delivered (signed only). */
+  async function receipt(request: Request): Promise<Response> {
+    if (!signed(request)) return fail(401, "A receipt must be signed (Standard Webhooks)");
+    const bytes = await readBody(request);
+    if (bytes instanceof Response) return bytes;
+    const checked = checkSignature(request, bytes);
+    if (checked instanceof Response) return checked;
+    if (!options.seen.checkAndAdd(`webhook-id:${checked}`, now().getTime())) {
+      return json(200, { ok: true, accepted: 0, duplicate: true });
+    }
+    let parsed: Receipt;
+    try {
+      parsed = parseReceipt(JSON.parse(new TextDecoder().decode(bytes)));
+    } catch (e) {
+      return fail(400, e instanceof TypeError ? e.message : "Body is not valid JSON");
+    }
+    return json(200, { ok: true, accepted: options.onReceipt?.(parsed) ?? 0 });
+  }
 
   /** Checks the secret header; undefined when it passes, else the 401 answer. */
   function checkSecret(request: Request): Response | undefined {
@@ -294,13 +337,17 @@ export function createHandler(
     const path = new URL(request.url).pathname;
     const method = ROUTES[path];
     if (method === undefined) {
-      return fail(404, `No route ${path}: use GET /health, POST /message or GET /events`);
+      return fail(
+        404,
+        `No route ${path}: use GET /health, POST /message, GET /events or POST /receipt`,
+      );
     }
     if (request.method !== method && !(path === "/health" && request.method === "HEAD")) {
       return fail(405, `${path} accepts ${method} only`, { allow: method });
     }
     if (path === "/health") return health(request);
     if (path === "/message") return await message(request);
+    if (path === "/receipt") return await receipt(request);
     // A GET has no body: a signature covers the empty string.
     const refused = signed(request)
       ? checkSignature(request, new Uint8Array(0))

@@ -42,6 +42,13 @@ export interface Config {
   rateLimitBurst: number;
   /** Send-side loop guard: messages a minute to one peer (0: off). */
   sendLimitPerMinute: number;
+  /** Send read receipts (`INTERCOM_READ_RECEIPTS`, default on). */
+  readReceipts: boolean;
+  /**
+   * Seconds unread messages may sit while the session keeps calling tools before peers are
+   * told it does not seem to receive channel events (`INTERCOM_UNREAD_NOTICE`, default 120).
+   */
+  unreadNoticeSeconds: number;
   /** Most concurrent `/events` clients. */
   maxEventClients: number;
   /** PEM paths of this node's HTTPS certificate and key. */

@@ -1,0 +1,59 @@
+/**
+ * `list_peers`: who this session is, and every peer with a live status.
+ *
+ * @module
+ */
+
+import { ms, text } from "./describe.ts";
+import { type ToolContext, unreadLine } from "./tool_context.ts";
+
+/** Registers `list_peers`. */
+export function registerPeerTools(ctx: ToolContext): void {
+  const { server, messenger, role, session } = ctx;
+  server.registerTool("list_peers", {
+    description: "List this session's role and address and every peer of the talkie-walkie " +
+      "mesh with a live status (online with latency, offline with the reason).",
+    inputSchema: {},
+  }, async () => {
+    session.lastToolAt = Date.now();
+    const here = ctx.listening();
+    const status = messenger.status();
+    const http = here.url ? `listening on ${here.url}` : `NOT listening: ${here.error}`;
+    const own = status.problem
+      ? `NOT listening: ${status.problem}`
+      : status.where
+      ? `on ${status.where}; HTTP ${http}`
+      : http;
+    const lines = [`You are "${role}", ${own}.${unreadLine(session)}`];
+    if (messenger.peers.length === 0) {
+      lines.push("No peers are configured (set PEERS=name=host,…).");
+      return text(lines.join("\n"));
+    }
+    lines.push("Peers:");
+    for (const { peer, outcome: o } of await messenger.probeAll()) {
+      const status = o.state === "online"
+        ? `online (${ms(o.latencyMs)})` +
+          (o.role && o.role !== peer.name ? ` as "${o.role}"` : "") +
+          (o.authenticated === false
+            ? ", but its INTERCOM_SECRET differs: messages will be refused (401)"
+            : "")
+        : o.state === "wrong_role"
+        ? `wrong role: answers as "${o.role}", check PEERS`
+        : `offline: ${o.reason}`;
+      const q = messenger.queueStats(peer.name);
+      const queue = q.queued
+        ? `; ${q.queued} queued${q.lastError ? `, last error: ${q.lastError}` : ""}`
+        : "";
+      // Read receipts: what was delivered over a minute ago and still not read.
+      const unread = messenger.unreadAt(peer.name, 60_000);
+      const reads = unread ? `; ${unread} delivered, not yet read` : "";
+      const s = o.state === "online" ? o.session : undefined;
+      const hears = s?.channelEventsUnlikely
+        ? "; does not seem to receive channel events; it reads with read_messages"
+        : "";
+      const doing = s?.status ? `\n    status: ${s.status}` : "";
+      lines.push(`- ${peer.name}  ${peer.url}  ${status}${queue}${reads}${hears}${doing}`);
+    }
+    return text(lines.join("\n"));
+  });
+}
