@@ -24,6 +24,7 @@ import {
 } from "@nats-io/jetstream";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
 import { brokerRoleProblem } from "../core/names.ts";
+import type { DeliveryOutcome } from "../core/outcome.ts";
 import type { Logger } from "../platform/log.ts";
 import type { MeshNames } from "./subjects.ts";
 import { messageRequest } from "./wire.ts";
@@ -126,6 +127,27 @@ export class DurableInbox {
     });
   }
 
+  /**
+   * Stores a message (see {@linkcode store}) and says so as a delivery outcome: `stored`, or
+   * `unreachable` (retryable) when the broker would not take it. `why` says why it was not
+   * delivered directly.
+   */
+  async keep(
+    role: string,
+    body: string,
+    signed: Record<string, string>,
+    why: string,
+  ): Promise<DeliveryOutcome> {
+    try {
+      await this.store(role, body, signed);
+    } catch (e) {
+      const reason = `${why}; storing it failed: ${errorText(e)}`;
+      return { ok: false, kind: "unreachable", reason, retryable: true };
+    }
+    const reason = `${why}; it waits in the broker and is delivered when "${role}" takes it`;
+    return { ok: false, kind: "stored", reason, retryable: false };
+  }
+
   /** Starts delivering this role's stored messages, in order, until {@linkcode close}. */
   async consume(): Promise<void> {
     const { nc, names, role } = this.#o;
@@ -184,7 +206,9 @@ export class DurableInbox {
     };
     if (!check.ok) {
       log(`warning: dropped a stored message whose signature fails: ${check.reason}`);
-      m.term("signature");
+      // term() without a reason: servers before 2.10.4 ignore "+TERM <reason>", and the message
+      // then blocked this role's queue (one in flight) and was refused again every ack_wait.
+      m.term();
       return report("refused", `signature rejected: ${check.reason}`);
     }
     const fresh = signHeaders(key, { id: check.id, timestamp: now(), body: m.data });
@@ -199,7 +223,7 @@ export class DurableInbox {
       m.nak(Number(response.headers.get("retry-after") ?? 5) * 1000);
       return;
     }
-    m.term(`status ${response.status}`);
+    m.term();
     report("refused", answer.error ?? `status ${response.status}`);
   }
 

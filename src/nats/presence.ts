@@ -135,10 +135,12 @@ export class Presence {
     }
     try {
       this.#revision = await kv.create(value.role, this.#payload());
-    } catch {
-      // Creation failed: someone holds the key, or the server did not answer (then get fails
-      // too, and the next heartbeat tries again).
-      const held = await kv.get(value.role).catch(() => null);
+    } catch (createError) {
+      // Someone holds the key, or the server did not answer: then get fails too, and the
+      // caller says why (the next heartbeat tries again).
+      const held = await kv.get(value.role).catch(() => {
+        throw createError;
+      });
       if (held?.operation === "PUT") {
         const other = this.#parse(held);
         if (other?.instance === value.instance) {

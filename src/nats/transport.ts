@@ -42,6 +42,8 @@ export interface NatsTransportOptions {
   timeoutMs?: number;
   /** Wait before connecting or joining again after a failure, in milliseconds (default 3 000). */
   retryMs?: number;
+  /** Runs `run` after `ms`, returning a cancel function; `setTimeout` by default (for tests). */
+  schedule?: (run: () => void, ms: number) => () => void;
 }
 
 export { DURABLE_LIMITS } from "./durable.ts";
@@ -62,7 +64,7 @@ export class NatsTransport implements PeerTransport {
   #authFailed = false;
   #peers = new Map<string, Peer>();
   #closed = false;
-  #retry?: ReturnType<typeof setTimeout>;
+  #cancelRetry?: () => void;
   #starting?: Promise<void>;
   #say: (key: string, line: string) => void;
 
@@ -90,7 +92,7 @@ export class NatsTransport implements PeerTransport {
       this.#authFailed = isAuthError(e);
       // A server that is down may come up; a refused login will not fix itself.
       if (this.#authFailed) return log(`error: ${this.#error}`);
-      log(`error: ${this.#error}; trying again every ${this.#retryMs / 1000} s`);
+      this.#say("connect", `error: ${this.#error}; trying again every ${this.#retryMs / 1000} s`);
       return this.#again();
     }
     if (this.#closed) return void await nc.close();
@@ -115,7 +117,7 @@ export class NatsTransport implements PeerTransport {
     } catch (e) {
       this.#error = `cannot join mesh "${config.mesh}" on NATS (is JetStream enabled? ` +
         `nats-server -js): ${errorText(e)}`;
-      log(`error: ${this.#error}; trying again in ${this.#retryMs / 1000} s`);
+      this.#say("join", `error: ${this.#error}; trying again every ${this.#retryMs / 1000} s`);
       this.#nc = undefined;
       // Closing a connection we give up on: its errors change nothing.
       await nc.close().catch(() => {});
@@ -131,8 +133,12 @@ export class NatsTransport implements PeerTransport {
 
   #again(): void {
     if (this.#closed) return;
-    this.#retry = setTimeout(() => {
-      this.#retry = undefined;
+    const schedule = this.#o.schedule ?? ((run, ms) => {
+      const t = setTimeout(run, ms);
+      return () => clearTimeout(t);
+    });
+    this.#cancelRetry = schedule(() => {
+      this.#cancelRetry = undefined;
       this.start();
     }, this.#retryMs);
   }
@@ -204,12 +210,8 @@ export class NatsTransport implements PeerTransport {
       return 0;
     }) ?? 0;
     if (waiting > 0) {
-      return this.#store(
-        peer,
-        body,
-        signed,
-        `${waiting} earlier message(s) to "${peer.name}" wait in the broker`,
-      );
+      const why = `${waiting} earlier message(s) to "${peer.name}" wait in the broker`;
+      return durable!.keep(peer.name, body, signed, why);
     }
     const started = performance.now();
     const h = natsHeaders();
@@ -237,31 +239,7 @@ export class NatsTransport implements PeerTransport {
         retryable: failure.retryable,
       };
     }
-    return this.#store(peer, body, signed, failure.reason);
-  }
-
-  async #store(
-    peer: Peer,
-    body: string,
-    signed: Record<string, string>,
-    why: string,
-  ): Promise<DeliveryOutcome> {
-    try {
-      await this.#member!.durable!.store(peer.name, body, signed);
-    } catch (e) {
-      return {
-        ok: false,
-        kind: "unreachable",
-        reason: `${why}; storing it failed: ${errorText(e)}`,
-        retryable: true,
-      };
-    }
-    return {
-      ok: false,
-      kind: "stored",
-      reason: `${why}; it waits in the broker and is delivered when "${peer.name}" starts`,
-      retryable: false,
-    };
+    return durable.keep(peer.name, body, signed, failure.reason);
   }
 
   async probe(peer: Peer): Promise<ProbeOutcome> {
@@ -294,7 +272,8 @@ export class NatsTransport implements PeerTransport {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#retry);
+    this.#cancelRetry?.();
+    this.#cancelRetry = undefined;
     await this.#leave();
   }
 }
