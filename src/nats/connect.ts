@@ -51,7 +51,8 @@ export function describeConnectError(error: unknown, config: NatsConfig): string
       : "no credentials (set INTERCOM_NATS_CREDS, INTERCOM_NATS_USER/PASSWORD or TOKEN)";
     return `NATS at ${where} refused the login (${text}): check ${how}`;
   }
-  return `cannot connect to NATS at ${where}: ${text}`;
+  return `cannot connect to NATS at ${where}: ${text}; check that nats-server runs there ` +
+    "and INTERCOM_NATS_URL names it (this node keeps trying)";
 }
 
 /** Connects once; throws what `connect` throws. */

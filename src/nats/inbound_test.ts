@@ -37,9 +37,9 @@ test("serveRole answers messages and probes with the handler's verdict", { skip 
     role: "bob",
     live: () => true,
     log: () => {},
-    handler: async (r) => {
+    handler: (r) => {
       seen.push(`${r.method} ${new URL(r.url).pathname} ${r.headers.get("webhook-id")}`);
-      return json(200, { ok: true, message_id: "m1" });
+      return Promise.resolve(json(200, { ok: true, message_id: "m1" }));
     },
   });
   const h = headers();
