@@ -163,7 +163,7 @@ export class Presence {
     try {
       return e.json<PresenceValue>();
     } catch {
-      return undefined;
+      return undefined; // Not JSON: the holder is unknown, the conflict message says less.
     }
   }
 
