@@ -117,13 +117,17 @@ export class DurableInbox {
     return info.state.subjects?.[names.inbox(role)] ?? 0;
   }
 
-  /** Stores a signed message for `role`; a repeated id is stored once (`Nats-Msg-Id`). */
+  /**
+   * Stores a signed message from us for `role`; an id we repeat within two minutes (a retry) is
+   * stored once (`Nats-Msg-Id`). The broker's memory is keyed by sender as well, so another
+   * sender's message with the same id is not silently dropped as a duplicate.
+   */
   async store(role: string, body: string, signed: Record<string, string>): Promise<void> {
     const h = natsHeaders();
     for (const [k, v] of Object.entries(signed)) h.set(k, v);
     await jetstream(this.#o.nc).publish(this.#o.names.inbox(role), body, {
       headers: h,
-      msgID: signed[WEBHOOK_ID],
+      msgID: `${this.#o.role}:${signed[WEBHOOK_ID]}`,
     });
   }
 

@@ -71,6 +71,17 @@ test("stored messages wait, count as backlog, and are stored once per id", { ski
   await d.store("bob", two.body, two.headers);
   assert.equal(await d.backlog("bob"), 2);
   assert.equal(await d.backlog("carol"), 0);
+  // Another sender reusing an id is another message, not a duplicate to drop.
+  const other = new DurableInbox({
+    nc,
+    names: meshNames("d1"),
+    role: "carol",
+    key,
+    handler: ok,
+    log: () => {},
+  });
+  await other.store("bob", one.body, one.headers);
+  assert.equal(await d.backlog("bob"), 3);
 });
 
 test(
