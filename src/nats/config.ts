@@ -143,7 +143,8 @@ export function rosterWarning(config: NatsConfig, peers: string): string | undef
       "sessions online on the broker (set INTERCOM_NATS_DURABLE=1 to make PEERS the roster)";
   }
   if (!parseRoster(peers, "").addresses) return undefined;
+  const roster = config.roster ?? [];
   return `PEERS addresses are ignored in broker mode: only the names count, as the roster (${
-    config.roster.join(", ") || "none"
-  }); write PEERS=${config.roster.join(",") || "name,…"} to silence this`;
+    roster.join(", ") || "none"
+  }); write PEERS=${roster.join(",") || "name,…"} to silence this`;
 }

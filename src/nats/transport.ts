@@ -175,7 +175,7 @@ export class NatsTransport implements PeerTransport {
     const { config } = this.#o;
     const presence = this.#member?.presence;
     if (!config.durable) return presence?.live() ?? [];
-    return [...new Set([...config.roster, ...(presence?.known() ?? [])])].sort();
+    return [...new Set([...(config.roster ?? []), ...(presence?.known() ?? [])])].sort();
   }
 
   /**

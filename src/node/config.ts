@@ -83,5 +83,5 @@ export interface NatsConfig {
    * mode a message to one of them that is offline is stored; a name outside the roster that
    * was never seen is refused as a likely typo.
    */
-  roster: string[];
+  roster?: string[];
 }
