@@ -29,7 +29,10 @@ export interface JoinOptions {
   /** Its events go to `<mesh>.events.<role>`; reports of stored messages come back to it. */
   hub: Hub;
   log: Logger;
-  /** Data of the `hello` event (`{role, peers, online, version}`), published on joining and then every third of the presence TTL. */
+  /**
+   * Data of the `hello` event (`{role, peers, online, version}`), published on joining and then
+   * every third of the presence TTL.
+   */
   hello: () => Record<string, unknown>;
 }
 

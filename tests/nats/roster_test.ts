@@ -96,7 +96,10 @@ test(
     assert.equal(r.isError, true);
     assert.match(
       resultText(r),
-      /No role "tset" in mesh "talkie": it is not on the roster and was never seen \(a typo\?\); roster: "frontend", "tester"; online now: /,
+      new RegExp(
+        'No role "tset" in mesh "talkie": it is not on the roster and was never seen ' +
+          '\\(a typo\\?\\); roster: "frontend", "tester"; online now: ',
+      ),
     );
   },
 );
