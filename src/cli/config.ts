@@ -5,7 +5,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { parseNatsConfig } from "../nats/config.ts";
+import { parseNatsConfig, rosterWarning } from "../nats/config.ts";
 import { ConfigError, type Env, flag, positive } from "../core/env.ts";
 import {
   type Config,
@@ -111,7 +111,10 @@ export function loadConfig(
     (values.role ?? env.MY_ROLE ?? "developer-a").trim(),
     values.role !== undefined ? "--role" : "MY_ROLE",
   );
-  const peers = parsePeers(values.peers ?? env.PEERS ?? "", env.REMOTE_HOST ?? "", role);
+  const peersText = values.peers ?? env.PEERS ?? "";
+  // In broker mode PEERS is the roster (names only), read by the broker's own config below.
+  const brokerMode = (env.INTERCOM_NATS_URL ?? "").trim() !== "";
+  const peers = brokerMode ? [] : parsePeers(peersText, env.REMOTE_HOST ?? "", role);
   let secret = env.INTERCOM_SECRET ?? DEFAULT_SECRET;
   if (values["secret-file"] !== undefined) {
     try {
@@ -163,18 +166,15 @@ export function loadConfig(
       throw new ConfigError(`${name} "${path}" is not a PEM file (no "-----BEGIN" line)`);
     }
   }
-  const nats = parseNatsConfig(env, role, readFile);
+  const nats = parseNatsConfig(env, role, readFile, peersText);
   try {
     signatureKey(secret);
   } catch (e) {
     throw new ConfigError((e as Error).message);
   }
   const warnings: string[] = [];
-  if (nats && peers.length > 0) {
-    warnings.push(
-      "PEERS is ignored in broker mode (INTERCOM_NATS_URL): peers come from the broker",
-    );
-  }
+  const rosterNote = nats && rosterWarning(nats, peersText);
+  if (rosterNote) warnings.push(rosterNote);
   const weak = secret === "" || secret === DEFAULT_SECRET;
   const hostFlag = values.host ?? env.INTERCOM_HOST;
   const hostname = hostFlag?.trim() || (weak ? "127.0.0.1" : "0.0.0.0");

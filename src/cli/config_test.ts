@@ -134,6 +134,21 @@ test("loadConfig warns that PEERS is ignored in broker mode", () => {
   assert.match(c.warnings.join(), /PEERS is ignored in broker mode/);
 });
 
+test("loadConfig in durable broker mode reads PEERS as the roster, names only", () => {
+  const env = { INTERCOM_NATS_URL: "nats://x:4222", INTERCOM_NATS_DURABLE: "1", MY_ROLE: "me" };
+  const bare = loadConfig([], { ...env, PEERS: "backend,frontend,me" }, noFile);
+  assert.deepEqual(bare.nats?.roster, ["backend", "frontend"]);
+  assert.deepEqual(bare.peers, [], "no HTTP peers in broker mode");
+  assert.doesNotMatch(bare.warnings.join(), /PEERS/);
+  const hosts = loadConfig([], { ...env, PEERS: "backend=10.0.0.5:8788" }, noFile);
+  assert.deepEqual(hosts.nats?.roster, ["backend"]);
+  assert.equal(hosts.warnings.filter((w) => /PEERS/.test(w)).length, 1);
+  assert.match(hosts.warnings.join(), /PEERS addresses are ignored in broker mode/);
+  const flag = loadConfig(["--peers", "tester"], { ...env, PEERS: "backend" }, noFile);
+  assert.deepEqual(flag.nats?.roster, ["tester"]);
+  assert.throws(() => loadConfig([], { ...env, PEERS: "a.b" }, noFile), /cannot be used in broker/);
+});
+
 test("loadConfig refuses TLS and CA files that cannot be read or are not PEM", () => {
   const files: Record<string, string> = { "/c.pem": "-----BEGIN CERTIFICATE-----\n", "/x": "x" };
   const read = (p: string) => {

@@ -144,8 +144,9 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
   );
   const handler = createHandler({
     role: config.role,
-    // In broker mode the peers are the broker's members, not the ignored PEERS.
+    // In broker mode the peers are the broker's members (and its roster), not the ignored PEERS.
     peers: () => (ref.transport?.peers() ?? []).map((p) => p.name),
+    online: () => ref.transport?.status().online,
     version: VERSION,
     secret: config.secret,
     maxMessageBytes: config.maxMessageBytes,

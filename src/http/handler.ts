@@ -35,6 +35,8 @@ export interface HandlerOptions {
   role: string;
   /** Peer names for `/health` and the SSE `hello`: a list, or a function for a broker's. */
   peers: readonly string[] | (() => readonly string[]);
+  /** Roles online now, for a broker that knows presence: `/health` and `hello` add `online`. */
+  online?: () => readonly string[] | undefined;
   /** Version for `/health` and the SSE `hello`. */
   version: string;
   /** The mesh secret, for the `X-Intercom-Secret` header of v2 peers. */
@@ -129,6 +131,10 @@ export function createHandler(
   const bodyLimit = options.maxMessageBytes * 6 + 8192;
 
   const peers = () => typeof options.peers === "function" ? options.peers() : options.peers;
+  const online = () => {
+    const list = options.online?.();
+    return list ? { online: list } : {};
+  };
   const signed = (request: Request) => request.headers.has(WEBHOOK_SIGNATURE);
 
   const health = (request: Request) => {
@@ -140,6 +146,7 @@ export function createHandler(
       status: "ok",
       role: options.role,
       peers: peers(),
+      ...online(),
       version: options.version,
       // Peers sign their requests to us (Standard Webhooks v1) instead of sending the secret.
       signatures: ["v1"],
@@ -320,7 +327,7 @@ export function createHandler(
 
   function events(request: Request): Response {
     const stream = options.streams.open({
-      hello: { role: options.role, peers: peers(), version: options.version },
+      hello: { role: options.role, peers: peers(), ...online(), version: options.version },
       lastEventId: request.headers.get("last-event-id"),
     });
     return new Response(stream, {

@@ -8,8 +8,9 @@
 import { ConfigError, type Env, flag, positive } from "../core/env.ts";
 import type { NatsConfig } from "../node/config.ts";
 
-export type { NatsConfig };
 import { brokerRoleProblem, MESH_NAME } from "../core/names.ts";
+
+export type { NatsConfig };
 
 function parseServers(text: string): string[] {
   const servers = text.split(",").map((s) => s.trim()).filter((s) => s !== "");
@@ -29,9 +30,39 @@ function parseServers(text: string): string[] {
 }
 
 /**
+ * Parses `PEERS` in broker mode as the roster: names only (`backend,frontend`), or `name=host`
+ * entries whose hosts are ignored. Our own role and repeated names are dropped, so one PEERS
+ * line can serve the whole team.
+ *
+ * @returns the names, sorted, and whether any entry carried an (ignored) address.
+ * @throws {ConfigError} for a name the broker cannot use, naming the entry.
+ * @example
+ * ```ts
+ * parseRoster("backend, frontend=10.0.0.6:8788, tester", "tester");
+ * // { roster: ["backend", "frontend"], addresses: true }
+ * ```
+ */
+export function parseRoster(peers: string, role: string): { roster: string[]; addresses: boolean } {
+  const names = new Set<string>();
+  let addresses = false;
+  for (const entry of peers.split(",").map((e) => e.trim()).filter((e) => e !== "")) {
+    const eq = entry.indexOf("=");
+    if (eq >= 0) addresses = true;
+    const name = (eq >= 0 ? entry.slice(0, eq) : entry).trim();
+    const problem = brokerRoleProblem(name);
+    if (problem) {
+      throw new ConfigError(`Role${name ? ` "${name}"` : ""} in PEERS entry "${entry}" ${problem}`);
+    }
+    if (name !== role) names.add(name);
+  }
+  return { roster: [...names].sort(), addresses };
+}
+
+/**
  * Reads the broker settings. Returns `undefined` when `INTERCOM_NATS_URL` is unset (the HTTP
  * mesh). `role` is checked against the broker's name rule; the viewer, which has no role,
- * passes `undefined`.
+ * passes `undefined`. `peers` (the `--peers` flag or `PEERS`) becomes the roster, see
+ * {@linkcode parseRoster}.
  *
  * @throws {ConfigError} naming the variable and the fix.
  * @example
@@ -43,6 +74,7 @@ export function parseNatsConfig(
   env: Env,
   role: string | undefined,
   readFile: (path: string) => string,
+  peers = "",
 ): NatsConfig | undefined {
   const url = env.INTERCOM_NATS_URL?.trim() ?? "";
   const durable = flag(env, "INTERCOM_NATS_DURABLE");
@@ -96,5 +128,23 @@ export function parseNatsConfig(
     mesh,
     durable,
     presenceTtlMs: positive(env, "INTERCOM_NATS_PRESENCE_TTL", 15) * 1000,
+    roster: parseRoster(peers, role ?? "").roster,
   };
+}
+
+/**
+ * The one line a broker-mode node says about `PEERS`, if any: addresses are ignored (the names
+ * are the roster), or without durable mode the whole list is.
+ */
+export function rosterWarning(config: NatsConfig, peers: string): string | undefined {
+  if (peers.trim() === "") return undefined;
+  if (!config.durable) {
+    return "PEERS is ignored in broker mode without INTERCOM_NATS_DURABLE=1: peers are the " +
+      "sessions online on the broker (set INTERCOM_NATS_DURABLE=1 to make PEERS the roster)";
+  }
+  if (!parseRoster(peers, "").addresses) return undefined;
+  const roster = config.roster ?? [];
+  return `PEERS addresses are ignored in broker mode: only the names count, as the roster (${
+    roster.join(", ") || "none"
+  }); write PEERS=${roster.join(",") || "name,…"} to silence this`;
 }

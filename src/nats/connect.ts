@@ -51,10 +51,64 @@ export function describeConnectError(error: unknown, config: NatsConfig): string
       : "no credentials (set INTERCOM_NATS_CREDS, INTERCOM_NATS_USER/PASSWORD or TOKEN)";
     return `NATS at ${where} refused the login (${text}): check ${how}`;
   }
-  return `cannot connect to NATS at ${where}: ${text}`;
+  return `cannot connect to NATS at ${where}: ${text}; check that nats-server runs there ` +
+    "and INTERCOM_NATS_URL names it (this node keeps trying)";
 }
 
 /** Connects once; throws what `connect` throws. */
 export function connectNats(config: NatsConfig, name: string): Promise<NatsConnection> {
   return connect(connectionOptions(config, name));
+}
+
+/** Why one request failed: the sentence for the user and whether trying again can help. */
+export interface RequestFailure {
+  reason: string;
+  retryable: boolean;
+  /** Nobody answers the subject: the role is not online (a broker may store the message). */
+  offline: boolean;
+}
+
+/** The names of `error` and of its causes (NATS wraps a timeout in a `RequestError`). */
+function errorNames(error: unknown): string[] {
+  const names: string[] = [];
+  for (let e = error as { name?: string; cause?: unknown } | undefined, i = 0; e && i < 5; i++) {
+    names.push(String(e.name));
+    e = e.cause as typeof e;
+  }
+  return names;
+}
+
+/**
+ * One line saying why a request on `subject` to role `peer` failed: nobody online, no answer in
+ * time, a broker permission that retrying cannot fix, or a connection problem.
+ */
+export function describeRequestError(
+  error: unknown,
+  o: { peer: string; mesh: string; subject: string; timeoutMs: number },
+): RequestFailure {
+  const names = errorNames(error);
+  if ((error as { isNoResponders?: () => boolean })?.isNoResponders?.()) {
+    return {
+      reason: `"${o.peer}" is not online in mesh "${o.mesh}" (no responders on ${o.subject})`,
+      retryable: true,
+      offline: true,
+    };
+  }
+  if (names.includes("TimeoutError")) {
+    return {
+      reason: `no answer from "${o.peer}" within ${o.timeoutMs} ms`,
+      retryable: true,
+      offline: false,
+    };
+  }
+  const text = (error as Error)?.message ?? String(error);
+  if (names.includes("PermissionViolationError") || /permissions? violation/i.test(text)) {
+    return {
+      reason: `the NATS login may not publish on ${o.subject} (${text}): ask the broker's ` +
+        `admin to allow "${o.mesh}.>" and "_INBOX.>" for this user`,
+      retryable: false,
+      offline: false,
+    };
+  }
+  return { reason: `the request to "${o.peer}" failed: ${text}`, retryable: true, offline: false };
 }

@@ -17,14 +17,18 @@ import {
   DeliverPolicy,
   DiscardPolicy,
   jetstream,
+  JetStreamApiCodes,
+  type JetStreamManager,
   jetstreamManager,
   type JsMsg,
 } from "@nats-io/jetstream";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
 import { brokerRoleProblem } from "../core/names.ts";
+import type { DeliveryOutcome } from "../core/outcome.ts";
 import type { Logger } from "../platform/log.ts";
 import type { MeshNames } from "./subjects.ts";
 import { messageRequest } from "./wire.ts";
+import { errorText, throttledLog } from "./log_once.ts";
 import { signHeaders, verifySignature, WEBHOOK_ID } from "../core/signature.ts";
 
 /** Bounds of the stream: a day, 64 MiB, 10 000 messages a role. */
@@ -62,15 +66,26 @@ const ms = (nanos: bigint | number) => Number(nanos) / 1e6;
 export class DurableInbox {
   #o: DurableOptions;
   #stop?: () => void;
+  #jsm?: Promise<JetStreamManager>;
+  #say: (key: string, line: string) => void;
 
   constructor(options: DurableOptions) {
     this.#o = options;
+    this.#say = throttledLog(options.log);
+  }
+
+  #manager(): Promise<JetStreamManager> {
+    // One manager per connection: making one asks the server for the account each time.
+    return this.#jsm ??= jetstreamManager(this.#o.nc).catch((e) => {
+      this.#jsm = undefined;
+      throw e;
+    });
   }
 
   /** Creates the stream if it is missing (idempotent; every node may call it). */
   async ensureStream(): Promise<void> {
-    const { nc, names } = this.#o;
-    const jsm = await jetstreamManager(nc);
+    const { names } = this.#o;
+    const jsm = await this.#manager();
     const config = {
       name: names.stream,
       subjects: [names.allInboxes],
@@ -81,23 +96,66 @@ export class DurableInbox {
       duplicate_window: 120e9,
       num_replicas: this.#o.replicas ?? 1,
     };
+    // Missing: create it. Any other failure (no JetStream) makes add throw the real reason.
     await jsm.streams.info(names.stream).catch(() => jsm.streams.add(config));
   }
 
-  /** Stores a signed message for `role`; a repeated id is stored once (`Nats-Msg-Id`). */
+  /**
+   * How many messages for `role` wait in the stream: not yet acknowledged by its consumer, or
+   * all of its subject when it never consumed. A sender stores behind them rather than going
+   * direct, so messages to one role arrive in the order they were sent.
+   */
+  async backlog(role: string): Promise<number> {
+    const { names } = this.#o;
+    const jsm = await this.#manager();
+    const consumer = await jsm.consumers.info(names.stream, role).catch((e) => {
+      if ((e as { code?: number })?.code === JetStreamApiCodes.ConsumerNotFound) return undefined;
+      throw e;
+    });
+    if (consumer) return consumer.num_pending + consumer.num_ack_pending;
+    const info = await jsm.streams.info(names.stream, { subjects_filter: names.inbox(role) });
+    return info.state.subjects?.[names.inbox(role)] ?? 0;
+  }
+
+  /**
+   * Stores a signed message from us for `role`; an id we repeat within two minutes (a retry) is
+   * stored once (`Nats-Msg-Id`). The broker's memory is keyed by sender as well, so another
+   * sender's message with the same id is not silently dropped as a duplicate.
+   */
   async store(role: string, body: string, signed: Record<string, string>): Promise<void> {
     const h = natsHeaders();
     for (const [k, v] of Object.entries(signed)) h.set(k, v);
     await jetstream(this.#o.nc).publish(this.#o.names.inbox(role), body, {
       headers: h,
-      msgID: signed[WEBHOOK_ID],
+      msgID: `${this.#o.role}:${signed[WEBHOOK_ID]}`,
     });
+  }
+
+  /**
+   * Stores a message (see {@linkcode store}) and says so as a delivery outcome: `stored`, or
+   * `unreachable` (retryable) when the broker would not take it. `why` says why it was not
+   * delivered directly.
+   */
+  async keep(
+    role: string,
+    body: string,
+    signed: Record<string, string>,
+    why: string,
+  ): Promise<DeliveryOutcome> {
+    try {
+      await this.store(role, body, signed);
+    } catch (e) {
+      const reason = `${why}; storing it failed: ${errorText(e)}`;
+      return { ok: false, kind: "unreachable", reason, retryable: true };
+    }
+    const reason = `${why}; it waits in the broker and is delivered when "${role}" takes it`;
+    return { ok: false, kind: "stored", reason, retryable: false };
   }
 
   /** Starts delivering this role's stored messages, in order, until {@linkcode close}. */
   async consume(): Promise<void> {
     const { nc, names, role } = this.#o;
-    const jsm = await jetstreamManager(nc);
+    const jsm = await this.#manager();
     await jsm.consumers.add(names.stream, {
       durable_name: role,
       filter_subject: names.inbox(role),
@@ -111,8 +169,15 @@ export class DurableInbox {
     const messages = await consumer.consume({ max_messages: 1 });
     this.#stop = () => messages.stop();
     (async () => {
-      for await (const m of messages) await this.#deliver(m).catch((e) => this.#o.log(`${e}`));
-    })().catch(() => {});
+      for await (const m of messages) {
+        // Not acked: the broker offers it again after ack_wait.
+        await this.#deliver(m).catch((e) =>
+          this.#say("deliver", `error: delivering a stored message failed: ${errorText(e)}`)
+        );
+      }
+    })().catch((e) =>
+      this.#o.log(`error: stopped reading stored messages for "${role}": ${errorText(e)}`)
+    );
   }
 
   async #deliver(m: JsMsg): Promise<void> {
@@ -125,7 +190,7 @@ export class DurableInbox {
     let envelope: { message_id?: string; from?: string } = {};
     try {
       envelope = JSON.parse(new TextDecoder().decode(m.data));
-    } catch { /* the handler says why */ }
+    } catch { /* not JSON: the handler refuses it and says why */ }
     const report = (outcome: WireReport["outcome"], reason?: string) => {
       if (typeof envelope.from !== "string" || brokerRoleProblem(envelope.from) !== undefined) {
         return;
@@ -145,11 +210,14 @@ export class DurableInbox {
     };
     if (!check.ok) {
       log(`warning: dropped a stored message whose signature fails: ${check.reason}`);
-      m.term("signature");
+      // term() without a reason: servers before 2.10.4 ignore "+TERM <reason>", and the message
+      // then blocked this role's queue (one in flight) and was refused again every ack_wait.
+      m.term();
       return report("refused", `signature rejected: ${check.reason}`);
     }
     const fresh = signHeaders(key, { id: check.id, timestamp: now(), body: m.data });
     const response = await handler(messageRequest((n) => fresh[n] ?? "", m.data));
+    // A body that is not JSON has no error text to pass on: the status says it.
     const answer = await response.json().catch(() => ({})) as { error?: string };
     if (response.ok) {
       m.ack();
@@ -159,7 +227,7 @@ export class DurableInbox {
       m.nak(Number(response.headers.get("retry-after") ?? 5) * 1000);
       return;
     }
-    m.term(`status ${response.status}`);
+    m.term();
     report("refused", answer.error ?? `status ${response.status}`);
   }
 

@@ -5,17 +5,19 @@
  * @module
  */
 
-import type { NatsConnection } from "@nats-io/transport-node";
+import type { Msg, NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "../platform/log.ts";
 import type { WireReport } from "./durable.ts";
 import type { MeshNames } from "./subjects.ts";
-import { encodeReply, healthRequest, messageRequest, SIGNED_HEADERS } from "./wire.ts";
+import { encodeReply, errorReply, healthRequest, messageRequest, SIGNED_HEADERS } from "./wire.ts";
+import { errorText, throttledLog } from "./log_once.ts";
 import { verifySignature } from "../core/signature.ts";
 
 /**
  * Answers `<mesh>.<role>` (messages) and `<mesh>.<role>.health` (probes) with the handler's
  * verdict. While `live()` is false (another session holds the role) nothing is answered, so
- * that session's answer is the one the sender gets.
+ * that session's answer is the one the sender gets. A handler that throws is answered with
+ * status 500 and `{"ok":false,"error":…}` (the sender retries) rather than left to time out.
  *
  * @returns a function that stops answering.
  */
@@ -26,22 +28,38 @@ export function serveRole(
     role: string;
     handler: (request: Request) => Promise<Response>;
     live: () => boolean;
+    log: Logger;
   },
 ): () => void {
+  const say = throttledLog(o.log);
+  const answer = (subject: string, what: string, request: (msg: Msg) => Request) =>
+    nc.subscribe(subject, {
+      callback: (err, msg) => {
+        if (err) {
+          return say(`sub ${what}`, `error: NATS subscription ${subject}: ${errorText(err)}`);
+        }
+        if (!o.live()) return;
+        Promise.resolve().then(() => o.handler(request(msg))).then(encodeReply)
+          .catch((e) => {
+            say(
+              `handler ${what}`,
+              `error: the handler failed on a ${what} from NATS: ${errorText(e)}`,
+            );
+            return errorReply(500, `the receiving node failed to handle the ${what}; try again`);
+          })
+          .then((data) => void msg.respond(data))
+          .catch((e) =>
+            say(`respond ${what}`, `warning: cannot answer a ${what} on NATS: ${errorText(e)}`)
+          );
+      },
+    });
   const subs = [
-    nc.subscribe(o.names.direct(o.role), {
-      callback: (err, msg) => {
-        if (err || !o.live()) return;
-        o.handler(messageRequest((n) => msg.headers?.get(n) ?? "", msg.data))
-          .then(encodeReply).then((data) => msg.respond(data)).catch(() => {});
-      },
-    }),
-    nc.subscribe(o.names.health(o.role), {
-      callback: (err, msg) => {
-        if (err || !o.live()) return;
-        o.handler(healthRequest()).then(encodeReply).then((d) => msg.respond(d)).catch(() => {});
-      },
-    }),
+    answer(
+      o.names.direct(o.role),
+      "message",
+      (m) => messageRequest((n) => m.headers?.get(n) ?? "", m.data),
+    ),
+    answer(o.names.health(o.role), "probe", () => healthRequest()),
   ];
   return () => subs.forEach((s) => s.unsubscribe());
 }
@@ -54,19 +72,21 @@ export function listenReports(
   nc: NatsConnection,
   o: { subject: string; key: Uint8Array; log: Logger; onReport: (r: WireReport) => void },
 ): void {
+  const say = throttledLog(o.log);
   nc.subscribe(o.subject, {
     callback: (err, msg) => {
-      if (err) return;
+      if (err) return say("sub", `error: NATS subscription ${o.subject}: ${errorText(err)}`);
       const headers = new Headers();
       for (const n of SIGNED_HEADERS) headers.set(n, msg.headers?.get(n) ?? "");
       const ok = verifySignature(o.key, { headers, body: msg.data }, {
         nowSeconds: Date.now() / 1000,
       });
-      if (!ok.ok) return o.log(`warning: ignored a report with a bad signature: ${ok.reason}`);
+      if (!ok.ok) return say("bad", `warning: ignored a report with a bad signature: ${ok.reason}`);
       try {
         const report = JSON.parse(new TextDecoder().decode(msg.data)) as WireReport;
-        if (typeof report?.message_id === "string") o.onReport(report);
-      } catch { /* signed but not a report: ignore */ }
+        if (typeof report?.message_id === "string") return o.onReport(report);
+      } catch { /* said below */ }
+      say("shape", "warning: ignored a signed report that is not a delivery report");
     },
   });
 }
@@ -78,7 +98,7 @@ export function watchStatus(nc: NatsConnection, log: Logger): void {
       if (s.type === "disconnect") log(`NATS disconnected from ${s.server}`);
       if (s.type === "reconnect") log(`NATS reconnected to ${s.server}`);
     }
-  })().catch(() => {});
+  })().catch((e) => log(`warning: stopped watching the NATS connection: ${errorText(e)}`));
 }
 
 /**
@@ -92,5 +112,5 @@ export function publishEvent(
 ): void {
   try {
     nc.publish(subject, JSON.stringify({ event, data }));
-  } catch { /* closed or reconnecting */ }
+  } catch { /* closed or reconnecting: the viewer misses this one event, as documented */ }
 }

@@ -8,6 +8,9 @@
  */
 
 import type { KV, KvEntry, Kvm, KvOptions } from "@nats-io/kv";
+import { brokerRoleProblem } from "../core/names.ts";
+import type { Logger } from "../platform/log.ts";
+import { errorText, throttledLog } from "./log_once.ts";
 
 /**
  * Creates bucket `name`, or opens it when it exists with other settings (another node's
@@ -17,6 +20,7 @@ export async function openBucket(kvm: Kvm, name: string, opts: Partial<KvOptions
   try {
     return await kvm.create(name, opts);
   } catch {
+    // Usually "exists with other settings"; when JetStream is missing, open throws the real reason.
     return await kvm.open(name);
   }
 }
@@ -49,6 +53,8 @@ export interface PresenceOptions {
   onClaimed: () => Promise<void> | void;
   /** Called when the role is held by another session, with a sentence saying so. */
   onConflict: (message: string) => void;
+  /** Where failures of heartbeats and watches are said (each kind at most once a minute). */
+  log: Logger;
   now?: () => number;
 }
 
@@ -62,9 +68,11 @@ export class Presence {
   #timer?: ReturnType<typeof setInterval>;
   #stops: (() => void)[] = [];
   #closed = false;
+  #say: (key: string, line: string) => void;
 
   constructor(options: PresenceOptions) {
     this.#o = options;
+    this.#say = throttledLog(options.log);
   }
 
   #now(): number {
@@ -73,27 +81,39 @@ export class Presence {
 
   /** Claims the role, starts heartbeats (a third of the TTL) and the watches. */
   async start(): Promise<void> {
-    await this.#watch(this.#o.kv, (e) => this.#seen(e));
-    if (this.#o.roster) await this.#watch(this.#o.roster, (e) => this.#known.add(e.key));
+    await this.#watch(this.#o.kv, "presence", (e) => this.#seen(e));
+    if (this.#o.roster) {
+      await this.#watch(this.#o.roster, "roster", (e) => isRole(e.key) && this.#known.add(e.key));
+    }
     await this.#beat();
-    this.#timer = setInterval(() => this.#beat().catch(() => {}), this.#o.ttlMs / 3);
+    this.#timer = setInterval(
+      () =>
+        this.#beat().catch((e) =>
+          this.#say("beat", `warning: NATS presence heartbeat failed: ${errorText(e)}`)
+        ),
+      this.#o.ttlMs / 3,
+    );
   }
 
-  async #watch(kv: KV, on: (e: KvEntry) => void): Promise<void> {
+  async #watch(kv: KV, what: string, on: (e: KvEntry) => void): Promise<void> {
     const it = await kv.watch({ key: ">" });
     this.#stops.push(() => it.stop());
     (async () => {
       for await (const e of it) on(e);
-    })().catch(() => {});
+    })().catch((e) =>
+      this.#say(what, `warning: stopped watching the ${what} bucket: ${errorText(e)}`)
+    );
   }
 
   #seen(e: KvEntry): void {
+    // A key that is no role of ours (written by hand, "x.health") must never become a subject.
+    if (!isRole(e.key)) return;
     if (e.operation !== "PUT") return void this.#members.delete(e.key);
     try {
       const value = e.json<PresenceValue>();
       if (typeof value?.instance !== "string") return;
       this.#members.set(e.key, { role: e.key, value, seenAt: e.created.getTime() });
-    } catch { /* not ours: ignore */ }
+    } catch { /* a value that is not JSON is not one of our nodes: not a member */ }
   }
 
   #payload(): string {
@@ -115,8 +135,12 @@ export class Presence {
     }
     try {
       this.#revision = await kv.create(value.role, this.#payload());
-    } catch {
-      const held = await kv.get(value.role).catch(() => null);
+    } catch (createError) {
+      // Someone holds the key, or the server did not answer: then get fails too, and the
+      // caller says why (the next heartbeat tries again).
+      const held = await kv.get(value.role).catch(() => {
+        throw createError;
+      });
       if (held?.operation === "PUT") {
         const other = this.#parse(held);
         if (other?.instance === value.instance) {
@@ -131,7 +155,7 @@ export class Presence {
     // Newly claimed (at start, or after another session let the role go).
     this.#conflict = undefined;
     await this.#o.roster?.put(value.role, JSON.stringify({ first_seen: value.started_at }))
-      .catch(() => {});
+      .catch((e) => this.#say("roster", `warning: cannot add "${value.role}" to the roster: ${e}`));
     await this.#o.onClaimed();
   }
 
@@ -139,7 +163,7 @@ export class Presence {
     try {
       return e.json<PresenceValue>();
     } catch {
-      return undefined;
+      return undefined; // Not JSON: the holder is unknown, the conflict message says less.
     }
   }
 
@@ -191,7 +215,10 @@ export class Presence {
     clearInterval(this.#timer);
     for (const stop of this.#stops) stop();
     if (this.#revision !== undefined) {
+      // Best effort: if it fails (closing connection), the key expires with the TTL anyway.
       await this.#o.kv.delete(this.#o.value.role, { previousSeq: this.#revision }).catch(() => {});
     }
   }
 }
+
+const isRole = (key: string) => brokerRoleProblem(key) === undefined;

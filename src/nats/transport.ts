@@ -1,24 +1,17 @@
 /**
  * Broker mode: the {@linkcode PeerTransport} over NATS. Peers are the live members of the
- * presence bucket (and, in durable mode, every role the roster knows); a direct message is a
- * signed request on `<mesh>.<role>` that the receiving node answers with its handler's verdict,
- * so `delivered` means that node accepted it. The node connects outward only.
+ * presence bucket (and, in durable mode, the roster: the roles of `PEERS` and every role seen
+ * before); a direct message is a signed request on `<mesh>.<role>` that the receiving node
+ * answers with its handler's verdict, so `delivered` means that node accepted it. The node
+ * connects outward only.
  *
  * @module
  */
 
-import { Kvm } from "@nats-io/kv";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
-import type { Peer } from "../node/transport.ts";
+import type { Peer, PeerTransport, TransportStatus } from "../node/transport.ts";
 import type { Hub } from "../node/hub.ts";
 import type { Logger } from "../platform/log.ts";
-import type { NatsConfig } from "./config.ts";
-import { connectNats, describeConnectError, isAuthError } from "./connect.ts";
-import { DurableInbox } from "./durable.ts";
-import { openBucket, Presence } from "./presence.ts";
-import { meshNames } from "./subjects.ts";
-import { listenReports, publishEvent, serveRole, watchStatus } from "./inbound.ts";
-import { decodeReply } from "./wire.ts";
 import {
   type DeliveryOutcome,
   deliveryOutcome,
@@ -27,7 +20,12 @@ import {
 } from "../core/outcome.ts";
 import type { Envelope } from "../core/envelope.ts";
 import { signatureKey, signHeaders } from "../core/signature.ts";
-import type { PeerTransport, TransportStatus } from "../node/transport.ts";
+import type { NatsConfig } from "./config.ts";
+import { connectNats, describeConnectError, describeRequestError, isAuthError } from "./connect.ts";
+import { joinMesh, type Membership } from "./join.ts";
+import { errorText, throttledLog } from "./log_once.ts";
+import { meshNames } from "./subjects.ts";
+import { decodeReply } from "./wire.ts";
 
 /** Options for {@linkcode NatsTransport}. */
 export interface NatsTransportOptions {
@@ -42,152 +40,114 @@ export interface NatsTransportOptions {
   log: Logger;
   /** Timeout of one delivery request, in milliseconds (default 5 000). */
   timeoutMs?: number;
+  /** Wait before connecting or joining again after a failure, in milliseconds (default 3 000). */
+  retryMs?: number;
+  /** Runs `run` after `ms`, returning a cancel function; `setTimeout` by default (for tests). */
+  schedule?: (run: () => void, ms: number) => () => void;
 }
 
 export { DURABLE_LIMITS } from "./durable.ts";
 
-/** The NATS transport. Call {@linkcode start} once before use. */
+/**
+ * The NATS transport. {@linkcode start} connects and joins, and keeps trying in the background
+ * while the server is down or has no JetStream (a refused login is not retried);
+ * {@linkcode status} says why it is not ready meanwhile.
+ */
 export class NatsTransport implements PeerTransport {
   #o: NatsTransportOptions;
   #names;
   #key: Uint8Array;
   #nc?: NatsConnection;
-  #presence?: Presence;
-  #durable?: DurableInbox;
+  #member?: Membership;
   /** Why there is no connection, when there is none. */
   #error = "connecting to NATS";
   #authFailed = false;
   #peers = new Map<string, Peer>();
-  /** Messages stored for offline roles, waiting for the receiver's report. */
   #closed = false;
-  #cleanups: (() => void)[] = [];
+  #cancelRetry?: () => void;
+  #starting?: Promise<void>;
+  #say: (key: string, line: string) => void;
 
   constructor(options: NatsTransportOptions) {
     this.#o = options;
     this.#names = meshNames(options.config.mesh);
     this.#key = signatureKey(options.secret);
+    this.#say = throttledLog(options.log);
   }
 
-  /** Connects, joins the mesh and starts listening; never throws (see {@linkcode problem}). */
-  async start(): Promise<void> {
+  /** Connects, joins the mesh and starts listening; never throws (see {@linkcode status}). */
+  start(): Promise<void> {
+    // One attempt at a time: a call while connecting or connected waits for that one.
+    return this.#starting ??= this.#start().finally(() => this.#starting = undefined);
+  }
+
+  async #start(): Promise<void> {
     const { config, log, role } = this.#o;
+    if (this.#closed || this.#nc) return;
+    let nc: NatsConnection;
     try {
-      this.#nc = await connectNats(config, `talkie-walkie:${role}`);
+      nc = await connectNats(config, `talkie-walkie:${role}`);
     } catch (e) {
       this.#error = describeConnectError(e, config);
       this.#authFailed = isAuthError(e);
-      log(`error: ${this.#error}`);
       // A server that is down may come up; a refused login will not fix itself.
-      if (!this.#authFailed && !this.#closed) {
-        const t = setTimeout(() => this.start(), 3_000);
-        this.#cleanups.push(() => clearTimeout(t));
-      }
-      return;
+      if (this.#authFailed) return log(`error: ${this.#error}`);
+      this.#say("connect", `error: ${this.#error}; trying again every ${this.#retryMs / 1000} s`);
+      return this.#again();
     }
+    if (this.#closed) return void await nc.close();
+    this.#nc = nc;
     try {
-      await this.#join(this.#nc);
-    } catch (e) {
-      this.#error = `cannot join mesh "${config.mesh}" on NATS (is JetStream enabled? ` +
-        `nats-server -js): ${(e as Error).message}`;
-      log(`error: ${this.#error}; trying again in 3 s`);
-      for (const c of this.#cleanups.splice(0)) c();
-      await this.#nc.close().catch(() => {});
-      this.#nc = undefined;
-      if (!this.#closed) {
-        const t = setTimeout(() => this.start(), 3_000);
-        this.#cleanups.push(() => clearTimeout(t));
-      }
-    }
-  }
-
-  async #join(nc: NatsConnection): Promise<void> {
-    const { config, log, role } = this.#o;
-    const kvm = new Kvm(nc);
-    // In a cluster the buckets and the stream are replicated, so losing a server loses nothing.
-    const replicas = nc.info?.cluster ? 3 : 1;
-    const kv = await openBucket(kvm, this.#names.presenceBucket, {
-      ttl: config.presenceTtlMs,
-      replicas,
-    });
-    const roster = config.durable
-      ? await openBucket(kvm, this.#names.rosterBucket, { replicas })
-      : undefined;
-    if (config.durable) {
-      this.#durable = new DurableInbox({
-        nc,
+      this.#member = await joinMesh(nc, {
+        config,
         names: this.#names,
         role,
-        key: this.#key,
-        log,
-        handler: this.#o.handler,
-        replicas,
-      });
-      await this.#durable.ensureStream();
-    }
-    watchStatus(nc, log);
-    listenReports(nc, {
-      subject: this.#names.reports(role),
-      key: this.#key,
-      log,
-      // Stored messages are out of our outbox: the receiver's report is the only word on them.
-      onReport: (report) =>
-        this.#o.hub.report({ ...report, attempts: 1, queuedMs: report.queued_ms }),
-    });
-    let listening = false;
-    this.#presence = new Presence({
-      kv,
-      roster,
-      ttlMs: config.presenceTtlMs,
-      value: {
-        role,
-        instance: crypto.randomUUID(),
         version: this.#o.version,
-        started_at: new Date().toISOString(),
-      },
-      onConflict: (message) => log(`error: ${message}`),
-      onClaimed: async () => {
-        if (!listening) {
-          listening = true;
-          serveRole(nc, {
-            names: this.#names,
-            role,
-            handler: this.#o.handler,
-            live: () => this.#presence?.claimed ?? false,
-          });
-          await this.#durable?.consume();
-        }
-        this.#hello();
-        log(
-          `"${role}" joined mesh "${config.mesh}" on NATS ${nc.getServer()}` +
-            `${config.durable ? " (durable)" : ""}; online: ${
-              this.#presence?.live().join(", ") || "none"
-            }`,
-        );
-      },
-    });
-    await this.#presence.start();
-    const offHub = this.#o.hub.subscribe((r) =>
-      publishEvent(nc, this.#names.events(role), { event: r.kind, data: r.envelope })
-    );
-    const hello = setInterval(() => this.#hello(), config.presenceTtlMs / 3);
-    this.#cleanups.push(offHub, () => clearInterval(hello));
+        key: this.#key,
+        handler: this.#o.handler,
+        hub: this.#o.hub,
+        log,
+        hello: () => ({
+          role,
+          peers: this.#addressable(),
+          online: this.#live(),
+          version: this.#o.version,
+        }),
+      });
+    } catch (e) {
+      this.#error = `cannot join mesh "${config.mesh}" on NATS (is JetStream enabled? ` +
+        `nats-server -js): ${errorText(e)}`;
+      this.#say("join", `error: ${this.#error}; trying again every ${this.#retryMs / 1000} s`);
+      this.#nc = undefined;
+      // Closing a connection we give up on: its errors change nothing.
+      await nc.close().catch(() => {});
+      return this.#again();
+    }
+    // close() ran while we were joining: leave at once.
+    if (this.#closed) await this.#leave();
   }
 
-  #hello(): void {
-    const { role, version } = this.#o;
-    const peers = this.peers().map((p) => p.name);
-    if (this.#nc) {
-      publishEvent(this.#nc, this.#names.events(role), {
-        event: "hello",
-        data: { role, peers, version },
-      });
-    }
+  get #retryMs(): number {
+    return this.#o.retryMs ?? 3_000;
+  }
+
+  #again(): void {
+    if (this.#closed) return;
+    const schedule = this.#o.schedule ?? ((run, ms) => {
+      const t = setTimeout(run, ms);
+      return () => clearTimeout(t);
+    });
+    this.#cancelRetry = schedule(() => {
+      this.#cancelRetry = undefined;
+      this.start();
+    }, this.#retryMs);
   }
 
   /** Why this node cannot take part in the mesh now (no connection, role held elsewhere). */
   #problem(): string | undefined {
     if (!this.#nc || this.#nc.isClosed()) return this.#error;
-    return this.#presence?.conflict;
+    if (!this.#member) return `joining mesh "${this.#o.config.mesh}"`;
+    return this.#member.presence.conflict;
   }
 
   status(): TransportStatus {
@@ -207,13 +167,23 @@ export class NatsTransport implements PeerTransport {
 
   /** Roles online now, other than ours. */
   #live(): string[] {
-    return this.#presence?.live() ?? [];
+    return this.#member?.presence.live() ?? [];
   }
 
+  /** Names a message can go to: who is online, plus the roster in durable mode. */
+  #addressable(): string[] {
+    const { config } = this.#o;
+    const presence = this.#member?.presence;
+    if (!config.durable) return presence?.live() ?? [];
+    return [...new Set([...(config.roster ?? []), ...(presence?.known() ?? [])])].sort();
+  }
+
+  /**
+   * Online roles; in durable mode also the roster (`PEERS` names and every role seen before),
+   * whose messages wait in the broker while they are offline.
+   */
   peers(): readonly Peer[] {
-    const p = this.#presence;
-    if (!p) return [];
-    return (this.#o.config.durable ? p.known() : p.live()).map((n) => this.#peer(n));
+    return this.#addressable().map((n) => this.#peer(n));
   }
 
   async deliver(peer: Peer, envelope: Envelope): Promise<DeliveryOutcome> {
@@ -224,57 +194,60 @@ export class NatsTransport implements PeerTransport {
         ok: false,
         kind: "unreachable",
         reason: problem ?? this.#error,
-        retryable: !this.#authFailed && !this.#presence?.conflict,
+        retryable: !this.#authFailed && !this.#member?.presence.conflict,
       };
     }
-    const started = performance.now();
+    const durable = this.#member?.durable;
     const body = JSON.stringify(envelope);
     const signed = signHeaders(this.#key, {
       id: envelope.message_id,
       timestamp: Math.floor(Date.now() / 1000),
       body,
     });
+    // Earlier messages still wait in the broker: this one goes behind them, to keep the order.
+    const waiting = await durable?.backlog(peer.name).catch((e) => {
+      this.#say("backlog", `warning: cannot read the stored backlog: ${errorText(e)}`);
+      return 0;
+    }) ?? 0;
+    if (waiting > 0) {
+      const why = `${waiting} earlier message(s) to "${peer.name}" wait in the broker`;
+      return durable!.keep(peer.name, body, signed, why);
+    }
+    const started = performance.now();
     const h = natsHeaders();
     for (const [k, v] of Object.entries(signed)) h.set(k, v);
-    const timeout = this.#o.timeoutMs ?? 5_000;
-    let reason: string;
+    const timeoutMs = this.#o.timeoutMs ?? 5_000;
+    const subject = this.#names.direct(peer.name);
+    let failure;
     try {
-      const reply = await nc.request(this.#names.direct(peer.name), body, { timeout, headers: h });
+      const reply = await nc.request(subject, body, { timeout: timeoutMs, headers: h });
       const latencyMs = performance.now() - started;
       return deliveryOutcome(decodeReply(reply.data), envelope.message_id, latencyMs);
     } catch (e) {
-      const noOne = (e as { isNoResponders?: () => boolean }).isNoResponders?.() ?? false;
-      reason = noOne
-        ? `"${peer.name}" is not online in mesh "${this.#o.config.mesh}" (no responders on ${
-          this.#names.direct(peer.name)
-        })`
-        : `no answer from "${peer.name}" within ${timeout} ms`;
+      failure = describeRequestError(e, {
+        peer: peer.name,
+        mesh: this.#o.config.mesh,
+        subject,
+        timeoutMs,
+      });
     }
-    if (!this.#durable) return { ok: false, kind: "unreachable", reason, retryable: true };
-    try {
-      await this.#durable.store(peer.name, body, signed);
-    } catch (e) {
+    if (!durable || !failure.retryable) {
       return {
         ok: false,
-        kind: "unreachable",
-        reason: `${reason}; storing it failed: ${(e as Error).message}`,
-        retryable: true,
+        kind: failure.retryable ? "unreachable" : "refused",
+        reason: failure.reason,
+        retryable: failure.retryable,
       };
     }
-    return {
-      ok: false,
-      kind: "stored",
-      reason: `${reason}; it waits in the broker and is delivered when "${peer.name}" starts`,
-      retryable: false,
-    };
+    return durable.keep(peer.name, body, signed, failure.reason);
   }
 
   async probe(peer: Peer): Promise<ProbeOutcome> {
     const nc = this.#nc;
     const problem = this.#problem();
     if (!nc || problem) return { state: "offline", reason: problem ?? this.#error };
-    if (!this.#presence?.member(peer.name)) {
-      const waits = this.#durable ? "; messages to it wait in the broker" : "";
+    if (!this.#member?.presence.member(peer.name)) {
+      const waits = this.#member?.durable ? "; messages to it wait in the broker" : "";
       return { state: "offline", reason: `not online in mesh "${this.#o.config.mesh}"${waits}` };
     }
     const started = performance.now();
@@ -284,17 +257,23 @@ export class NatsTransport implements PeerTransport {
     } catch (e) {
       return {
         state: "offline",
-        reason: `online in presence but not answering: ${(e as Error).message}`,
+        reason: `online in presence but not answering: ${errorText(e)}`,
       };
     }
   }
 
+  async #leave(): Promise<void> {
+    await this.#member?.close();
+    // A drain that fails (connection already gone) still must end the connection.
+    await this.#nc?.drain().catch(() => this.#nc?.close());
+  }
+
+  /** Leaves the mesh and stops retrying. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const c of this.#cleanups.splice(0)) c();
-    this.#durable?.close();
-    await this.#presence?.close();
-    await this.#nc?.drain().catch(() => this.#nc?.close());
+    this.#cancelRetry?.();
+    this.#cancelRetry = undefined;
+    await this.#leave();
   }
 }

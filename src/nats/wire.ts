@@ -48,12 +48,20 @@ export async function encodeReply(response: Response): Promise<Uint8Array> {
   let body: unknown = text;
   try {
     body = JSON.parse(text);
-  } catch { /* not JSON: keep the text */ }
+  } catch { /* not JSON: the text itself is the body, as an HTTP client would see it */ }
   const retryAfter = Number(response.headers.get("retry-after") ?? NaN);
   const reply = Number.isFinite(retryAfter)
     ? { status: response.status, body, retry_after_seconds: retryAfter }
     : { status: response.status, body };
   return new TextEncoder().encode(JSON.stringify(reply));
+}
+
+/**
+ * The reply payload of a failure the handler did not produce itself (it threw): `status` with
+ * the body `{"ok":false,"error":…}`, so the sender gets an answer instead of a timeout.
+ */
+export function errorReply(status: number, error: string): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify({ status, body: { ok: false, error } }));
 }
 
 /**
@@ -73,6 +81,6 @@ export function decodeReply(data: Uint8Array): PeerReply {
         retryAfterMs: retry === undefined ? undefined : retry * 1000,
       };
     }
-  } catch { /* below */ }
+  } catch { /* not JSON: answered below as a reply of the wrong shape */ }
   return { status: 502, body: { error: "the reply was not a talkie-walkie answer" } };
 }

@@ -57,7 +57,7 @@ export interface Config {
   tlsKey?: string;
   /** PEM path of a private CA that peers' certificates are signed by. */
   caFile?: string;
-  /** Broker mode (INTERCOM_NATS_URL): peers come from the broker, not PEERS. */
+  /** Broker mode (INTERCOM_NATS_URL): peers come from the broker; PEERS names the roster. */
   nats?: NatsConfig;
   /** Warnings for stderr (insecure secret, local-only bind). */
   warnings: string[];
@@ -85,4 +85,10 @@ export interface NatsConfig {
   durable: boolean;
   /** How long a presence entry lives without a heartbeat, in milliseconds (default 15 s). */
   presenceTtlMs: number;
+  /**
+   * The team's roles from `PEERS` (names only, addresses ignored), without our own. In durable
+   * mode a message to one of them that is offline is stored; a name outside the roster that
+   * was never seen is refused as a likely typo.
+   */
+  roster?: string[];
 }

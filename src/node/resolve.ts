@@ -41,8 +41,16 @@ export function resolvePeer(
     throw new SendError(`"${name}" is this session's own role; known peers: ${known || "none"}`);
   }
   if (presence) {
+    const online = status.online!.map((n) => `"${n}"`).join(", ") || "none";
+    // A broker that stores messages (durable mode) also addresses a roster of offline roles.
+    if (peers.length > status.online!.length) {
+      throw new SendError(
+        `No role "${name}" in ${status.scope}: it is not on the roster and was never seen ` +
+          `(a typo?); roster: ${known}; online now: ${online}`,
+      );
+    }
     throw new SendError(
-      `No session "${name}" is online in ${status.scope}; online now: ${known || "none"}`,
+      `No session "${name}" is online in ${status.scope}; online now: ${online}`,
     );
   }
   throw new SendError(`Unknown peer "${name}"; known peers: ${known || "none (set PEERS)"}`);

@@ -10,6 +10,7 @@
 import { Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { ConfigError } from "../../src/core/env.ts";
+import { brokerRoleProblem } from "../../src/core/names.ts";
 import { type NatsConfig, parseNatsConfig } from "../../src/nats/config.ts";
 import { connectionOptions, describeConnectError, isAuthError } from "../../src/nats/connect.ts";
 import { meshNames } from "../../src/nats/subjects.ts";
@@ -59,7 +60,10 @@ export async function meshMembers(nc: NatsConnection, mesh: string): Promise<str
   try {
     const kv = await new Kvm(nc).open(meshNames(mesh).presenceBucket);
     const roles: string[] = [];
-    for await (const key of await kv.keys()) roles.push(key);
+    for await (const key of await kv.keys()) {
+      // A key that is no role (written by hand) is not a member: the nodes ignore it too.
+      if (brokerRoleProblem(key) === undefined) roles.push(key);
+    }
     return roles.sort();
   } catch {
     return [];

@@ -1,0 +1,135 @@
+/**
+ * Joining a mesh on one NATS connection: the presence bucket (and the roster and durable stream
+ * in durable mode), the subscriptions that answer messages and probes once the role is ours,
+ * delivery reports, and the node's events for `viewer --nats`.
+ *
+ * @module
+ */
+
+import { Kvm } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { Hub } from "../node/hub.ts";
+import type { Logger } from "../platform/log.ts";
+import type { NatsConfig } from "./config.ts";
+import { DurableInbox } from "./durable.ts";
+import { listenReports, publishEvent, serveRole, watchStatus } from "./inbound.ts";
+import { openBucket, Presence } from "./presence.ts";
+import type { MeshNames } from "./subjects.ts";
+
+/** What {@linkcode joinMesh} needs. */
+export interface JoinOptions {
+  config: NatsConfig;
+  names: MeshNames;
+  role: string;
+  version: string;
+  /** Signature key from the mesh secret. */
+  key: Uint8Array;
+  /** The node's handler: every incoming message goes through it. */
+  handler: (request: Request) => Promise<Response>;
+  /** Its events go to `<mesh>.events.<role>`; reports of stored messages come back to it. */
+  hub: Hub;
+  log: Logger;
+  /**
+   * Data of the `hello` event (`{role, peers, online, version}`), published on joining and then
+   * every third of the presence TTL.
+   */
+  hello: () => Record<string, unknown>;
+}
+
+/** This node's part of the mesh on one connection. */
+export interface Membership {
+  presence: Presence;
+  /** The stream of stored messages (durable mode only). */
+  durable?: DurableInbox;
+  /** Publishes the `hello` event now. */
+  hello(): void;
+  /** Stops answering, heartbeats and events, and gives the role up. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Joins the mesh on `nc`. Messages and probes are answered only once this session holds its
+ * role (a second session of a live role waits silently).
+ *
+ * @throws what JetStream throws when the buckets or the stream cannot be made (no `-js`); what
+ *   was set up is stopped first.
+ */
+export async function joinMesh(nc: NatsConnection, o: JoinOptions): Promise<Membership> {
+  const { config, names, role, log } = o;
+  const stops: (() => void | Promise<void>)[] = [];
+  const hello = () => publishEvent(nc, names.events(role), { event: "hello", data: o.hello() });
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    closing ??= (async () => {
+      for (const stop of stops.splice(0).reverse()) await stop();
+    })();
+  try {
+    const kvm = new Kvm(nc);
+    // In a cluster the buckets and the stream are replicated, so losing a server loses nothing.
+    const replicas = nc.info?.cluster ? 3 : 1;
+    const kv = await openBucket(kvm, names.presenceBucket, { ttl: config.presenceTtlMs, replicas });
+    const roster = config.durable
+      ? await openBucket(kvm, names.rosterBucket, { replicas })
+      : undefined;
+    const durable = config.durable
+      ? new DurableInbox({ nc, names, role, key: o.key, log, handler: o.handler, replicas })
+      : undefined;
+    await durable?.ensureStream();
+    stops.push(() => durable?.close());
+    watchStatus(nc, log);
+    listenReports(nc, {
+      subject: names.reports(role),
+      key: o.key,
+      log,
+      // Stored messages are out of our outbox: the receiver's report is the only word on them.
+      onReport: (report) => o.hub.report({ ...report, attempts: 1, queuedMs: report.queued_ms }),
+    });
+    let listening = false;
+    const presence: Presence = new Presence({
+      kv,
+      roster,
+      ttlMs: config.presenceTtlMs,
+      log,
+      value: {
+        role,
+        instance: crypto.randomUUID(),
+        version: o.version,
+        started_at: new Date().toISOString(),
+      },
+      onConflict: (message) => log(`error: ${message}`),
+      onClaimed: async () => {
+        if (!listening) {
+          listening = true;
+          stops.push(serveRole(nc, {
+            names,
+            role,
+            handler: o.handler,
+            live: () => presence.claimed,
+            log,
+          }));
+          await durable?.consume();
+        }
+        hello();
+        log(
+          `"${role}" joined mesh "${config.mesh}" on NATS ${nc.getServer()}` +
+            `${config.durable ? " (durable)" : ""}; online: ${
+              presence.live().join(", ") || "none"
+            }`,
+        );
+      },
+    });
+    stops.push(() => presence.close());
+    await presence.start();
+    stops.push(
+      o.hub.subscribe((r) =>
+        publishEvent(nc, names.events(role), { event: r.kind, data: r.envelope })
+      ),
+    );
+    const beat = setInterval(hello, config.presenceTtlMs / 3);
+    stops.push(() => clearInterval(beat));
+    return { presence, durable, hello, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
