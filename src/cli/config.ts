@@ -137,7 +137,7 @@ export function loadConfig(
     sendLimitPerMinute: positive(env, "INTERCOM_SEND_LIMIT", 20, { zeroOff: true }),
     maxEventClients: positive(env, "INTERCOM_MAX_EVENT_CLIENTS", 64),
     readReceipts: env.INTERCOM_READ_RECEIPTS === undefined || flag(env, "INTERCOM_READ_RECEIPTS"),
-    unreadNoticeSeconds: positive(env, "INTERCOM_UNREAD_NOTICE", 120, { integer: false }),
+    unreadNoticeSeconds: positive(env, "INTERCOM_UNREAD_NOTICE", 60, { integer: false }),
     tlsCert: env.INTERCOM_TLS_CERT?.trim() || undefined,
     tlsKey: env.INTERCOM_TLS_KEY?.trim() || undefined,
     caFile: env.INTERCOM_CA?.trim() || undefined,

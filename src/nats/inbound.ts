@@ -60,6 +60,11 @@ export function serveRole(
       (m) => messageRequest((n) => m.headers?.get(n) ?? "", m.data),
     ),
     answer(o.names.health(o.role), "probe", () => healthRequest()),
+    answer(
+      o.names.receipt(o.role),
+      "receipt",
+      (m) => messageRequest((n) => m.headers?.get(n) ?? "", m.data, "/receipt"),
+    ),
   ];
   return () => subs.forEach((s) => s.unsubscribe());
 }

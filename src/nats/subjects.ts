@@ -6,6 +6,7 @@
  * | `<mesh>.<role>` | direct messages, request-reply through the receiver's handler |
  * | `<mesh>.<role>.health` | probes (`GET /health` through the handler) |
  * | `<mesh>.<role>.reports` | delivery reports for messages that waited in the stream |
+ * | `<mesh>.<role>.receipt` | read receipts (`POST /receipt` through the handler) |
  * | `<mesh>.events.<role>` | each node's hub events, for `viewer --nats` |
  * | `<mesh>.inbox.<role>` | the durable stream's subjects (`INTERCOM_NATS_DURABLE`) |
  * | KV `<mesh>_presence` | who is online: one key per role, heartbeats, TTL |
@@ -19,6 +20,7 @@ export interface MeshNames {
   direct(role: string): string;
   health(role: string): string;
   reports(role: string): string;
+  receipt(role: string): string;
   events(role: string): string;
   /** Wildcard over every node's events. */
   allEvents: string;
@@ -43,6 +45,7 @@ export function meshNames(mesh: string): MeshNames {
     direct: (role) => `${mesh}.${role}`,
     health: (role) => `${mesh}.${role}.health`,
     reports: (role) => `${mesh}.${role}.reports`,
+    receipt: (role) => `${mesh}.${role}.receipt`,
     events: (role) => `${mesh}.events.${role}`,
     allEvents: `${mesh}.events.*`,
     inbox: (role) => `${mesh}.inbox.${role}`,

@@ -20,6 +20,7 @@ import {
 } from "../core/outcome.ts";
 import type { Envelope } from "../core/envelope.ts";
 import { signatureKey, signHeaders } from "../core/signature.ts";
+import type { Receipt } from "../node/receipts.ts";
 import type { NatsConfig } from "./config.ts";
 import { connectNats, describeConnectError, describeRequestError, isAuthError } from "./connect.ts";
 import { joinMesh, type Membership } from "./join.ts";
@@ -260,6 +261,23 @@ export class NatsTransport implements PeerTransport {
         reason: `online in presence but not answering: ${errorText(e)}`,
       };
     }
+  }
+
+  /** Sends a read receipt on `<mesh>.<role>.receipt`; best effort, like over HTTP. */
+  async receipt(peer: Peer, receipt: Receipt): Promise<void> {
+    const nc = this.#nc;
+    if (!nc || this.#problem()) return;
+    const body = JSON.stringify(receipt);
+    const h = natsHeaders();
+    const signed = signHeaders(this.#key, {
+      id: `receipt_${crypto.randomUUID()}`,
+      timestamp: Math.floor(Date.now() / 1000),
+      body,
+    });
+    for (const [k, v] of Object.entries(signed)) h.set(k, v);
+    // A receipt is a courtesy: a peer that is away (or a node without receipts) misses it.
+    await nc.request(this.#names.receipt(peer.name), body, { timeout: 1_500, headers: h })
+      .catch(() => {});
   }
 
   async #leave(): Promise<void> {

@@ -20,10 +20,15 @@ const NATS_ORIGIN = "http://nats.invalid";
 export type HeaderReader = (name: string) => string;
 
 /**
- * A `POST /message` request carrying a broker message, with only its signature headers: an
- * unsigned message is refused by the handler as any unsigned HTTP request would be.
+ * A `POST /message` request (or `POST /receipt`, with `path`) carrying a broker message, with
+ * only its signature headers: an unsigned message is refused by the handler as any unsigned
+ * HTTP request would be.
  */
-export function messageRequest(get: HeaderReader | undefined, body: Uint8Array): Request {
+export function messageRequest(
+  get: HeaderReader | undefined,
+  body: Uint8Array,
+  path: "/message" | "/receipt" = "/message",
+): Request {
   const headers: Record<string, string> = { "content-type": "application/json" };
   for (const name of SIGNED_HEADERS) {
     const value = get?.(name) ?? "";
@@ -31,7 +36,7 @@ export function messageRequest(get: HeaderReader | undefined, body: Uint8Array):
   }
   // Typed as ArrayBuffer-backed: the bytes come from a NATS message, never a SharedArrayBuffer.
   const bytes = body as Uint8Array<ArrayBuffer>;
-  return new Request(`${NATS_ORIGIN}/message`, { method: "POST", headers, body: bytes });
+  return new Request(`${NATS_ORIGIN}${path}`, { method: "POST", headers, body: bytes });
 }
 
 /** A `GET /health` request, for probes. */

@@ -46,7 +46,8 @@ export interface Config {
   readReceipts: boolean;
   /**
    * Seconds unread messages may sit while the session keeps calling tools before peers are
-   * told it does not seem to receive channel events (`INTERCOM_UNREAD_NOTICE`, default 120).
+   * told it does not seem to receive channel events, and how old a delivered message must be to
+   * count as "not yet read" (`INTERCOM_UNREAD_NOTICE`, default 60).
    */
   unreadNoticeSeconds: number;
   /** Most concurrent `/events` clients. */

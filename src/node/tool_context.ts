@@ -19,15 +19,17 @@ export class SessionState {
   /** When the session last called a tool of this node, in Unix milliseconds. */
   lastToolAt = 0;
   #channel: Channel;
-  #noticeMs: number;
+  /** How long unread messages may sit before they count, in milliseconds. */
+  readonly noticeMs: number;
 
   /**
    * @param noticeMs how long unread messages may sit while the session keeps calling tools
-   *   before it is said not to receive channel events (default 120 000 ms).
+   *   before it is said not to receive channel events (default 120 000 ms); also how old a
+   *   message delivered to a peer must be to count as not yet read.
    */
   constructor(channel: Channel, noticeMs = 120_000) {
     this.#channel = channel;
-    this.#noticeMs = noticeMs;
+    this.noticeMs = noticeMs;
   }
 
   /** Unread messages in the inbox. */
@@ -40,7 +42,7 @@ export class SessionState {
    * for the notice time while the session went on calling tools of this node.
    */
   get channelUnlikely(): boolean {
-    return this.#channel.inbox.unreadSince(this.lastToolAt - this.#noticeMs) >= 3;
+    return this.#channel.inbox.unreadSince(this.lastToolAt - this.noticeMs) >= 3;
   }
 
   /** What `/health` tells authenticated peers. */

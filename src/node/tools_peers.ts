@@ -44,8 +44,8 @@ export function registerPeerTools(ctx: ToolContext): void {
       const queue = q.queued
         ? `; ${q.queued} queued${q.lastError ? `, last error: ${q.lastError}` : ""}`
         : "";
-      // Read receipts: what was delivered over a minute ago and still not read.
-      const unread = messenger.unreadAt(peer.name, 60_000);
+      // Read receipts: what was delivered a while ago (a minute by default) and not yet read.
+      const unread = messenger.unreadAt(peer.name, session.noticeMs);
       const reads = unread ? `; ${unread} delivered, not yet read` : "";
       const s = o.state === "online" ? o.session : undefined;
       const hears = s?.channelEventsUnlikely

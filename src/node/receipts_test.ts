@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseReceipt, SentLog } from "./receipts.ts";
+
+const receipt = (from: string, ids: string[]) => ({
+  from,
+  message_ids: ids,
+  read_at: "2026-12-02T10:00:00Z",
+});
+
+test("parseReceipt checks every field and normalises the time", () => {
+  assert.deepEqual(parseReceipt(receipt("tester", ["m1"])), {
+    from: "tester",
+    message_ids: ["m1"],
+    read_at: "2026-12-02T10:00:00.000Z",
+  });
+  assert.throws(() => parseReceipt([]), TypeError);
+  assert.throws(() => parseReceipt({ ...receipt("a b", ["m1"]) }), /"from"/);
+  assert.throws(() => parseReceipt(receipt("t", [])), /"message_ids"/);
+  assert.throws(() => parseReceipt(receipt("t", ["has space"])), /"message_ids"/);
+  assert.throws(() => parseReceipt({ ...receipt("t", ["m"]), read_at: "1" }), /"read_at"/);
+});
+
+test("SentLog takes a receipt only from the peer each message went to, once", () => {
+  const log = new SentLog();
+  log.delivered("m1", "tester", 0);
+  log.delivered("m2", "tester", 0);
+  log.delivered("m3", "backend", 0);
+  assert.equal(log.unread("tester", 1), 2);
+  // Another peer cannot mark tester's messages read.
+  assert.deepEqual(log.read(receipt("backend", ["m1", "m2"]), 5), []);
+  assert.deepEqual(log.read(receipt("tester", ["m1", "m3", "nope"]), 5), ["m1"]);
+  assert.deepEqual(log.read(receipt("tester", ["m1"]), 6), []);
+  assert.equal(log.unread("tester", 1), 1);
+  assert.equal(log.unread("tester", 0), 0, "only messages older than the cut count");
+});
+
+test("SentLog forgets the oldest beyond its bound", () => {
+  const log = new SentLog(2);
+  for (const id of ["a", "b", "c"]) log.delivered(id, "p", 0);
+  assert.deepEqual(log.read(receipt("p", ["a", "b", "c"]), 1), ["b", "c"]);
+});
