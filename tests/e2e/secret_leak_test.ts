@@ -117,7 +117,13 @@ describe("the secret appears in no output of a full end-to-end run", () => {
       ["invalid whsec_ secret", [], { INTERCOM_SECRET: `whsec_${secret}!`, INTERCOM_PORT: "0" }],
       ["bad rate limit", [], { ...env, INTERCOM_RATE_LIMIT: "-1" }],
     ];
-    const results = await Promise.all(runs.map(([, args, e]) => runCli(args, e)));
+    // Three at a time: ten runtimes starting at once on a small, busy machine are slow.
+    const results: Awaited<ReturnType<typeof runCli>>[] = [];
+    for (let i = 0; i < runs.length; i += 3) {
+      results.push(
+        ...await Promise.all(runs.slice(i, i + 3).map(([, args, e]) => runCli(args, e))),
+      );
+    }
     await rm(dir, { recursive: true, force: true });
     runs.forEach(([what], i) => {
       const { exit, stdout, stderr } = results[i];
