@@ -32,7 +32,11 @@ export function sanitize(text: string): string {
     .replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069\ufe0f]/g, "");
 }
 
-function graphemes(text: string): { ch: string; width: number }[] {
+/**
+ * The visible graphemes of `text` (after {@linkcode sanitize}), each with its width in columns
+ * (1 or 2); zero-width ones are left out.
+ */
+export function graphemes(text: string): { ch: string; width: number }[] {
   const out: { ch: string; width: number }[] = [];
   for (const { segment } of segmenter.segment(sanitize(text))) {
     const width = Math.min(stringWidth(segment), 2);
