@@ -37,6 +37,8 @@ export interface DemoOptions {
   intervalMs?: number;
   /** Called when the scripted conversation starts over, before its first opener again. */
   onRestart?: () => void;
+  /** Milliseconds before the first opener (default 0): time for a viewer to start watching. */
+  firstOpenerMs?: number;
 }
 
 const clock = (iso: string) => new Date(iso).toTimeString().slice(0, 8);
@@ -89,12 +91,16 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoMesh> {
     if (restarts) options.onRestart?.();
     act(from, action);
   };
-  opener();
-  const timer = setInterval(opener, options.intervalMs ?? 4_000);
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const first = setTimeout(() => {
+    opener();
+    timer = setInterval(opener, options.intervalMs ?? 4_000);
+  }, options.firstOpenerMs ?? 0);
   return {
     nodes,
     secret,
     close: async () => {
+      clearTimeout(first);
       clearInterval(timer);
       await Promise.allSettled([...clients.values()].map((c) => c.close()));
     },
@@ -130,6 +136,8 @@ export async function demoMain(args: string[]): Promise<number> {
   const mesh = await startDemo({
     onLine: viewer ? undefined : print,
     onRestart: () => viewer ? note?.(RESTART_NOTE) : print(RESTART_NOTE),
+    // The viewer shows only what happens once it runs: let it start before the first line.
+    firstOpenerMs: viewer ? 1_000 : 0,
   });
   const stop = new AbortController();
   const timer = Number.isFinite(duration) ? setTimeout(() => stop.abort(), duration * 1000) : 0;

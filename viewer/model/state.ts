@@ -234,7 +234,11 @@ function animate(state: ViewerState, e: Envelope, now: number): ViewerState {
   const flies = sender !== undefined && recipient !== undefined && sender !== recipient;
   const heardAt = flies ? now + TIMING.flightMs : now;
   const desks = state.desks.map((d): Desk => {
-    if (d === sender) return { ...d, talkedAt: now, bubble: e.message };
+    if (d === sender) {
+      // A reply sent before our arrow reached it: the message had arrived; talking wins.
+      const heard = d.heardAt !== undefined && d.heardAt > now ? now : d.heardAt;
+      return { ...d, talkedAt: now, bubble: e.message, heardAt: heard };
+    }
     if (d === recipient) return { ...d, heardAt, heardFrom: flies ? sender.key : undefined };
     return d;
   });

@@ -130,3 +130,10 @@ test("a note joins the feed once, in order of time, and animates nothing", () =>
   ]);
   assert.equal(s.flights.length, 1);
 });
+
+test("a reply sent before the arrow arrived shows its sender talking, not listening", () => {
+  let s = apply(online(["a", "b"]), [sent(envelope("m1", "a", "b", "question"))]);
+  s = update(s, sent(envelope("m2", "b", "a", "answer", T0 + 600)), T0 + 600);
+  assert.equal(mood(s, "b", T0 + TIMING.flightMs + 100), "talking");
+  assert.equal(mood(s, "a", T0 + 600 + TIMING.flightMs), "listening");
+});

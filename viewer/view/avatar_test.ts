@@ -41,3 +41,16 @@ test("each mood draws a face of its own and a label that fits a desk", () => {
   }
   assert.equal(seen.size, Object.keys(MOODS).length);
 });
+
+test("desks with similar names blink at different times", () => {
+  const closedAt = (key: string) => {
+    const desk: Desk = { key, role: key, watched: true, connection: "online" };
+    const out: number[] = [];
+    for (let t = 0; t < 4000; t += 100) {
+      if (MOODS.idle.face({ desk, now: T0 + t, toward: 0 }).eyes === "closed") out.push(t);
+    }
+    return out.join(",");
+  };
+  const names = Array.from({ length: 12 }, (_, i) => `node-${String(i + 1).padStart(2, "0")}`);
+  assert.ok(new Set(names.map(closedAt)).size >= 8);
+});

@@ -72,7 +72,7 @@ export const COMPACT: DeskSize = {
 export const CHROME_ROWS = 2;
 
 /** Feed rows each size must leave to be chosen: the full office gives way to a compact one. */
-const MIN_FEED: Record<DeskSize["name"], number> = { full: 3, compact: 1 };
+export const MIN_FEED: Record<DeskSize["name"], number> = { full: 3, compact: 1 };
 
 /** Where the desks go. */
 export interface Layout {

@@ -38,11 +38,11 @@ export interface MoodLook {
 
 const FACE: Face = { eyes: "open", mouth: "closed", ear: 0 };
 
-// A stable small number per name, so desks do not all blink at once.
+// A stable number per name, well mixed, so node-01 and node-02 do not blink together.
 function phase(key: string): number {
-  let h = 0;
-  for (const ch of key) h = (h * 31 + (ch.codePointAt(0) ?? 0)) % 4001;
-  return h;
+  let h = 0x811c9dc5;
+  for (const ch of key) h = Math.imul(h ^ (ch.codePointAt(0) ?? 0), 0x01000193);
+  return (Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> 0) % 4000;
 }
 
 /** Why a node is offline, in a word or two: `auth failed`, `not a node` or `unreachable`. */

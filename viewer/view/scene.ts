@@ -16,6 +16,7 @@ import {
   FULL,
   grid,
   type Layout,
+  MIN_FEED,
   minimumSize,
   slotOf,
 } from "./layout.ts";
@@ -39,8 +40,8 @@ export interface RenderOptions {
  * `maxFeed` feed rows: what `--once` uses as its height.
  */
 export function preferredHeight(state: ViewerState, width: number, maxFeed = 10): number {
-  return grid(FULL, state.desks.length, width).height + CHROME_ROWS +
-    feedHeight(state.chat, width, maxFeed);
+  const feed = Math.max(MIN_FEED.full, feedHeight(state.chat, width, maxFeed));
+  return grid(FULL, state.desks.length, width).height + CHROME_ROWS + feed;
 }
 
 /**

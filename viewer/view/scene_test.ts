@@ -4,6 +4,7 @@ import { assertGolden } from "../../tests/support/golden.ts";
 import { visible } from "./ansi.ts";
 import { apply, envelope, online, received, sent, T0 } from "../_fixtures.ts";
 import { diff, type Frame } from "./frame.ts";
+import { MOODS } from "./moods.ts";
 import { preferredHeight, render } from "./scene.ts";
 import { initialState, TIMING, update, type ViewerState } from "../model/state.ts";
 
@@ -109,8 +110,11 @@ function everyMood(): ViewerState {
 
 test("render draws each mood on the avatar: blink, mouth, ear, looking around, X eyes", () => {
   // Two instants (the talking mouth open then shut, the connecting eyes right then left),
-  // then the compact avatars.
-  const frames = [[1600, 24], [2350, 24], [1600, 18]].map(([dt, height]) =>
+  // the idle desk's blink, then the compact avatars.
+  const idle = everyMood().desks[0];
+  const blink = Array.from({ length: 80 }, (_, i) => 1500 + i * 50)
+    .find((dt) => MOODS.idle.face({ desk: idle, now: T0 + dt, toward: 0 }).eyes === "closed")!;
+  const frames = [[1600, 24], [2350, 24], [blink, 24], [1600, 18]].map(([dt, height]) =>
     `--- t+${dt}ms 112x${height} ---\n` + at(everyMood(), T0 + dt, 112, height)
   );
   assertGolden("moods", frames.join("\n"));
@@ -201,4 +205,7 @@ test("preferredHeight fits the room, the rule, the feed and the hint line", () =
   const text = at(s, PICTURE, 80, height);
   assert.equal(height, 15 + 2 + 3);
   assert.match(text.split("\n").at(-1)!, /3 watched · 3 online/);
+  // A crowded office with a short feed still gets the original's desks.
+  const crowd = online(Array.from({ length: 30 }, (_, i) => `n${i}`));
+  assert.match(at(crowd, T0, 80, preferredHeight(crowd, 80)), /▄████▄/);
 });
