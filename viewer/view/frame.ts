@@ -39,10 +39,23 @@ export function sanitize(text: string): string {
 export function graphemes(text: string): { ch: string; width: number }[] {
   const out: { ch: string; width: number }[] = [];
   for (const { segment } of segmenter.segment(sanitize(text))) {
-    const width = Math.min(stringWidth(segment), 2);
+    const width = widthOf(segment);
     if (width > 0) out.push({ ch: segment, width });
   }
   return out;
+}
+
+// Widths of graphemes seen, since a frame draws the same few hundred again and again.
+const widths = new Map<string, number>();
+
+function widthOf(grapheme: string): number {
+  let width = widths.get(grapheme);
+  if (width === undefined) {
+    width = Math.min(stringWidth(grapheme), 2);
+    if (widths.size >= 4096) widths.clear();
+    widths.set(grapheme, width);
+  }
+  return width;
 }
 
 /** Width of `text` in terminal columns, as the frame will draw it. */
