@@ -71,7 +71,9 @@ export interface ViewerState {
   readonly flights: readonly Flight[];
   /**
    * When the viewer started, ms. Messages sent before it are history: they fill the feed but
-   * make nobody talk or listen. `undefined`: every recent message animates.
+   * make nobody talk or listen. `undefined`: every recent message animates. Compared with the
+   * sender's `sent_at`, so a sender whose clock runs behind ours by d seconds is not animated
+   * during the viewer's first d seconds.
    */
   readonly since?: number;
 }

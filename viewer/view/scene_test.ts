@@ -209,3 +209,33 @@ test("preferredHeight fits the room, the rule, the feed and the hint line", () =
   const crowd = online(Array.from({ length: 30 }, (_, i) => `n${i}`));
   assert.match(at(crowd, T0, 80, preferredHeight(crowd, 80)), /▄████▄/);
 });
+
+test("render keeps every row within the terminal at any size, for any names and texts", () => {
+  let seed = 42;
+  const rand = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  const pieces = ["a", "東京", "😀", "é", "-", "x".repeat(30), "\x1b[2J", "\u202e", " "];
+  const word = () =>
+    Array.from({ length: 1 + rand(4) }, () => pieces[rand(pieces.length)]).join("");
+  for (let run = 0; run < 150; run++) {
+    const names = Array.from({ length: rand(35) }, (_, i) => `${word()}${i}`);
+    let s = online(names);
+    for (let m = 0; m < rand(6) && names.length > 1; m++) {
+      const e = envelope(`m${m}`, names[rand(names.length)], names[rand(names.length)], word());
+      s = apply(s, [sent(e), received(e)]);
+    }
+    const width = 1 + rand(200), height = 1 + rand(70);
+    const frame = frameAt(s, T0 + rand(5000), width, height);
+    for (let r = 0; r < height; r++) {
+      const row = frame.cells.slice(r * width, (r + 1) * width);
+      assert.equal(row.reduce((w, c) => w + c.width, 0), width, `${width}x${height} row ${r}`);
+    }
+    if (frame.line(0).startsWith("╔")) assertGridIntact(frame);
+    else {
+      const first = frame.line(0).replace(/…$/, "");
+      assert.ok(first.startsWith("Too small") || "Too small".startsWith(first), first);
+    }
+  }
+});
