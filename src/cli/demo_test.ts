@@ -1,4 +1,3 @@
-import assert from "node:assert/strict";
 import { test } from "node:test";
 import { waitFor } from "../../tests/support/wait.ts";
 import { startDemo } from "./demo.ts";
