@@ -41,12 +41,27 @@ export {
   deliveryOutcome,
   type FailureKind,
   type PeerReply,
+  type PeerSession,
   type ProbeOutcome,
   probeOutcome,
 } from "./src/core/outcome.ts";
-export { Hub, type HubEvent, type HubRecord, type MessageKind } from "./src/node/hub.ts";
+export {
+  Hub,
+  type HubEvent,
+  type HubRecord,
+  type MessageKind,
+  type Notice,
+} from "./src/node/hub.ts";
+export { Inbox, type InboxMessage, type InboxOptions, type InboxRead } from "./src/node/inbox.ts";
+export {
+  MAX_RECEIPT_IDS,
+  parseReceipt,
+  type Receipt,
+  type SentEntry,
+  SentLog,
+} from "./src/node/receipts.ts";
 export type { Peer, PeerTransport, TransportStatus } from "./src/node/transport.ts";
-export { createHandler, type HandlerOptions } from "./src/http/handler.ts";
+export { createHandler, type HandlerOptions, type SessionInfo } from "./src/http/handler.ts";
 export {
   Channel,
   CHANNEL_METHOD,

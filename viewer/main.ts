@@ -19,7 +19,7 @@ import {
   viewerNatsConfig,
 } from "./sources/nats.ts";
 import { followNode } from "./sources/sse.ts";
-import { initialState, update, type ViewerState } from "./model/state.ts";
+import { initialState, update, type ViewerEvent, type ViewerState } from "./model/state.ts";
 import { resolveTargets } from "./model/targets.ts";
 import { runTerminal } from "./terminal.ts";
 
@@ -62,12 +62,35 @@ function write(
   return new Promise((resolve) => stream.write(text, () => resolve()));
 }
 
+/** Options for {@linkcode viewerMain}. */
+export interface ViewerMainOptions {
+  /** Ends the live screen from outside. */
+  signal?: AbortSignal;
+  /** Receives a function that adds a note line to the feed. */
+  notes?: (note: (text: string) => void) => void;
+}
+
+// Events from the sources and the host, folded into the state at the time they arrive.
+function fold(view: { state: ViewerState }): (event: ViewerEvent) => void {
+  return (event) => {
+    view.state = update(view.state, event, Date.now());
+  };
+}
+
+// Hands the host a note function, if it asked for one.
+function offerNotes(view: { state: ViewerState }, options: ViewerMainOptions): void {
+  let count = 0;
+  options.notes?.((text) => fold(view)({ type: "note", id: `note-${++count}`, text }));
+}
+
 /**
  * Runs the viewer.
  *
  * @param args arguments after `viewer`.
  * @param env environment variables (PEERS, MY_ROLE, INTERCOM_PORT, INTERCOM_SECRET, NO_COLOR).
  * @param options.signal ends the live screen from outside (the demo's `--duration`).
+ * @param options.notes called once with a function that adds a dim note to the feed (the
+ *   demo's `— demo script restarts —`).
  * @returns the exit code: 0 on quit (for `--once`: when some node answered), 1 when a
  *   `--once` reached no node or the screen failed, 2 on a usage error.
  * @example
@@ -78,7 +101,7 @@ function write(
 export async function viewerMain(
   args: string[],
   env: Record<string, string | undefined>,
-  options: { signal?: AbortSignal } = {},
+  options: ViewerMainOptions = {},
 ): Promise<number> {
   let values, positionals, targets;
   try {
@@ -106,14 +129,14 @@ export async function viewerMain(
     return 2;
   }
   const stop = new AbortController();
-  const view = { state: initialState(targets.map((t) => t.name)) };
+  // Messages sent before now are history: they fill the feed, nobody talks because of them.
+  const view = { state: initialState(targets.map((t) => t.name), Date.now()) };
+  offerNotes(view, options);
   const sources = targets.map((t) =>
     followNode(t.name, t.url, {
       secret: env.INTERCOM_SECRET ?? DEFAULT_SECRET,
       signal: stop.signal,
-      onEvent: (event) => {
-        view.state = update(view.state, event, Date.now());
-      },
+      onEvent: fold(view),
     })
   );
   return await show(view, sources, stop, {
@@ -131,7 +154,7 @@ async function watchMesh(
   env: Record<string, string | undefined>,
   values: { once?: boolean; "no-color"?: boolean },
   fps: number,
-  options: { signal?: AbortSignal },
+  options: ViewerMainOptions,
 ): Promise<number> {
   let config;
   try {
@@ -148,14 +171,13 @@ async function watchMesh(
     return 1;
   }
   const members = await meshMembers(nc, config.mesh);
-  const view = { state: initialState(members) };
+  const view = { state: initialState(members, Date.now()) };
+  offerNotes(view, options);
   const stop = new AbortController();
   const source = followMesh(nc, config.mesh, {
     members,
     signal: stop.signal,
-    onEvent: (event) => {
-      view.state = update(view.state, event, Date.now());
-    },
+    onEvent: fold(view),
   });
   return await show(view, [source], stop, {
     once: values.once,
@@ -222,11 +244,12 @@ async function once(current: () => ViewerState, utcOffsetMinutes: number): Promi
   const state = current();
   const width = process.stdout.isTTY ? process.stdout.columns ?? 80 : 80;
   const now = Date.now();
-  const frame = render(state, {
+  const frame = render(update(state, { type: "tick" }, now), {
     width,
     height: preferredHeight(state, width),
     now,
     utcOffsetMinutes,
+    interactive: false,
   });
   await write(process.stdout, frame.toText() + "\n");
   for (const d of state.desks) {

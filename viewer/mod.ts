@@ -36,4 +36,4 @@ export { type Cell, diff, type DiffOptions, fit, Frame, textWidth } from "./view
 export { type Color, type Style, visible } from "./view/ansi.ts";
 export { followNode, type SourceOptions, toViewerEvent } from "./sources/sse.ts";
 export { parseTargets, resolveTargets, type Target } from "./model/targets.ts";
-export { VIEWER_HELP, viewerMain } from "./main.ts";
+export { VIEWER_HELP, viewerMain, type ViewerMainOptions } from "./main.ts";

@@ -12,7 +12,7 @@ import process from "node:process";
 import { z } from "zod";
 import { Client, StdioClientTransport } from "../platform/sdk.ts";
 import { freePort, selfCommand } from "../platform/runtime.ts";
-import { DEMO_ROLES, type DemoAction, OPENERS, replyFor } from "./demo_script.ts";
+import { DEMO_ROLES, type DemoAction, openerAt, replyFor, RESTART_NOTE } from "./demo_script.ts";
 import { CHANNEL_METHOD } from "../node/channel.ts";
 
 const ChannelEvent = z.object({
@@ -35,6 +35,10 @@ export interface DemoOptions {
   onLine?: (line: string) => void;
   /** Milliseconds between openers (default 4 000). */
   intervalMs?: number;
+  /** Called when the scripted conversation starts over, before its first opener again. */
+  onRestart?: () => void;
+  /** Milliseconds before the first opener (default 0): time for a viewer to start watching. */
+  firstOpenerMs?: number;
 }
 
 const clock = (iso: string) => new Date(iso).toTimeString().slice(0, 8);
@@ -83,15 +87,20 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoMesh> {
 
   let next = 0;
   const opener = () => {
-    const { from, action } = OPENERS[next++ % OPENERS.length];
+    const { from, action, restarts } = openerAt(next++);
+    if (restarts) options.onRestart?.();
     act(from, action);
   };
-  opener();
-  const timer = setInterval(opener, options.intervalMs ?? 4_000);
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const first = setTimeout(() => {
+    opener();
+    timer = setInterval(opener, options.intervalMs ?? 4_000);
+  }, options.firstOpenerMs ?? 0);
   return {
     nodes,
     secret,
     close: async () => {
+      clearTimeout(first);
       clearInterval(timer);
       await Promise.allSettled([...clients.values()].map((c) => c.close()));
     },
@@ -122,8 +131,13 @@ export async function demoMain(args: string[]): Promise<number> {
     return 2;
   }
   const viewer = process.stdout.isTTY && !values["no-viewer"];
+  let note: ((text: string) => void) | undefined;
+  const print = (l: string) => process.stdout.write(`${l}\n`);
   const mesh = await startDemo({
-    onLine: viewer ? undefined : (l) => process.stdout.write(`${l}\n`),
+    onLine: viewer ? undefined : print,
+    onRestart: () => viewer ? note?.(RESTART_NOTE) : print(RESTART_NOTE),
+    // The viewer shows only what happens once it runs: let it start before the first line.
+    firstOpenerMs: viewer ? 1_000 : 0,
   });
   const stop = new AbortController();
   const timer = Number.isFinite(duration) ? setTimeout(() => stop.abort(), duration * 1000) : 0;
@@ -133,6 +147,9 @@ export async function demoMain(args: string[]): Promise<number> {
       const targets = mesh.nodes.map((n) => `${n.name}=127.0.0.1:${n.port}`);
       return await viewerMain(targets, { ...process.env, INTERCOM_SECRET: mesh.secret }, {
         signal: stop.signal,
+        notes: (add) => {
+          note = add;
+        },
       });
     }
     process.stdout.write(

@@ -48,6 +48,22 @@ export const OPENERS: { from: string; action: DemoAction }[] = [
   },
 ];
 
+/** The feed's note when the openers start over, so a repeated conversation is not news. */
+export const RESTART_NOTE = "— demo script restarts —";
+
+/**
+ * The `n`th opener (0-based, cycling through {@linkcode OPENERS}) and whether it starts the
+ * script over.
+ *
+ * @example
+ * ```ts
+ * openerAt(OPENERS.length).restarts; // true
+ * ```
+ */
+export function openerAt(n: number): { from: string; action: DemoAction; restarts: boolean } {
+  return { ...OPENERS[n % OPENERS.length], restarts: n > 0 && n % OPENERS.length === 0 };
+}
+
 /** Canned replies by `receiver<-sender`. */
 const REPLIES: Record<string, string[]> = {
   "backend<-frontend": [

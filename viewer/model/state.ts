@@ -42,19 +42,27 @@ export interface Desk {
 
 /** One logical message in the chat feed, however many nodes reported it. */
 export interface ChatLine {
+  /** The message id (one line per id, however many nodes saw it). */
   id: string;
   /** The sender's `sent_at`, ms (the time of arrival when unparseable). */
   at: number;
+  /** The sender; `""` for a note. */
   from: string;
-  /** Recipients in the order they were seen; several for a broadcast. */
+  /** Recipients in the order they were seen; several for a broadcast; none for a note. */
   to: readonly string[];
+  /** The text, untrusted. */
   text: string;
+  /** A line from the viewer's host rather than a message (the demo's "script restarts"). */
+  note?: boolean;
 }
 
 /** An arrow on the floor, from one desk to another. */
 export interface Flight {
+  /** The message id. */
   id: string;
+  /** The sender's desk. */
   from: string;
+  /** The recipient's desk. */
   to: string;
   /** When it left, ms. */
   start: number;
@@ -62,10 +70,19 @@ export interface Flight {
 
 /** Everything the scene needs. Never mutated: {@linkcode update} returns a new one. */
 export interface ViewerState {
+  /** One desk per watched node, in the order given. */
   readonly desks: readonly Desk[];
   /** Oldest first, ordered by `at` (ties in order of arrival). */
   readonly chat: readonly ChatLine[];
+  /** Arrows still on the floor. */
   readonly flights: readonly Flight[];
+  /**
+   * When the viewer started, ms. Messages sent before it are history: they fill the feed but
+   * make nobody talk or listen. `undefined`: every recent message animates. Compared with the
+   * sender's `sent_at`, so a sender whose clock runs behind ours by d seconds is not animated
+   * during the viewer's first d seconds.
+   */
+  readonly since?: number;
 }
 
 /** An input to {@linkcode update}. `node` is the key of the watched node that reported it. */
@@ -74,6 +91,7 @@ export type ViewerEvent =
   | { type: "hello"; node: string; role: string; peers: readonly string[]; version?: string }
   | { type: "message"; node: string; kind: "send" | "recv"; envelope: Envelope }
   | { type: "reset"; node: string }
+  | { type: "note"; id: string; text: string }
   | { type: "tick" };
 
 /** Durations of the animations, ms. */
@@ -95,12 +113,18 @@ export const CHAT_LIMIT = 200;
  * The state before any event: one desk per watched node, all connecting.
  *
  * @param nodes names of the watched nodes, in display order.
+ * @param since when the viewer started, ms: messages sent before it only fill the feed.
+ * @example
+ * ```ts
+ * const state = initialState(["backend", "frontend"], Date.now());
+ * ```
  */
-export function initialState(nodes: readonly string[]): ViewerState {
+export function initialState(nodes: readonly string[], since?: number): ViewerState {
   return {
     desks: nodes.map((key) => ({ key, role: key, watched: true, connection: "connecting" })),
     chat: [],
     flights: [],
+    ...(since === undefined ? {} : { since }),
   };
 }
 
@@ -147,6 +171,8 @@ export function update(state: ViewerState, event: ViewerEvent, now: number): Vie
       return hello(state, event);
     case "message":
       return message(state, event.envelope, now);
+    case "note":
+      return note(state, event, now);
     case "reset":
       return state;
   }
@@ -174,6 +200,23 @@ function hello(state: ViewerState, event: Extract<ViewerEvent, { type: "hello" }
   return { ...state, desks };
 }
 
+function note(
+  state: ViewerState,
+  event: Extract<ViewerEvent, { type: "note" }>,
+  now: number,
+): ViewerState {
+  if (state.chat.some((l) => l.id === event.id)) return state;
+  const line: ChatLine = { id: event.id, at: now, from: "", to: [], text: event.text, note: true };
+  return { ...state, chat: insert(state.chat, line) };
+}
+
+// Adds `line` in order of `at` (after equal times), keeping the newest CHAT_LIMIT lines.
+function insert(chat: readonly ChatLine[], line: ChatLine): ChatLine[] {
+  const index = chat.findIndex((l) => l.at > line.at);
+  const next = index < 0 ? [...chat, line] : [...chat.slice(0, index), line, ...chat.slice(index)];
+  return next.length > CHAT_LIMIT ? next.slice(next.length - CHAT_LIMIT) : next;
+}
+
 function message(state: ViewerState, e: Envelope, now: number): ViewerState {
   const parsed = Date.parse(e.sent_at);
   const at = Number.isNaN(parsed) ? now : parsed;
@@ -183,15 +226,13 @@ function message(state: ViewerState, e: Envelope, now: number): ViewerState {
   if (existing) {
     chat = state.chat.map((l) => l === existing ? { ...l, to: [...l.to, e.to] } : l);
   } else {
-    const line: ChatLine = { id: e.message_id, at, from: e.from, to: [e.to], text: e.message };
-    const index = state.chat.findIndex((l) => l.at > at);
-    chat = index < 0
-      ? [...state.chat, line]
-      : [...state.chat.slice(0, index), line, ...state.chat.slice(index)];
-    if (chat.length > CHAT_LIMIT) chat = chat.slice(chat.length - CHAT_LIMIT);
+    chat = insert(state.chat, { id: e.message_id, at, from: e.from, to: [e.to], text: e.message });
   }
   const next: ViewerState = { ...state, chat };
-  if (now - at > TIMING.animateWindowMs) return next;
+  // History (sent before the viewer started, or replayed long after) only fills the feed.
+  if (now - at > TIMING.animateWindowMs || (state.since !== undefined && at < state.since)) {
+    return next;
+  }
   return animate(next, e, now);
 }
 
@@ -202,7 +243,11 @@ function animate(state: ViewerState, e: Envelope, now: number): ViewerState {
   const flies = sender !== undefined && recipient !== undefined && sender !== recipient;
   const heardAt = flies ? now + TIMING.flightMs : now;
   const desks = state.desks.map((d): Desk => {
-    if (d === sender) return { ...d, talkedAt: now, bubble: e.message };
+    if (d === sender) {
+      // A reply sent before our arrow reached it: the message had arrived; talking wins.
+      const heard = d.heardAt !== undefined && d.heardAt > now ? now : d.heardAt;
+      return { ...d, talkedAt: now, bubble: e.message, heardAt: heard };
+    }
     if (d === recipient) return { ...d, heardAt, heardFrom: flies ? sender.key : undefined };
     return d;
   });

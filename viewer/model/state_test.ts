@@ -104,3 +104,36 @@ test("a message from outside the mesh makes its recipient listen at once, withou
   assert.equal(mood(s, "a", T0), "listening");
   assert.equal(s.chat[0].from, "webhook");
 });
+
+test("messages sent before the viewer started fill the feed and make nobody talk", () => {
+  const start = { ...online(["a", "b"]), since: T0 };
+  const s = apply(start, [
+    sent(envelope("old", "a", "b", "before", T0 - 1000)),
+    received(envelope("old", "a", "b", "before", T0 - 1000)),
+  ], T0 + 200);
+  assert.deepEqual(s.chat.map((l) => l.id), ["old"]);
+  assert.equal(s.flights.length, 0);
+  assert.equal(mood(s, "a", T0 + 200), "idle");
+  assert.equal(mood(s, "b", T0 + 200 + TIMING.flightMs), "idle");
+  const live = apply(s, [sent(envelope("new", "a", "b", "after", T0 + 300))], T0 + 300);
+  assert.equal(mood(live, "a", T0 + 300), "talking");
+  assert.equal(initialState(["a"], T0).since, T0);
+});
+
+test("a note joins the feed once, in order of time, and animates nothing", () => {
+  let s = apply(online(["a", "b"]), [sent(envelope("m1", "a", "b", "hi"))]);
+  s = update(s, { type: "note", id: "n1", text: "— demo script restarts —" }, T0 + 5000);
+  s = update(s, { type: "note", id: "n1", text: "— demo script restarts —" }, T0 + 6000);
+  assert.deepEqual(s.chat.map((l) => [l.id, l.at, l.note ?? false]), [
+    ["m1", T0, false],
+    ["n1", T0 + 5000, true],
+  ]);
+  assert.equal(s.flights.length, 1);
+});
+
+test("a reply sent before the arrow arrived shows its sender talking, not listening", () => {
+  let s = apply(online(["a", "b"]), [sent(envelope("m1", "a", "b", "question"))]);
+  s = update(s, sent(envelope("m2", "b", "a", "answer", T0 + 600)), T0 + 600);
+  assert.equal(mood(s, "b", T0 + TIMING.flightMs + 100), "talking");
+  assert.equal(mood(s, "a", T0 + 600 + TIMING.flightMs), "listening");
+});

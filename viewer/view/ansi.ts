@@ -11,8 +11,11 @@ export type Color = "gray" | "red" | "green" | "yellow" | "blue" | "magenta" | "
 
 /** How one cell looks. An empty object is the terminal's default. */
 export interface Style {
+  /** Foreground colour. */
   readonly fg?: Color;
+  /** Bold. */
   readonly bold?: boolean;
+  /** Dim. */
   readonly dim?: boolean;
 }
 

@@ -1,102 +1,101 @@
 /**
- * One desk of the office, drawn into a frame: speech bubble, avatar, desk, name and mood.
- * Pure; only box drawing, block elements and ASCII, plus the wide 💬, whose widths terminals
- * agree on.
+ * One desk of the office, drawn into a frame: speech bubble, avatar, desk top and legs,
+ * `● name` and the mood line. Pure; only box drawing, block elements and ASCII, whose widths
+ * terminals agree on.
  *
  * @module
  */
 
-import type { Color, Style } from "./ansi.ts";
+import type { Style } from "./ansi.ts";
 import { fit, type Frame, textWidth } from "./frame.ts";
-import { type Desk, type Mood, moodOf } from "../model/state.ts";
-
-/** Columns one desk takes, gap included. */
-export const SLOT_WIDTH = 18;
-/** Rows one desk takes: bubble, 3 of avatar, desk, name, mood, floor. */
-export const SLOT_HEIGHT = 8;
-/** Row of the floor (where arrows travel), relative to the slot's top. */
-export const FLOOR_ROW = 7;
-
-/** The colour of each mood. */
-export const MOOD_COLOR: Record<Mood, Color> = {
-  idle: "gray",
-  talking: "green",
-  listening: "cyan",
-  connecting: "yellow",
-  offline: "red",
-};
+import type { DeskSize } from "./layout.ts";
+import { MOODS } from "./moods.ts";
+import { type Desk, moodOf } from "../model/state.ts";
 
 /** Options for {@linkcode drawDesk}. */
 export interface DeskOptions {
   /** Left column and top row of the slot. */
   x: number;
   y: number;
+  size: DeskSize;
   /** Now, ms: picks the mood, the blink and the talking mouth. */
   now: number;
   /** Where the desk it listens to is: -1 left, 1 right, 0 unknown. */
   toward: -1 | 0 | 1;
 }
 
-// A stable small number per name, so desks do not all blink at once.
-function phase(key: string): number {
-  let h = 0;
-  for (const ch of key) h = (h * 31 + (ch.codePointAt(0) ?? 0)) % 4001;
-  return h;
+/**
+ * Message text as one short line: whitespace runs become one space, and only the start of a
+ * long text is looked at (a 60 KB message costs no more than a short one).
+ */
+export function preview(text: string, columns: number): string {
+  const limit = Math.max(16, columns * 8);
+  const head = text.length > limit ? text.slice(0, limit) : text;
+  const line = head.replace(/\s+/g, " ").trim();
+  // The cut start may already fit: add a mark so fit() still ends it with "…".
+  return head === text ? line : line + " ".repeat(columns) + "…";
 }
 
-function face(mood: Mood, desk: Desk, options: DeskOptions): { eyes: string; mouth: string } {
-  switch (mood) {
-    case "offline":
-      return { eyes: "x x", mouth: "─" };
-    case "connecting":
-      return { eyes: ". .", mouth: "~" };
-    case "talking": {
-      const open = Math.floor((options.now - (desk.talkedAt ?? 0)) / 250) % 2 === 0;
-      return { eyes: "o o", mouth: open ? "o" : "─" };
-    }
-    case "listening":
-      return { eyes: options.toward < 0 ? "oo " : options.toward > 0 ? " oo" : "o o", mouth: "─" };
-    case "idle": {
-      const blink = (options.now + phase(desk.key)) % 4000 < 200;
-      return { eyes: blink ? "- -" : "o o", mouth: "─" };
-    }
-  }
+// Column where `text` starts so that it begins at `preferred` but ends inside the slot.
+function within(size: DeskSize, preferred: number, text: string): number {
+  return Math.max(0, Math.min(preferred, size.slotWidth - 1 - textWidth(text)));
 }
 
-/** Column of a slot's centre line, relative to its left edge. */
-export const CENTER = 8;
-
-function centered(frame: Frame, row: number, x: number, text: string, style: Style): void {
-  frame.put(row, x + CENTER - Math.floor((textWidth(text) - 1) / 2), text, style);
-}
-
-/** The label under a desk's name. */
-export function moodLabel(desk: Desk, mood: Mood): string {
-  if (desk.connection === "auth-failed") return "auth failed";
-  return mood === "connecting" ? "connecting…" : mood;
-}
-
-/** Draws `desk` in the slot at (`options.x`, `options.y`). */
+/** Draws `desk` (without its bubble) in the slot at (`options.x`, `options.y`). */
 export function drawDesk(frame: Frame, desk: Desk, options: DeskOptions): void {
-  const { x, y } = options;
+  const { x, y, size } = options;
   const mood = moodOf(desk, options.now);
-  const color = MOOD_COLOR[mood];
-  const { eyes, mouth } = face(mood, desk, options);
-  if (mood === "talking" && desk.bubble) {
-    const text = "💬 " + fit(desk.bubble.replace(/\s+/g, " ").trim(), SLOT_WIDTH - 4);
-    centered(frame, y, x, text, { fg: "green" });
+  const look = MOODS[mood];
+  const context = { desk, now: options.now, toward: options.toward };
+  const color: Style = { fg: look.color };
+  size.sprite.draw(look.face(context)).forEach((row, i) => {
+    frame.put(y + size.rows.avatar + i, x + size.avatarLeft, row, color);
+  });
+  const wood: Style = { fg: "white" };
+  frame.put(y + size.rows.desk, x + size.deskLeft, "▔".repeat(size.deskWidth), wood);
+  if (size.legs) {
+    frame.put(y + size.rows.desk + 1, x + size.deskLeft + 1, "╵", wood);
+    frame.put(y + size.rows.desk + 1, x + size.deskLeft + size.deskWidth - 2, "╵", wood);
   }
-  const ax = x + CENTER - 2;
-  const head: Style = { fg: color };
-  frame.put(y + 1, ax, "╭───╮", head);
-  frame.put(y + 2, ax, `│${eyes}│`, head);
-  frame.put(y + 3, ax, `╰─${mouth}─╯`, head);
-  if (mood === "listening") {
-    if (options.toward < 0) frame.put(y + 2, ax - 1, "(", head);
-    else frame.put(y + 2, ax + 5, ")", head);
-  }
-  centered(frame, y + 4, x, "▀".repeat(13), { fg: "gray" });
-  const name = fit(desk.key, SLOT_WIDTH - 2);
-  centered(frame, y + 5, x, name, desk.watched ? { bold: true } : { dim: true });
-  centered(frame, y + 6, x, moodLabel(desk, mood), { fg: color });
+  const name = fit(desk.key, size.slotWidth - 4);
+  const nameX = x + within(size, size.deskLeft, "● " + name);
+  frame.put(y + size.rows.name, nameX, "●", color);
+  frame.put(y + size.rows.name, nameX + 2, name, desk.watched ? { bold: true } : { dim: true });
+  const label = fit(look.label(context), size.slotWidth - 1);
+  frame.put(y + size.rows.mood, x + within(size, size.deskLeft + 2, label), label, color);
+}
+
+/**
+ * Draws a speech bubble in the slot at (`x`, `y`): a rounded box with `text` cut to fit and a
+ * tail pointing down at the avatar's head (`┬`, then `╵` in the full size).
+ *
+ * ```
+ * ╭──────────────╮
+ * │ check the l… │
+ * ╰───────┬──────╯
+ *         ╵
+ * ```
+ */
+export function drawBubble(
+  frame: Frame,
+  text: string,
+  options: { x: number; y: number; size: DeskSize },
+): void {
+  const { x, y, size } = options;
+  const inner = fit(preview(text, size.bubbleWidth), size.bubbleWidth - 4);
+  const width = textWidth(inner) + 4;
+  const lowest = size.bubbleLeft;
+  const left = Math.max(
+    lowest,
+    Math.min(size.center - (width >> 1), lowest + size.bubbleWidth - width),
+  );
+  const tail = size.center - left;
+  const line: Style = { fg: "green" };
+  frame.put(y, x + left, "╭" + "─".repeat(width - 2) + "╮", line);
+  frame.put(y + 1, x + left, "│ ", line);
+  frame.put(y + 1, x + left + 2, inner);
+  frame.put(y + 1, x + left + width - 2, " │", line);
+  const bottom = "╰" + "─".repeat(tail - 1) + "┬" + "─".repeat(width - tail - 2) + "╯";
+  frame.put(y + 2, x + left, bottom, line);
+  if (size.tailRow) frame.put(y + 3, x + size.center, "╵", line);
 }

@@ -13,8 +13,11 @@ import { CLEAR_SCREEN, moveTo, PLAIN, RESET, sameStyle, sgr, type Style } from "
 
 /** One terminal cell. A wide character's second column is a cell with `ch: ""`, `width: 0`. */
 export interface Cell {
+  /** The character (a grapheme), `""` for the second column of a wide one. */
   ch: string;
+  /** Columns it takes. */
   width: 0 | 1 | 2;
+  /** How it looks. */
   style: Style;
 }
 
@@ -32,13 +35,30 @@ export function sanitize(text: string): string {
     .replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069\ufe0f]/g, "");
 }
 
-function graphemes(text: string): { ch: string; width: number }[] {
+/**
+ * The visible graphemes of `text` (after {@linkcode sanitize}), each with its width in columns
+ * (1 or 2); zero-width ones are left out.
+ */
+export function graphemes(text: string): { ch: string; width: number }[] {
   const out: { ch: string; width: number }[] = [];
   for (const { segment } of segmenter.segment(sanitize(text))) {
-    const width = Math.min(stringWidth(segment), 2);
+    const width = widthOf(segment);
     if (width > 0) out.push({ ch: segment, width });
   }
   return out;
+}
+
+// Widths of graphemes seen, since a frame draws the same few hundred again and again.
+const widths = new Map<string, number>();
+
+function widthOf(grapheme: string): number {
+  let width = widths.get(grapheme);
+  if (width === undefined) {
+    width = Math.min(stringWidth(grapheme), 2);
+    if (widths.size >= 4096) widths.clear();
+    widths.set(grapheme, width);
+  }
+  return width;
 }
 
 /** Width of `text` in terminal columns, as the frame will draw it. */
@@ -74,12 +94,19 @@ export function fit(text: string, width: number): string {
 
 /** A `width` x `height` grid of cells, blank at first. */
 export class Frame {
+  /** Columns. */
   readonly width: number;
+  /** Rows. */
   readonly height: number;
   /** Row-major cells, `width * height` of them. */
   readonly cells: Cell[];
 
-  /** @param width columns, >= 0. @param height rows, >= 0. */
+  /**
+   * Makes a blank frame.
+   *
+   * @param width columns, >= 0.
+   * @param height rows, >= 0.
+   */
   constructor(width: number, height: number) {
     this.width = Math.max(0, Math.floor(width));
     this.height = Math.max(0, Math.floor(height));

@@ -1,136 +1,163 @@
 /**
- * The whole picture: {@linkcode render}`(state, {width, height, now})` draws the office (walls,
- * desks in wrapping rows, arrows on the floor) and the chat feed under it into a fresh frame.
- * Pure: the same state, size and time always give the same frame.
+ * The whole picture: {@linkcode render}`(state, {width, height, now})` draws the office (double
+ * walls with ceiling lamps, desks in wrapping rows, a dotted floor under each row where arrows
+ * travel), then the `─── chat ───` feed and a hint line, into a fresh frame. Pure: the same
+ * state, size and time always give the same frame.
  *
  * @module
  */
 
-import { CENTER, drawDesk, FLOOR_ROW, SLOT_HEIGHT, SLOT_WIDTH } from "./desk.ts";
-import { drawFeed } from "./feed.ts";
+import { drawBubble, drawDesk } from "./desk.ts";
+import { drawFeed, feedHeight } from "./feed.ts";
 import { fit, Frame } from "./frame.ts";
-import { type Flight, TIMING, type ViewerState } from "../model/state.ts";
+import {
+  chooseLayout,
+  CHROME_ROWS,
+  FULL,
+  grid,
+  type Layout,
+  MIN_FEED,
+  minimumSize,
+  slotOf,
+} from "./layout.ts";
+import { type Flight, moodOf, TIMING, type ViewerState } from "../model/state.ts";
 
 /** Options for {@linkcode render}. */
 export interface RenderOptions {
   /** Size of the terminal, in columns and rows. */
   width: number;
+  /** Rows of the terminal. */
   height: number;
   /** Now, ms since the epoch: drives moods, blinks and arrows. */
   now: number;
   /** Minutes east of UTC for the feed's clock times; 0 (UTC) by default. */
   utcOffsetMinutes?: number;
-}
-
-/** Where desks go for a given width. */
-interface Layout {
-  columns: number;
-  /** Rows of desks; at least 1, for the empty office. */
-  rows: number;
-  /** Left column of the first slot (the grid is centred). */
-  left: number;
-  /** Rows the room takes, walls included. */
-  height: number;
-}
-
-/** Smallest terminal that fits one desk and its walls. */
-export const MIN_WIDTH = SLOT_WIDTH + 2;
-
-function layout(desks: number, width: number): Layout {
-  const columns = Math.max(1, Math.min(desks, Math.floor((width - 2) / SLOT_WIDTH)));
-  const rows = Math.max(1, Math.ceil(desks / columns));
-  const left = 1 + Math.floor((width - 2 - columns * SLOT_WIDTH) / 2);
-  return { columns, rows, left, height: rows * SLOT_HEIGHT + 2 };
+  /** Whether keys work (the live screen): the hint line then says how to quit. Default true. */
+  interactive?: boolean;
 }
 
 /**
- * Rows a frame of this width needs to show the room and up to `maxFeed` feed lines: what
- * `--once` uses as its height.
+ * Rows a frame of this width needs to show the office with the original's desks and up to
+ * `maxFeed` feed rows: what `--once` uses as its height.
  */
 export function preferredHeight(state: ViewerState, width: number, maxFeed = 10): number {
-  const feed = Math.max(1, Math.min(maxFeed, state.chat.length));
-  return layout(state.desks.length, width).height + feed;
+  const feed = Math.max(MIN_FEED.full, feedHeight(state.chat, width, maxFeed));
+  return grid(FULL, state.desks.length, width).height + CHROME_ROWS + feed;
 }
 
 /**
- * Draws `state` at `options.now` into a new `width` x `height` frame. When the room does not
- * fit, the frame holds a one-line notice instead, naming the size needed.
+ * Draws `state` at `options.now` into a new `width` x `height` frame. When even the compact
+ * office does not fit, the frame holds a one-line notice instead, naming the size needed.
+ *
+ * @example
+ * ```ts
+ * import { initialState } from "../model/state.ts";
+ * const frame = render(initialState(["backend", "frontend"]), { width: 80, height: 24, now: 0 });
+ * console.error(frame.toText());
+ * ```
  */
 export function render(state: ViewerState, options: RenderOptions): Frame {
   const frame = new Frame(options.width, options.height);
-  const room = layout(state.desks.length, frame.width);
-  if (frame.width < MIN_WIDTH || frame.height < room.height) {
-    const need = frame.width < MIN_WIDTH
-      ? `${MIN_WIDTH}x${SLOT_HEIGHT + 2}`
-      : `${room.height} rows`;
-    const text = `Terminal too small (${frame.width}x${frame.height}): need ${need}; q quits`;
+  const room = chooseLayout(state.desks.length, frame.width, frame.height);
+  if (room === undefined) {
+    const [w, h] = minimumSize(state.desks.length, frame.width);
+    const desks = state.desks.length === 1 ? "1 desk" : `${state.desks.length} desks`;
+    // The size needed comes first: a narrow terminal cuts the end.
+    const text = `Too small for ${desks}: need ${w}x${h}, have ${frame.width}x${frame.height}; ` +
+      "q quits";
     frame.put(0, 0, fit(text, frame.width), { fg: "yellow" });
     return frame;
   }
-  drawWalls(frame, state, room);
-  const slot = (i: number) => ({
-    x: room.left + (i % room.columns) * SLOT_WIDTH,
-    y: 1 + Math.floor(i / room.columns) * SLOT_HEIGHT,
-  });
+  drawRoom(frame, room);
+  const slots = state.desks.map((_, i) => slotOf(room, i));
   if (state.desks.length === 0) {
-    frame.put(1 + Math.floor(SLOT_HEIGHT / 2), 2, fit("No nodes to watch", frame.width - 4), {
+    frame.put(1 + room.size.rows.avatar, 2, fit("No nodes to watch", frame.width - 4), {
       dim: true,
     });
   }
   state.desks.forEach((desk, i) => {
     const from = state.desks.findIndex((d) => d.key === desk.heardFrom);
-    const toward = from < 0 ? 0 : slot(from).x < slot(i).x ? -1 : 1;
-    drawDesk(frame, desk, { ...slot(i), now: options.now, toward });
+    const toward = from < 0 || slots[from].x === slots[i].x
+      ? 0
+      : slots[from].x < slots[i].x
+      ? -1
+      : 1;
+    drawDesk(frame, desk, { ...slots[i], size: room.size, now: options.now, toward });
+    if (desk.bubble && moodOf(desk, options.now) === "talking") {
+      drawBubble(frame, desk.bubble, { ...slots[i], size: room.size });
+    }
   });
   for (const flight of state.flights) {
     const a = state.desks.findIndex((d) => d.key === flight.from);
     const b = state.desks.findIndex((d) => d.key === flight.to);
-    if (a >= 0 && b >= 0) drawArrow(frame, flight, slot(a), slot(b), options.now);
+    if (a >= 0 && b >= 0) drawArrow(frame, room, flight, [slots[a], slots[b]], options.now);
   }
+  const feedRows = frame.height - room.height - CHROME_ROWS;
   drawFeed(frame, state.chat, {
     top: room.height,
-    rows: frame.height - room.height,
+    rows: feedRows,
     utcOffsetMinutes: options.utcOffsetMinutes ?? 0,
   });
+  drawHint(frame, state, options.interactive ?? true);
   return frame;
 }
 
-function drawWalls(frame: Frame, state: ViewerState, room: Layout): void {
+/** Lamps hang from the top wall this far apart, the first this far in. */
+const LAMP_EVERY = 14;
+const LAMP_FIRST = 7;
+
+function drawRoom(frame: Frame, room: Layout): void {
   const w = frame.width;
-  const watched = state.desks.filter((d) => d.watched);
-  const online = watched.filter((d) => d.connection === "online").length;
-  const title = fit(` office · ${watched.length} watched · ${online} online `, w - 4);
-  frame.put(0, 0, "╭─" + "─".repeat(w - 3) + "╮", { fg: "gray" });
-  frame.put(0, 2, title, { fg: "white", bold: true });
-  for (let r = 1; r < room.height - 1; r++) {
-    frame.put(r, 0, "│", { fg: "gray" });
-    frame.put(r, w - 1, "│", { fg: "gray" });
+  const wall = { fg: "gray" } as const;
+  frame.put(0, 0, "╔" + "═".repeat(w - 2) + "╗", wall);
+  for (let x = LAMP_FIRST; x <= w - 1 - LAMP_FIRST; x += LAMP_EVERY) {
+    frame.put(0, x, "◉", { fg: "yellow" });
   }
-  frame.put(room.height - 1, 0, "╰" + "─".repeat(w - 2) + "╯", { fg: "gray" });
+  for (let r = 1; r < room.height - 1; r++) {
+    frame.put(r, 0, "║", wall);
+    frame.put(r, w - 1, "║", wall);
+  }
+  frame.put(room.height - 1, 0, "╚" + "═".repeat(w - 2) + "╝", wall);
+  for (let row = 0; row < room.rows; row++) {
+    const y = 1 + row * room.size.rowHeight + room.size.rows.floor;
+    for (let x = 2; x < w - 1; x += 2) frame.put(y, x, x % 4 === 2 ? "·" : "╌", wall);
+  }
 }
 
 /**
- * An arrow along the floor, its head at the flight's progress. Between desks in one row it
- * runs along that row's floor; to another row, along the recipient's floor from the sender's
- * column (or from beside the recipient when they share a column).
+ * An arrow on the floor (`⋅·▶` or `◀·⋅`), its head at the flight's progress from the
+ * speaker's desk to the recipient's. Between desks of one row it runs along that row's
+ * floor; to another row, along the recipient's floor from the speaker's column (or from
+ * beside the recipient when they share a column).
  */
 function drawArrow(
   frame: Frame,
+  room: Layout,
   flight: Flight,
-  from: { x: number; y: number },
-  to: { x: number; y: number },
+  [from, to]: { x: number; y: number }[],
   now: number,
 ): void {
+  const { center, slotWidth } = room.size;
   const progress = Math.min(1, Math.max(0, (now - flight.start) / TIMING.flightMs));
-  const end = to.x + CENTER;
-  let start = from.x + CENTER;
-  if (from.y !== to.y && start === end) start = end - CENTER > 1 ? end - CENTER : end + CENTER;
-  const row = to.y + FLOOR_ROW;
-  const dir = end > start ? 1 : -1;
+  const end = to.x + center;
+  let start = from.x + center;
+  if (from.y !== to.y && start === end) {
+    start = end - slotWidth / 2 > 1 ? end - slotWidth / 2 : end + slotWidth / 2;
+  }
+  const row = to.y + room.size.rows.floor;
   const head = start + Math.round((end - start) * progress);
-  const lo = Math.min(start, head);
-  const hi = Math.max(start, head);
-  const style = { fg: "green" } as const;
-  if (hi > lo) frame.put(row, lo, "─".repeat(hi - lo), style);
-  frame.put(row, head, dir > 0 ? "▶" : "◀", style);
+  const right = end >= start;
+  const arrow = right ? "⋅·▶" : "◀·⋅";
+  const x = right ? head - 2 : head;
+  // Keep the arrow between the walls.
+  const lo = Math.max(1, x);
+  frame.put(row, lo, arrow.slice(lo - x, frame.width - 1 - x), { fg: "green", bold: true });
+}
+
+function drawHint(frame: Frame, state: ViewerState, interactive: boolean): void {
+  const watched = state.desks.filter((d) => d.watched);
+  const online = watched.filter((d) => d.connection === "online").length;
+  const status = `${watched.length} watched · ${online} online`;
+  const text = interactive ? `q quit · ${status}` : status;
+  frame.put(frame.height - 1, 0, fit(text, frame.width), { dim: true });
 }
