@@ -327,7 +327,14 @@ export function createHandler(
 
   function events(request: Request): Response {
     const stream = options.streams.open({
-      hello: { role: options.role, peers: peers(), ...online(), version: options.version },
+      hello: {
+        role: options.role,
+        peers: peers(),
+        ...online(),
+        version: options.version,
+        // A watcher that starts now still sees what the session said it is doing.
+        ...(options.session?.().status ? { status: options.session().status } : {}),
+      },
       lastEventId: request.headers.get("last-event-id"),
     });
     return new Response(stream, {

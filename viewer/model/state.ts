@@ -38,6 +38,8 @@ export interface Desk {
   bubble?: string;
   /** Key of the desk it last heard from, to turn toward; `undefined` for outsiders. */
   heardFrom?: string;
+  /** What its session said it is working on (`set_status`), untrusted text. */
+  status?: string;
 }
 
 /** One logical message in the chat feed, however many nodes reported it. */
@@ -88,9 +90,17 @@ export interface ViewerState {
 /** An input to {@linkcode update}. `node` is the key of the watched node that reported it. */
 export type ViewerEvent =
   | { type: "connection"; node: string; status: Connection; error?: string }
-  | { type: "hello"; node: string; role: string; peers: readonly string[]; version?: string }
+  | {
+    type: "hello";
+    node: string;
+    role: string;
+    peers: readonly string[];
+    version?: string;
+    /** The session's status line when the stream opened. */
+    status?: string;
+  }
   | { type: "message"; node: string; kind: "send" | "recv"; envelope: Envelope }
-  | { type: "reset"; node: string }
+  | { type: "status"; node: string; text: string }
   | { type: "note"; id: string; text: string }
   | { type: "tick" };
 
@@ -173,8 +183,8 @@ export function update(state: ViewerState, event: ViewerEvent, now: number): Vie
       return message(state, event.envelope, now);
     case "note":
       return note(state, event, now);
-    case "reset":
-      return state;
+    case "status":
+      return withDesk(state, event.node, (d) => ({ ...d, status: event.text || undefined }));
   }
 }
 
@@ -189,7 +199,14 @@ function hello(state: ViewerState, event: Extract<ViewerEvent, { type: "hello" }
     .filter((d) => d.watched || d.key !== event.role)
     .map((d): Desk =>
       d.key === event.node
-        ? { ...d, role: event.role, version: event.version, connection: "online", error: undefined }
+        ? {
+          ...d,
+          role: event.role,
+          version: event.version,
+          connection: "online",
+          error: undefined,
+          status: event.status,
+        }
         : d
     );
   for (const peer of event.peers) {

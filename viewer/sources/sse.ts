@@ -51,7 +51,8 @@ export function toViewerEvent(
       if (typeof d.role !== "string") return undefined;
       const peers = Array.isArray(d.peers) ? d.peers.filter((p) => typeof p === "string") : [];
       const version = typeof d.version === "string" ? d.version : undefined;
-      return { type: "hello", node, role: d.role, peers, version };
+      const status = typeof d.status === "string" ? d.status : undefined;
+      return { type: "hello", node, role: d.role, peers, version, ...(status ? { status } : {}) };
     }
     case "send":
     case "recv": {
@@ -66,8 +67,8 @@ export function toViewerEvent(
       if (typeof d.reply_to === "string") envelope.reply_to = d.reply_to;
       return { type: "message", node, kind: sse.event, envelope };
     }
-    case "reset":
-      return { type: "reset", node };
+    case "status":
+      return typeof d.text === "string" ? { type: "status", node, text: d.text } : undefined;
   }
   return undefined;
 }
@@ -155,8 +156,9 @@ export async function followNode(node: string, url: string, options: SourceOptio
         const parser = createParser({
           onEvent: (sse) => {
             if (sse.id !== undefined) lastEventId = sse.id;
+            // The node no longer has what we missed: start over from its live events.
+            if (sse.event === "reset") lastEventId = "";
             const event = toViewerEvent(node, sse);
-            if (event?.type === "reset") lastEventId = "";
             if (event) onEvent(event);
           },
         });

@@ -165,9 +165,12 @@ test("toViewerEvent refuses data of the wrong shape and unknown events", () => {
   assert.equal(toViewerEvent("a", { event: "send", data: '{"from":"x"}' }), undefined);
   assert.equal(toViewerEvent("a", { event: "hello", data: "[]" }), undefined);
   assert.equal(toViewerEvent("a", { event: "party", data: "{}" }), undefined);
-  assert.deepEqual(toViewerEvent("a", { event: "reset", data: "{}" }), {
-    type: "reset",
+  // reset is the source's business (it starts over), not the model's.
+  assert.equal(toViewerEvent("a", { event: "reset", data: "{}" }), undefined);
+  assert.deepEqual(toViewerEvent("a", { event: "status", data: '{"text":"fixing tests"}' }), {
+    type: "status",
     node: "a",
+    text: "fixing tests",
   });
   const extra = { ...envelope, reply_to: "m0", evil: "<script>" };
   const e = toViewerEvent("a", { event: "send", data: JSON.stringify(extra) });

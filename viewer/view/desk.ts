@@ -61,7 +61,9 @@ export function drawDesk(frame: Frame, desk: Desk, options: DeskOptions): void {
   const nameX = x + within(size, size.deskLeft, "● " + name);
   frame.put(y + size.rows.name, nameX, "●", color);
   frame.put(y + size.rows.name, nameX + 2, name, desk.watched ? { bold: true } : { dim: true });
-  const label = fit(look.label(context), size.slotWidth - 1);
+  // The status line a session set goes after its mood: "idle · fixing the login test".
+  const status = desk.status ? ` · ${desk.status.replace(/\p{Cc}|\p{Cf}/gu, " ")}` : "";
+  const label = fit(look.label(context) + status, size.slotWidth - 1);
   frame.put(y + size.rows.mood, x + within(size, size.deskLeft + 2, label), label, color);
 }
 

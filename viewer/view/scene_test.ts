@@ -142,6 +142,16 @@ test("render shows why a node is offline on its mood line", () => {
   assertGolden("offline_auth_failed", text);
 });
 
+test("render shows a session's status line after its mood, control characters made spaces", () => {
+  let s = online(["frontend", "backend", "tester"]);
+  s = update(s, { type: "status", node: "backend", text: "fixing\u001b[31m login" }, T0);
+  const text = at(s, T0 + 1000);
+  assert.match(text, /idle · fixing \[3…/, "cut to the slot");
+  assert.doesNotMatch(text, /\u001b/);
+  s = update(s, { type: "status", node: "backend", text: "" }, T0);
+  assert.doesNotMatch(at(s, T0 + 1000), /fixing/);
+});
+
 test("render draws 12 desks at 80x24 as a compact office, names kept, feed visible", () => {
   const names = Array.from({ length: 12 }, (_, i) => `node-${String(i + 1).padStart(2, "0")}`);
   const e = envelope("m1", "node-02", "node-11", "cross-row message");
