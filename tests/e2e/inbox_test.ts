@@ -8,7 +8,16 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { signatureKey, signHeaders } from "../../src/core/signature.ts";
 import { reportsIn } from "../support/delivery_peers.ts";
-import { freePorts, NodeProcess, randomSecret, resultText, waitFor } from "../support/harness.ts";
+import { execFile } from "node:child_process";
+import process from "node:process";
+import {
+  freePorts,
+  NodeProcess,
+  randomSecret,
+  resultText,
+  ROOT,
+  waitFor,
+} from "../support/harness.ts";
 
 describe("an inbox, read receipts and a status line", () => {
   const secret = randomSecret();
@@ -92,6 +101,22 @@ describe("an inbox, read receipts and a status line", () => {
       privateLine,
       /does not seem to receive channel events; it reads with read_messages/,
     );
+  });
+
+  test("the status line shows in viewer --once", async () => {
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        ["run", "-A", "main.ts", "viewer", "--once", `quiet=${new URL(quiet.url).host}`],
+        {
+          cwd: ROOT,
+          env: { ...process.env, INTERCOM_SECRET: secret, NO_COLOR: "1" },
+          timeout: 30_000,
+        },
+        (error, stdout) => error ? reject(error) : resolve(stdout),
+      )
+    );
+    assert.match(out, /idle · fixing th/);
   });
 
   test("receipts off sends none; a forged receipt is refused or ignored", async () => {
