@@ -149,7 +149,7 @@ const HTTP_DATE = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} G
  * zone or an HTTP date; `null` for anything else (`"1"`, a bare date, a local time).
  */
 export function normaliseTime(text: string): string | null {
-  const t = text.trim();
+  const t = text;
   if (t.length > 40 || !(ISO_8601.test(t) || HTTP_DATE.test(t))) return null;
   const ms = Date.parse(t);
   return Number.isNaN(ms) ? null : new Date(ms).toISOString();

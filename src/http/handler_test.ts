@@ -47,6 +47,7 @@ test("httpHandler answers GET /health without a secret", async () => {
     peers: ["frontend", "tester"],
     version: "9.9.9",
     signatures: ["v1"],
+    receipts: true,
     require_signature: false,
   });
 });

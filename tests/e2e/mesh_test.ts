@@ -74,12 +74,14 @@ describe("a three-node mesh", () => {
     }
   });
 
-  test("lists the three tools", async () => {
+  test("lists the five tools", async () => {
     const { tools } = await mesh.node("backend").session.client.listTools();
     assert.deepEqual(tools.map((t) => t.name).sort(), [
       "broadcast_message",
       "list_peers",
+      "read_messages",
       "send_message",
+      "set_status",
     ]);
   });
 

@@ -233,6 +233,7 @@ describe("webhooks into one node", () => {
       peers: ["other"],
       version: VERSION,
       signatures: ["v1"],
+      receipts: true,
       require_signature: false,
     });
   });
