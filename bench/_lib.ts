@@ -12,7 +12,6 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { Client, StdioClientTransport } from "../src/platform/sdk.ts";
-import { freePort } from "../src/platform/runtime.ts";
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -56,32 +55,9 @@ export function runtimes(): { list: Runtime[]; note?: string } {
 /** Resolves after `ms` milliseconds. */
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Polls `check` every `everyMs` until it is truthy. @throws {Error} naming `what` on timeout */
-export async function waitFor<T>(
-  check: () => T | undefined | false,
-  what: string,
-  options: { timeoutMs: number; everyMs?: number },
-): Promise<T> {
-  const deadline = performance.now() + options.timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== false) return value;
-    if (performance.now() > deadline) {
-      throw new Error(`Timed out after ${options.timeoutMs} ms waiting for ${what}`);
-    }
-    await sleep(options.everyMs ?? 5);
-  }
-}
-
-/**
- * `n` distinct TCP ports that were free on 127.0.0.1 a moment ago (asks
- * {@linkcode freePort} until it has `n` different ones: the OS may reuse a released port).
- */
-export async function freePorts(n: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < n) ports.add(await freePort());
-  return [...ports];
-}
+// The test harness's own waiting and ports: one copy of each rule.
+export { waitFor } from "../tests/support/wait.ts";
+export { freePorts } from "../tests/support/mesh.ts";
 
 /** Kills a child process by id if it is still alive. */
 export function kill(pid: number | null | undefined): void {
