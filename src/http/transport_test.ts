@@ -69,3 +69,19 @@ test("HttpTransport with requireSignature signs even for a v2 peer", async () =>
   assert.equal(p.seen[0].get("x-intercom-secret"), null);
   assert.match(p.seen[0].get("webhook-signature") ?? "", /^v1,/);
 });
+
+test("HttpTransport has nothing to connect: start resolves, status names PEERS, close is idempotent", async () => {
+  const transport = new HttpTransport({
+    peers: [{ name: "frontend", url: "http://frontend:1" }],
+    secret: "transport-secret-0123456789",
+    fetch: (() =>
+      Promise.reject(new TypeError("fetch failed: Connection refused"))) as typeof fetch,
+  });
+  await transport.start();
+  assert.deepEqual(transport.status(), { scope: "PEERS" });
+  assert.deepEqual(transport.peers().map((p) => p.name), ["frontend"]);
+  const probe = await transport.probe(transport.peers()[0]);
+  assert.deepEqual(probe, { state: "offline", reason: "connection refused" });
+  await transport.close();
+  await transport.close();
+});
