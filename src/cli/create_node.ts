@@ -167,6 +167,8 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     maxEventClients: config.maxEventClients,
   });
   const parts = { handler, hub };
+  // How queued messages end, for watchers too (the session gets them as channel events).
+  hub.onReport((r) => hub.notice("delivery_report", { ...r }));
   const transport = ref.transport = await (deps.transport?.(parts) ??
     defaultTransport(config, deps, parts));
   const messenger = new Messenger({
