@@ -6,21 +6,18 @@
 
 import { parseArgs } from "node:util";
 import { type NatsConfig, parseNatsConfig } from "../nats/config.ts";
-import { DEFAULT_PORT, parsePeerAddress } from "../http/address.ts";
+import { DEFAULT_PORT } from "../http/address.ts";
 import { signatureKey } from "../core/signature.ts";
+import { localRegistryDir, lookupLocal } from "./local_registry.ts";
+import { describeUnexpanded, findUnexpanded } from "./unexpanded.ts";
+import { checkName, ConfigError, parsePeers, type Peer } from "./peers.ts";
+
+export { checkName, ConfigError, parsePeers, type Peer } from "./peers.ts";
 
 /** The secret a node uses when `INTERCOM_SECRET` is not set (v2 compatible). */
 export const DEFAULT_SECRET = "change-me-in-production";
 /** Default limit on the UTF-8 size of one message's text, in bytes (64 KiB). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
-
-/** One peer of the mesh. */
-export interface Peer {
-  /** Role name, unique in the mesh, `[A-Za-z0-9_.-]+`. */
-  name: string;
-  /** Base URL without trailing slash, e.g. `http://10.0.0.6:8788`. */
-  url: string;
-}
 
 /** Everything a node needs to start. */
 export interface Config {
@@ -29,6 +26,12 @@ export interface Config {
   secret: string;
   /** TCP port to listen on, 0 for any free port. */
   port: number;
+  /** `INTERCOM_PORT=auto`: a free port, registered under the role in {@linkcode localDir}. */
+  portAuto?: boolean;
+  /** The per-user directory of this machine's nodes (for auto ports and host-less peers). */
+  localDir?: string;
+  /** Base URL of this machine's node for a role; set when PEERS has host-less entries. */
+  resolveLocal?: (role: string) => string | undefined;
   /** Bind address. */
   hostname: string;
   /** Limit on one message's UTF-8 text, in bytes. */
@@ -58,64 +61,12 @@ export interface Config {
   warnings: string[];
 }
 
-/** Configuration that cannot work; the message names the entry and the fix. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
-
-const NAME = /^[A-Za-z0-9_.-]+$/;
-
-/** Checks a role name. @throws {ConfigError} naming `what` when invalid. */
-export function checkName(name: string, what: string): string {
-  if (name === "") throw new ConfigError(`${what} is empty: give a name like "backend"`);
-  if (!NAME.test(name)) {
-    throw new ConfigError(
-      `${what} "${name}" may only contain ASCII letters, digits, "_", "." and "-"`,
-    );
-  }
-  return name;
-}
-
-/**
- * Parses `PEERS` (`name=host,name=host`), falling back to `REMOTE_HOST` as one peer named
- * `remote` when PEERS is empty (v1).
- *
- * @throws {ConfigError} on an empty, invalid or duplicate name, our own name, or a bad address.
- */
-export function parsePeers(peers: string, remoteHost: string, role: string): Peer[] {
-  const entries = peers.split(",").map((e) => e.trim()).filter((e) => e !== "");
-  if (entries.length === 0 && remoteHost.trim() !== "") entries.push(`remote=${remoteHost}`);
-  const out: Peer[] = [];
-  for (const entry of entries) {
-    const eq = entry.indexOf("=");
-    if (eq < 0) {
-      throw new ConfigError(`PEERS entry "${entry}" has no "=": write it as name=host[:port]`);
-    }
-    const name = checkName(entry.slice(0, eq).trim(), `Peer name in PEERS entry "${entry}"`);
-    if (name === role) {
-      throw new ConfigError(
-        `PEERS entry "${entry}" uses our own role "${role}": remove it or change MY_ROLE`,
-      );
-    }
-    if (out.some((p) => p.name === name)) {
-      throw new ConfigError(`PEERS names "${name}" twice: each peer needs its own name`);
-    }
-    let url: string;
-    try {
-      url = parsePeerAddress(entry.slice(eq + 1));
-    } catch (e) {
-      throw new ConfigError(`PEERS entry "${entry}": ${(e as Error).message}`);
-    }
-    out.push({ name, url });
-  }
-  return out;
-}
-
 function parsePort(value: string, what: string): number {
+  if (value.trim().toLowerCase() === "auto") return 0;
   const port = Number(value);
   if (value.trim() === "" || !Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ConfigError(
-      `${what} "${value}" is not a port: use a number from 1 to 65535 (0 picks a free one)`,
+      `${what} "${value}" is not a port: use a number from 1 to 65535, or auto`,
     );
   }
   return port;
@@ -183,6 +134,8 @@ export function loadConfig(
   env: Env,
   readFile: (path: string) => string,
 ): Config {
+  const unexpanded = findUnexpanded(args, env);
+  if (unexpanded.length > 0) throw new ConfigError(describeUnexpanded(unexpanded[0]));
   let values;
   try {
     ({ values } = parseArgs({ args, options: NODE_FLAGS, strict: true, allowPositionals: false }));
@@ -204,6 +157,8 @@ export function loadConfig(
   }
   const portText = values.port ?? env.INTERCOM_PORT ?? String(DEFAULT_PORT);
   const port = parsePort(portText, values.port !== undefined ? "--port" : "INTERCOM_PORT");
+  const portAuto = portText.trim().toLowerCase() === "auto";
+  const localDir = portAuto || peers.some((p) => p.local) ? localRegistryDir(env) : undefined;
   const maxMessageBytes = positive(env, "INTERCOM_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES);
   const retryWindowMs = positive(env, "INTERCOM_RETRY_WINDOW", 600, { integer: false }) * 1000;
   const outboxMaxMessages = positive(env, "INTERCOM_OUTBOX_MAX_MESSAGES", 1000);
@@ -257,7 +212,8 @@ export function loadConfig(
   }
   const weak = secret === "" || secret === DEFAULT_SECRET;
   const hostFlag = values.host ?? env.INTERCOM_HOST;
-  const hostname = hostFlag?.trim() || (weak ? "127.0.0.1" : "0.0.0.0");
+  // Auto ports serve this machine's sessions only, so they stay on loopback unless told.
+  const hostname = hostFlag?.trim() || (weak || portAuto ? "127.0.0.1" : "0.0.0.0");
   if (weak && nats) {
     warnings.push(
       `INTERCOM_SECRET is ${secret === "" ? "empty" : "the default"}: in broker mode anyone ` +
@@ -281,6 +237,11 @@ export function loadConfig(
     peers,
     secret,
     port,
+    ...(portAuto ? { portAuto } : {}),
+    ...(localDir ? { localDir } : {}),
+    ...(localDir && peers.some((p) => p.local)
+      ? { resolveLocal: (role: string) => lookupLocal(localDir, role) }
+      : {}),
     hostname,
     maxMessageBytes,
     retryWindowMs,

@@ -7,7 +7,8 @@
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import { ConfigError, loadConfig } from "./config.ts";
-import { createLogger } from "../platform/log.ts";
+import { createLogger, type Logger } from "../platform/log.ts";
+import { answersHealth, cleanStale, registerLocal } from "./local_registry.ts";
 import { startNode } from "../node/create_node.ts";
 import { VERSION } from "../platform/version.ts";
 
@@ -19,11 +20,15 @@ Usage:
   claude-talkie-walkie [flags]           start a node (MCP stdio server + HTTP listener)
   claude-talkie-walkie viewer [nodes…]   watch every node as one office in the terminal
   claude-talkie-walkie demo [--duration S]  a three-node mesh with scripted sessions
+  claude-talkie-walkie init [flags]      write the .mcp.json entry (asks when run in a terminal)
+  claude-talkie-walkie doctor [flags]    check this node's config, its peers and Claude Code
 
 Flags (override the environment):
   --role NAME         this session's role            (MY_ROLE, default developer-a)
-  --peers LIST        name=host[:port],…             (PEERS; REMOTE_HOST for one "remote")
-  --port N            HTTP port                      (INTERCOM_PORT, default 8788)
+  --peers LIST        name=host[:port],… or bare names of nodes on this machine
+                                                     (PEERS; REMOTE_HOST for one "remote")
+  --port N|auto       HTTP port; auto: a free one, found by role on this machine
+                                                     (INTERCOM_PORT, default 8788)
   --host ADDR         bind address                   (INTERCOM_HOST)
   --secret-file PATH  read the shared secret here    (INTERCOM_SECRET)
   -h, --help          this text
@@ -36,6 +41,14 @@ Broker mode (instead of PEERS; the node connects outward only):
   INTERCOM_NATS_DURABLE   1: messages for an offline role wait in JetStream
 
 A node speaks MCP on stdin/stdout; logs go to stderr. See the README for .mcp.json setups.
+`;
+
+/** Printed on stderr when a person starts a node in a terminal instead of Claude Code. */
+export const TERMINAL_HINT =
+  `claude-talkie-walkie ${VERSION} is an MCP server for Claude Code: it speaks
+JSON-RPC on stdin/stdout, so what you type here is not read as messages. Add it to a project with
+"npx -y claude-talkie-walkie init", then start "claude --dangerously-load-development-channels
+server:talkie-walkie". "claude-talkie-walkie --help" lists the commands; Ctrl-C stops this node.
 `;
 
 const write = (stream: NodeJS.WriteStream, text: string) => {
@@ -52,6 +65,39 @@ function exitAfter(shutdown: () => Promise<void>, code: number, graceMs = 800): 
   const force = setTimeout(() => process.exit(code), graceMs);
   force.unref?.();
   shutdown().finally(() => process.exit(code));
+}
+
+/**
+ * Registers this node's role for host-less PEERS on this machine (INTERCOM_PORT=auto) and
+ * cleans entries of nodes that are gone. Returns the function that removes the entry.
+ */
+function registerSelf(role: string, url: string, dir: string, log: Logger): () => void {
+  // A wildcard bind is reached through loopback by this machine's other sessions.
+  const reachable = url.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//[::1]:");
+  try {
+    const { unregister, replaced } = registerLocal(dir, {
+      role,
+      url: reachable,
+      pid: process.pid,
+      version: VERSION,
+      started_at: new Date().toISOString(),
+    });
+    if (replaced) {
+      log(
+        `warning: another node with role "${role}" runs on this machine (pid ${replaced.pid}, ` +
+          `${replaced.url}); messages for "${role}" now come here: give each session its own role`,
+      );
+    }
+    log(`registered "${role}" at ${reachable} in ${dir}`);
+    cleanStale(dir, answersHealth, process.pid).then(
+      (gone) => gone.length && log(`removed stale local entries: ${gone.join(", ")}`),
+      () => {},
+    );
+    return unregister;
+  } catch (e) {
+    log(`error: cannot register "${role}" in ${dir}: ${(e as Error).message}`);
+    return () => {};
+  }
 }
 
 /** Runs the node command until stdin ends or a signal arrives. Returns only on a bad start. */
@@ -81,12 +127,17 @@ export async function runNode(args: string[]): Promise<number> {
     log(`fatal: ${(e as Error)?.stack ?? e}`);
     process.exit(1);
   });
+  if (process.stdin.isTTY) write(process.stderr, TERMINAL_HINT);
   const node = await startNode(config, { log });
+  const unregister = config.portAuto && config.localDir && node.url
+    ? registerSelf(config.role, node.url, config.localDir, log)
+    : undefined;
   let stopping = false;
   const stop = (why: string) => {
     if (stopping) return;
     stopping = true;
     log(`stopping (${why})`);
+    unregister?.();
     exitAfter(node.close, 0);
   };
   // The SDK's stdio transport does not notice EOF: the client going away must stop us.
@@ -102,6 +153,12 @@ export async function main(args: string[]): Promise<number> {
   if (command === "viewer") {
     const { viewerMain } = await import("../../viewer/main.ts");
     return await viewerMain(rest, process.env);
+  }
+  if (command === "init" || command === "doctor") {
+    const run = command === "init"
+      ? (await import("./init.ts")).initMain
+      : (await import("./doctor.ts")).doctorMain;
+    return await run(rest);
   }
   if (command === "demo") {
     const { demoMain } = await import("./demo.ts");

@@ -7,11 +7,11 @@
 
 /** Instructions for a node with the given role and peers; always under 2 KB. */
 export function instructions(role: string, peers: string[]): string {
-  let list = peers.length ? peers.join(", ") : "none configured";
+  let list = peers.length ? peers.join(", ") : "none configured yet";
   // Long meshes would push the safety text past the 2 KB cut; list_peers has the full list.
   if (list.length > 600) list = `${list.slice(0, 560)}… (${peers.length} in all, see list_peers)`;
   return [
-    `You are "${role}" in a talkie-walkie mesh of Claude Code sessions on other machines.`,
+    `You are "${role}" in a talkie-walkie mesh of Claude Code sessions.`,
     `Peers: ${list}.`,
     `Messages from peers arrive as <channel source="talkie-walkie" from="…" to="${role}" ` +
     `message_id="…" sent_at="…" reply_to="…">text</channel>. from is the sender's role, ` +

@@ -13,6 +13,7 @@ import type { Config } from "../cli/config.ts";
 import { createHandler } from "../http/handler.ts";
 import { Hub } from "./hub.ts";
 import { HttpTransport } from "../http/transport.ts";
+import { withLocalPeers } from "../http/local_peers.ts";
 import type { Logger } from "../platform/log.ts";
 import { createMcpServer } from "./mcp_server.ts";
 import { Messenger } from "./messenger.ts";
@@ -166,13 +167,18 @@ export async function startNode(config: Config, options: StartOptions): Promise<
   // Joining first lets the MCP instructions name the members already online; a broker that
   // is slow to answer must not hold the session up for long.
   if (broker) await Promise.race([broker.start(), new Promise((r) => setTimeout(r, 4_000))]);
-  const transport = options.peerTransport?.(handler) ?? broker ?? new HttpTransport({
-    peers: config.peers,
-    secret: config.secret,
-    requireSignature: config.requireSignature,
-    log,
-    fetch: trustingFetch,
-  });
+  const httpTransport = () => {
+    const http = new HttpTransport({
+      peers: config.peers,
+      secret: config.secret,
+      requireSignature: config.requireSignature,
+      log,
+      fetch: trustingFetch,
+    });
+    // PEERS entries without a host are found on this machine at each send (issue 18).
+    return config.resolveLocal ? withLocalPeers(http, config.resolveLocal) : http;
+  };
+  const transport = options.peerTransport?.(handler) ?? broker ?? httpTransport();
   const messengerOptions = {
     role: config.role,
     transport,
