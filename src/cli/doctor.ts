@@ -7,13 +7,15 @@
  */
 
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { createServer } from "node:net";
 import process from "node:process";
 import { type Config, ConfigError, DEFAULT_SECRET, type Env, loadConfig } from "./config.ts";
 import { type Check, judgePeer, probePeer } from "./doctor_peer.ts";
 import { lookupLocal } from "./local_registry.ts";
 import { describeUnexpanded, findUnexpanded } from "./unexpanded.ts";
+import { type Launch, launchFromMcpJson } from "./mcp_json.ts";
 import { notRegistered } from "../http/local_peers.ts";
 import { signatureKey } from "../core/signature.ts";
 import { fetchTrusting } from "../platform/runtime.ts";
@@ -22,11 +24,12 @@ import { VERSION } from "../platform/version.ts";
 /** The oldest Claude Code with channels. */
 export const CHANNELS_SINCE = "2.1.80";
 
-const HELP = `Usage: claude-talkie-walkie doctor [node flags]
+const HELP = `Usage: claude-talkie-walkie doctor [--file .mcp.json] [node flags]
 
-Checks the configuration a node started with the same flags and environment would use:
-unexpanded \${…} values, the port, each peer (reachable, role, version, signatures, same
-secret, clock) and whether Claude Code is new enough for channels. Exit code 0 when all is well.
+Checks the configuration a node would use: the talkie-walkie server of ./.mcp.json (or --file)
+as Claude Code starts it, else the flags and environment. It reports unexpanded \${…} values,
+the port, each peer (reachable, role, version, signatures, same secret, clock) and whether
+Claude Code is new enough for channels. Exit code 0 when all is well.
 `;
 
 function describeSecret(args: string[], env: Env, config: Config): string {
@@ -200,7 +203,26 @@ export async function doctorMain(args: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const checks = await diagnose(args, process.env);
+  let launch: Launch = { args, env: process.env };
+  const at = args.indexOf("--file");
+  const file = resolve(at >= 0 ? args[at + 1] ?? "" : ".mcp.json");
+  const nodeArgs = at >= 0 ? args.filter((_, i) => i !== at && i !== at + 1) : args;
+  let source = "the environment";
+  if (at >= 0 || existsSync(file)) {
+    try {
+      const found = launchFromMcpJson(readFileSync(file, "utf8"), process.env);
+      if (found) {
+        launch = { args: [...found.args, ...nodeArgs], env: found.env };
+        source = `${file}`;
+      }
+    } catch (e) {
+      process.stdout.write(`FAIL  cannot read ${file}: ${(e as Error).message}\n`);
+      return 1;
+    }
+  }
+  if (source === "the environment") launch.args = nodeArgs;
+  process.stdout.write(`Checking the node configured in ${source}.\n`);
+  const checks = await diagnose(launch.args, launch.env);
   process.stdout.write(formatReport(checks));
   return checks.some((c) => c.level === "fail") ? 1 : 0;
 }
