@@ -194,7 +194,7 @@ function build(): number {
   mkdirSync(join(out, "bin"));
   writeFileSync(join(out, "bin/claude-talkie-walkie.cjs"), BIN, { mode: 0o755 });
   writeFileSync(join(out, "bin/launch.cjs"), LAUNCH);
-  for (const file of ["README.md", "LICENSE"]) {
+  for (const file of ["README.md", "LICENSE", "CHANGELOG.md", "server.json"]) {
     if (existsSync(join(root, file))) copyFileSync(join(root, file), join(out, file));
     else console.error(`warning: ${file} is missing, so the package ships without it`);
   }
