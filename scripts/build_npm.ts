@@ -187,7 +187,7 @@ function build(): number {
     bin: { "claude-talkie-walkie": "bin/claude-talkie-walkie.cjs" },
     exports,
     types: "./esm/mod.d.ts",
-    files: ["bin/", "esm/"],
+    files: ["bin/", "esm/", "CHANGELOG.md", "server.json"],
     dependencies,
   };
   writeFileSync(join(out, "package.json"), JSON.stringify(manifest, null, 2) + "\n");

@@ -112,6 +112,8 @@ export async function runNode(args: string[]): Promise<number> {
     }
     throw e;
   }
+  // A person, not Claude Code, started this node: say what it is before anything else.
+  if (process.stdin.isTTY) write(process.stderr, TERMINAL_HINT);
   const log = createLogger(config.role);
   for (const w of config.warnings) log(`warning: ${w}`);
   process.on("unhandledRejection", (e) => log(`unhandled rejection: ${e}`));
@@ -127,7 +129,6 @@ export async function runNode(args: string[]): Promise<number> {
     log(`fatal: ${(e as Error)?.stack ?? e}`);
     process.exit(1);
   });
-  if (process.stdin.isTTY) write(process.stderr, TERMINAL_HINT);
   const node = await startNode(config, { log });
   const unregister = config.portAuto && config.localDir && node.url
     ? registerSelf(config.role, node.url, config.localDir, log)
