@@ -70,7 +70,7 @@ test("loadConfig fails with one line naming the entry and the fix", () => {
     [[], { INTERCOM_PORT: "70000" }, /INTERCOM_PORT "70000" is not a port/],
     [["--port", "x"], {}, /--port "x"/],
     [[], { PEERS: "a=ftp://h" }, /PEERS entry "a=ftp:\/\/h": unsupported scheme/],
-    [[], { PEERS: "just a host" }, /neither name=host\[:port\] nor the bare name/],
+    [[], { PEERS: "just a host" }, /has no "=" and is not a role name/],
     [[], { INTERCOM_SECRET: "${INTERCOM_SECRET}" }, /^INTERCOM_SECRET is the unexpanded text/],
     [[], { PEERS: "${user_config.peers}" }, /PEERS .*claude plugin configure/],
     [["--role", "${ROLE}"], {}, /--role is the unexpanded text "\$\{ROLE\}": export ROLE/],

@@ -52,8 +52,8 @@ export function parsePeers(peers: string, remoteHost: string, role: string): Pee
     if (local) {
       if (!NAME.test(entry)) {
         throw new ConfigError(
-          `PEERS entry "${entry}" is neither name=host[:port] nor the bare name of a peer on ` +
-            "this machine",
+          `PEERS entry "${entry}" has no "=" and is not a role name: write name=host[:port], ` +
+            "or a bare name for a node on this machine",
         );
       }
       eq = entry.length;
