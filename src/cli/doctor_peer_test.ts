@@ -31,9 +31,6 @@ test("version comparison and the report's last line", () => {
   assert.ok(atLeast([2, 1, 332], [2, 1, 80]));
   assert.ok(!atLeast([2, 1, 79], [2, 1, 80]));
   assert.ok(atLeast([3, 0, 0], [2, 1, 80]));
-  assert.match(
-    formatReport([{ level: "warn", text: "w" }]),
-    /^warn  w\nAll is well \(1 warning\)\.\n$/,
-  );
+  assert.equal(formatReport([{ level: "warn", text: "w" }]), "warn  w\nAll is well (1 warning).\n");
   assert.match(formatReport([{ level: "fail", text: "f" }]), /1 problem found/);
 });
