@@ -88,9 +88,21 @@ function parseEntry(text: string): LocalEntry | undefined {
   return undefined;
 }
 
-/** Reads one role's entry; undefined when absent or unreadable. */
+/**
+ * Whether a path is ours: owned by this user and not writable by others. Another user could
+ * otherwise plant a directory in the shared temp dir and receive our messages.
+ */
+function ours(path: string, directory: boolean): boolean {
+  const stat = lstatSync(path);
+  if (directory ? !stat.isDirectory() : !stat.isFile()) return false;
+  const uid = process.getuid?.();
+  return uid === undefined || (stat.uid === uid && (stat.mode & 0o022) === 0);
+}
+
+/** Reads one role's entry; undefined when absent, unreadable or not this user's. */
 export function readEntry(dir: string, role: string): LocalEntry | undefined {
   try {
+    if (!ours(dir, true) || !ours(fileOf(dir, role), false)) return undefined;
     return parseEntry(readFileSync(fileOf(dir, role), "utf8"));
   } catch {
     return undefined;

@@ -99,3 +99,16 @@ test(
     assert.deepEqual(readdirSync(dir).sort(), ["fine.json", "junk.json", "me.json"]);
   }),
 );
+
+test(
+  "entries in a directory others may write to are not trusted",
+  withDir((dir) => {
+    registerLocal(dir, entry("a", process.pid));
+    if (process.platform === "win32") return;
+    chmodSync(dir, 0o777);
+    assert.equal(lookupLocal(dir, "a"), undefined);
+    chmodSync(dir, 0o700);
+    chmodSync(join(dir, "a.json"), 0o666);
+    assert.equal(lookupLocal(dir, "a"), undefined);
+  }),
+);

@@ -188,3 +188,29 @@ test("list_peers shows our address and each peer's live status", async () => {
   assert.match(text, /tester .* offline: connection refused/);
   await t.close();
 });
+
+test('with no peers the tool descriptions never read "one of none"', async () => {
+  const hub = new Hub();
+  const transport = new HttpTransport({ peers: [], secret: SECRET });
+  const messenger = new Messenger({ role: "solo", transport, hub, maxMessageBytes: 1024 });
+  const { server, detach } = createMcpServer({
+    role: "solo",
+    version: "0",
+    hub,
+    messenger,
+    listening: () => ({ url: "http://127.0.0.1:8788" }),
+  });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = new Client({ name: "test", version: "0" });
+  await client.connect(clientSide);
+  const { tools } = await client.listTools();
+  const text = JSON.stringify(tools);
+  assert.doesNotMatch(text, /one of none|: none configured/);
+  const send = tools.find((t) => t.name === "send_message")!;
+  assert.match(send.description!, /to: the role of a peer \(see list_peers\)/);
+  detach();
+  messenger.close();
+  await client.close();
+  await server.close();
+});
