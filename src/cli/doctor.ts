@@ -52,9 +52,11 @@ function tryListen(port: number, hostname: string): Promise<string | undefined> 
 
 async function checkPort(config: Config): Promise<Check> {
   if (config.portAuto) {
+    const running = lookupLocal(config.localDir!, config.role);
     return {
       level: "ok",
-      text: `port: auto (a free one at start, registered in ${config.localDir})`,
+      text: `port: auto (a free one at start, registered in ${config.localDir})` +
+        (running ? `; a "${config.role}" node runs at ${running} (this session's?)` : ""),
     };
   }
   const where = `port ${config.port} on ${config.hostname}`;

@@ -10,17 +10,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { after, before, describe, test } from "node:test";
-import { NodeProcess, randomSecret, resultText, waitFor } from "../support/harness.ts";
+import { spawn } from "node:child_process";
+import { NodeProcess, randomSecret, resultText, ROOT, waitFor } from "../support/harness.ts";
 
 describe("INTERCOM_PORT=auto on one machine", () => {
   const roles = ["backend", "frontend", "tester"];
   const nodes = new Map<string, NodeProcess>();
   let base: string;
   let dir: string;
+  const secret = randomSecret();
   before(async () => {
     base = mkdtempSync(join(tmpdir(), "ctw-local-"));
     dir = join(base, "registry");
-    const secret = randomSecret();
     for (const role of roles) {
       const node = NodeProcess.spawn({
         role,
@@ -70,6 +71,29 @@ describe("INTERCOM_PORT=auto on one machine", () => {
     const peers = resultText(await nodes.get("backend")!.session.call("list_peers"));
     assert.match(peers, /frontend\s+http:\/\/127\.0\.0\.1:\d+\s+online/);
     assert.match(peers, /tester\s+http:\/\/127\.0\.0\.1:\d+\s+online/);
+  });
+
+  test("doctor finds the local peers by role and reports all is well", async () => {
+    const child = spawn(process.execPath, ["run", "-A", "main.ts", "doctor"], {
+      cwd: ROOT,
+      env: {
+        PATH: "/usr/bin:/bin",
+        NO_COLOR: "1",
+        MY_ROLE: "backend",
+        PEERS: "frontend,tester",
+        INTERCOM_PORT: "auto",
+        INTERCOM_SECRET: secret,
+        INTERCOM_LOCAL_DIR: dir,
+      },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => out += d);
+    const code = await new Promise((resolve) => child.once("exit", resolve));
+    assert.match(out, /^ok +port: auto .*; a "backend" node runs at http:\/\/127\.0\.0\.1:\d+/m);
+    assert.match(out, /^ok +peer "frontend" at http:\/\/127\.0\.0\.1:\d+: online, .*same secret$/m);
+    assert.match(out, /^ok +peer "tester" at http:\/\/127\.0\.0\.1:\d+: online, .*same secret$/m);
+    assert.equal(code, 0, out);
   });
 
   test("a stopped node removes its entry, and sending to it is queued, not refused", async () => {
