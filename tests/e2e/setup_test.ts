@@ -6,13 +6,21 @@
  */
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { after, before, describe, test } from "node:test";
-import { freePorts, NodeProcess, randomSecret, resultText, ROOT } from "../support/harness.ts";
+import {
+  freePorts,
+  NodeProcess,
+  randomSecret,
+  resultText,
+  ROOT,
+  sleep,
+  waitFor,
+} from "../support/harness.ts";
 import { launchFromMcpJson } from "../../src/cli/mcp_json.ts";
 
 /** Runs the CLI in `cwd` with stdin not a terminal; resolves to exit code and output. */
@@ -161,4 +169,42 @@ describe("init and the .mcp.json it writes", () => {
     );
     assert.deepEqual(node.stdoutLines, []);
   });
+
+  test(
+    "a node started in a terminal says on stderr what it is and how to add it",
+    { skip: spawnSync("script", ["--version"]).status !== 0 && "no script(1) for a terminal" },
+    async () => {
+      // script(1) gives the node a terminal for stdin; closing our end ends the node.
+      const node = `${process.execPath} run -A ${join(ROOT, "main.ts")}`;
+      const child = spawn("script", ["-qfec", node, "/dev/null"], {
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: process.env.HOME ?? "",
+          NO_COLOR: "1",
+          MY_ROLE: "solo",
+          INTERCOM_PORT: "0",
+          INTERCOM_HOST: "127.0.0.1",
+        },
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      let out = "";
+      child.stdout.setEncoding("utf8").on("data", (d: string) => out += d);
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      try {
+        await waitFor(() => /listening on/.test(out), `the node to start; output:\n${out}`, 15_000);
+        const text = out.replace(/\r/g, "");
+        assert.match(text, /is an MCP server for Claude Code/);
+        assert.match(text, /npx -y\s+claude-talkie-walkie init/);
+        assert.match(text, /--help/);
+        assert.ok(
+          text.indexOf("MCP server") < text.indexOf("listening on"),
+          "the hint comes first",
+        );
+      } finally {
+        child.stdin.end();
+        await Promise.race([exited, sleep(5_000)]);
+        if (child.exitCode === null) child.kill("SIGKILL");
+      }
+    },
+  );
 });
