@@ -85,7 +85,10 @@ describe("doctor", () => {
 
   test("a peer whose clock is 10 minutes ahead: FAIL on the clock, not the secret", async () => {
     const { code, out } = await doctor(env(`beta=127.0.0.1:${proxy.port}`));
-    assert.match(out, /^FAIL +peer "beta" .*: its clock (59\d|60\d) s ahead of ours, beyond the ±300 s/m);
+    assert.match(
+      out,
+      /^FAIL +peer "beta" .*: its clock (59\d|60\d) s ahead of ours, beyond the ±300 s/m,
+    );
     assert.doesNotMatch(out, /does not accept our secret/);
     assert.equal(code, 1, out);
   });
