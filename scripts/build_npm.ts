@@ -187,14 +187,14 @@ function build(): number {
     bin: { "claude-talkie-walkie": "bin/claude-talkie-walkie.cjs" },
     exports,
     types: "./esm/mod.d.ts",
-    files: ["bin/", "esm/"],
+    files: ["bin/", "esm/", "CHANGELOG.md", "server.json"],
     dependencies,
   };
   writeFileSync(join(out, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
   mkdirSync(join(out, "bin"));
   writeFileSync(join(out, "bin/claude-talkie-walkie.cjs"), BIN, { mode: 0o755 });
   writeFileSync(join(out, "bin/launch.cjs"), LAUNCH);
-  for (const file of ["README.md", "LICENSE"]) {
+  for (const file of ["README.md", "LICENSE", "CHANGELOG.md", "server.json"]) {
     if (existsSync(join(root, file))) copyFileSync(join(root, file), join(out, file));
     else console.error(`warning: ${file} is missing, so the package ships without it`);
   }

@@ -6,72 +6,22 @@
 
 import { parseArgs } from "node:util";
 import { parseNatsConfig, rosterWarning } from "../nats/config.ts";
-import { ConfigError, type Env, flag, positive } from "../core/env.ts";
-import {
-  type Config,
-  DEFAULT_MAX_MESSAGE_BYTES,
-  DEFAULT_SECRET,
-  type Peer,
-} from "../node/config.ts";
-import { DEFAULT_PORT, parsePeerAddress } from "../http/address.ts";
-import { roleProblem } from "../core/names.ts";
+import { type Env, flag, positive } from "../core/env.ts";
+import { type Config, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_SECRET } from "../node/config.ts";
+import { DEFAULT_PORT } from "../http/address.ts";
 import { signatureKey } from "../core/signature.ts";
+import { localRegistryDir, lookupLocal } from "./local_registry.ts";
+import { describeUnexpanded, findUnexpanded } from "./unexpanded.ts";
+import { checkName, ConfigError, parsePeers, type Peer } from "./peers.ts";
 
-/** Checks a role name by the one rule of `core/names.ts`. @throws {ConfigError} naming `what`. */
-function checkName(name: string, what: string): string {
-  const problem = roleProblem(name);
-  if (problem) throw new ConfigError(`${what}${name === "" ? "" : ` "${name}"`} ${problem}`);
-  return name;
-}
-
-/**
- * Parses `PEERS` (`name=host,name=host`), falling back to `REMOTE_HOST` as one peer named
- * `remote` when PEERS is empty (v1).
- *
- * @throws {ConfigError} on an empty, invalid or duplicate name, our own name, or a bad address.
- */
-export function parsePeers(peers: string, remoteHost: string, role: string): Peer[] {
-  if (peers.includes(";")) {
-    throw new ConfigError(
-      `PEERS "${peers}" uses ";": separate entries with commas, as in ` +
-        "PEERS=frontend=10.0.0.6,tester=10.0.0.7",
-    );
-  }
-  const legacy = peers.trim() === "" && remoteHost.trim() !== "";
-  const entries = peers.split(",").map((e) => e.trim()).filter((e) => e !== "");
-  if (entries.length === 0 && remoteHost.trim() !== "") entries.push(`remote=${remoteHost}`);
-  const out: Peer[] = [];
-  for (const entry of entries) {
-    const eq = entry.indexOf("=");
-    if (eq < 0) {
-      throw new ConfigError(`PEERS entry "${entry}" has no "=": write it as name=host[:port]`);
-    }
-    const name = checkName(entry.slice(0, eq).trim(), `Peer name in PEERS entry "${entry}"`);
-    if (name === role) {
-      throw new ConfigError(
-        `PEERS entry "${entry}" uses our own role "${role}": remove it or change MY_ROLE`,
-      );
-    }
-    if (out.some((p) => p.name === name)) {
-      throw new ConfigError(`PEERS names "${name}" twice: each peer needs its own name`);
-    }
-    let url: string;
-    try {
-      url = parsePeerAddress(entry.slice(eq + 1));
-    } catch (e) {
-      throw new ConfigError(`PEERS entry "${entry}": ${(e as Error).message}`);
-    }
-    // REMOTE_HOST (v1) names no role: the node there may have any, and is addressed as such.
-    out.push(legacy ? { name, url, anyRole: true } : { name, url });
-  }
-  return out;
-}
+export { checkName, ConfigError, parsePeers, type Peer } from "./peers.ts";
 
 function parsePort(value: string, what: string): number {
+  if (value.trim().toLowerCase() === "auto") return 0;
   const port = Number(value);
   if (value.trim() === "" || !Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ConfigError(
-      `${what} "${value}" is not a port: use a number from 1 to 65535 (0 picks a free one)`,
+      `${what} "${value}" is not a port: use a number from 1 to 65535, or auto`,
     );
   }
   return port;
@@ -101,6 +51,8 @@ export function loadConfig(
   env: Env,
   readFile: (path: string) => string,
 ): Config {
+  const unexpanded = findUnexpanded(args, env);
+  if (unexpanded.length > 0) throw new ConfigError(describeUnexpanded(unexpanded[0]));
   let values;
   try {
     ({ values } = parseArgs({ args, options: NODE_FLAGS, strict: true, allowPositionals: false }));
@@ -125,6 +77,8 @@ export function loadConfig(
   }
   const portText = values.port ?? env.INTERCOM_PORT ?? String(DEFAULT_PORT);
   const port = parsePort(portText, values.port !== undefined ? "--port" : "INTERCOM_PORT");
+  const portAuto = portText.trim().toLowerCase() === "auto";
+  const localDir = portAuto || peers.some((p) => p.local) ? localRegistryDir(env) : undefined;
   const maxMessageBytes = positive(env, "INTERCOM_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES);
   const retryWindowMs = positive(env, "INTERCOM_RETRY_WINDOW", 600, { integer: false }) * 1000;
   const outboxMaxMessages = positive(env, "INTERCOM_OUTBOX_MAX_MESSAGES", 1000);
@@ -177,7 +131,8 @@ export function loadConfig(
   if (rosterNote) warnings.push(rosterNote);
   const weak = secret === "" || secret === DEFAULT_SECRET;
   const hostFlag = values.host ?? env.INTERCOM_HOST;
-  const hostname = hostFlag?.trim() || (weak ? "127.0.0.1" : "0.0.0.0");
+  // Auto ports serve this machine's sessions only, so they stay on loopback unless told.
+  const hostname = hostFlag?.trim() || (weak || portAuto ? "127.0.0.1" : "0.0.0.0");
   if (weak && nats) {
     warnings.push(
       `INTERCOM_SECRET is ${secret === "" ? "empty" : "the default"}: in broker mode anyone ` +
@@ -201,6 +156,11 @@ export function loadConfig(
     peers,
     secret,
     port,
+    ...(portAuto ? { portAuto } : {}),
+    ...(localDir ? { localDir } : {}),
+    ...(localDir && peers.some((p) => p.local)
+      ? { resolveLocal: (role: string) => lookupLocal(localDir, role) }
+      : {}),
     hostname,
     maxMessageBytes,
     retryWindowMs,

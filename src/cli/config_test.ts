@@ -71,7 +71,10 @@ test("loadConfig fails with one line naming the entry and the fix", () => {
     [[], { INTERCOM_PORT: "70000" }, /INTERCOM_PORT "70000" is not a port/],
     [["--port", "x"], {}, /--port "x"/],
     [[], { PEERS: "a=ftp://h" }, /PEERS entry "a=ftp:\/\/h": unsupported scheme/],
-    [[], { PEERS: "justahost" }, /has no "="/],
+    [[], { PEERS: "just a host" }, /has no "=" and is not a role name/],
+    [[], { INTERCOM_SECRET: "${INTERCOM_SECRET}" }, /^INTERCOM_SECRET is the unexpanded text/],
+    [[], { PEERS: "${user_config.peers}" }, /PEERS .*claude plugin configure/],
+    [["--role", "${ROLE}"], {}, /--role is the unexpanded text "\$\{ROLE\}": export ROLE/],
     [[], { MY_ROLE: "bad role" }, /MY_ROLE "bad role"/],
     [["--nope"], {}, /see --help/],
     [[], { INTERCOM_MAX_MESSAGE_BYTES: "0" }, /positive integer/],
@@ -186,4 +189,28 @@ test("loadConfig refuses a role over 64 characters at start, as every peer would
     () => loadConfig([], { MY_ROLE: "r".repeat(65) }, () => ""),
     /MY_ROLE "r+" is 65 characters long, over the limit of 64/,
   );
+});
+
+test("loadConfig: INTERCOM_PORT=auto picks any port on loopback, bare PEERS names are local", () => {
+  const c = loadConfig([], {
+    MY_ROLE: "backend",
+    PEERS: "frontend, tester=10.0.0.7",
+    INTERCOM_PORT: "auto",
+    INTERCOM_SECRET: "a-long-enough-secret-for-the-mesh",
+    INTERCOM_LOCAL_DIR: "/tmp/ctw-test-registry",
+  }, noFile);
+  assert.equal(c.port, 0);
+  assert.equal(c.portAuto, true);
+  assert.equal(c.hostname, "127.0.0.1");
+  assert.equal(c.localDir, "/tmp/ctw-test-registry");
+  assert.deepEqual(c.peers, [
+    { name: "frontend", url: "local", local: true },
+    { name: "tester", url: "http://10.0.0.7:8788" },
+  ]);
+  assert.equal(c.resolveLocal?.("frontend"), undefined);
+});
+
+test("an unexpanded ${NAME} in a variable the node does not read is left alone", () => {
+  const c = loadConfig([], { HOME_HINT: "${HOME}", MY_ROLE: "a" }, noFile);
+  assert.equal(c.role, "a");
 });

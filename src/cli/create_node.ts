@@ -26,6 +26,7 @@ import type { PeerTransport } from "../node/transport.ts";
 import { createHandler } from "../http/handler.ts";
 import { EventStreams } from "../http/sse.ts";
 import { HttpTransport } from "../http/transport.ts";
+import { withLocalPeers } from "../http/local_peers.ts";
 
 /** A fetch-style request handler: every inbound message of every transport goes through it. */
 export type Handler = (request: Request) => Promise<Response>;
@@ -97,13 +98,15 @@ async function defaultTransport(
       ...parts,
     });
   }
-  return new HttpTransport({
+  const http = new HttpTransport({
     peers: config.peers,
     secret: config.secret,
     requireSignature: config.requireSignature,
     log: deps.log,
     fetch: deps.fetch,
   });
+  // PEERS entries without a host are found on this machine at each send (INTERCOM_PORT=auto).
+  return config.resolveLocal ? withLocalPeers(http, config.resolveLocal) : http;
 }
 
 /**

@@ -196,3 +196,19 @@ test("a node's list_peers shows our address and each peer's live status", async 
   assert.match(text, /tester .* offline: connection refused/);
   await t.close();
 });
+
+test('with no peers the tool descriptions never read "one of none"', async () => {
+  const config = loadConfig([], { MY_ROLE: "solo", INTERCOM_SECRET: SECRET }, () => "");
+  const node = await createNode(config, { log, deliveredFile: null });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await node.mcp.connect(serverSide);
+  const client = new Client({ name: "test", version: "0" });
+  await client.connect(clientSide);
+  const { tools } = await client.listTools();
+  const text = JSON.stringify(tools);
+  assert.doesNotMatch(text, /one of none|: none configured/);
+  const send = tools.find((t) => t.name === "send_message")!;
+  assert.match(send.description!, /to: the role of a peer \(see list_peers\)/);
+  await client.close();
+  await node.close();
+});

@@ -1,5 +1,6 @@
 /**
- * The command line: `claude-talkie-walkie [node flags]`, `… viewer …`, `… demo …`.
+ * The command line: `claude-talkie-walkie [node flags]`, `… viewer …`, `… demo …`,
+ * `… init …`, `… doctor …`.
  *
  * @module
  */
@@ -16,11 +17,15 @@ Usage:
   claude-talkie-walkie [flags]           start a node (MCP stdio server + HTTP listener)
   claude-talkie-walkie viewer [nodes…]   watch every node as one office in the terminal
   claude-talkie-walkie demo [--duration S]  a three-node mesh with scripted sessions
+  claude-talkie-walkie init [flags]      write the .mcp.json entry (asks when run in a terminal)
+  claude-talkie-walkie doctor [flags]    check this node's config, its peers and Claude Code
 
 Flags (override the environment):
   --role NAME         this session's role            (MY_ROLE, default developer-a)
-  --peers LIST        name=host[:port],…             (PEERS; REMOTE_HOST for one "remote")
-  --port N            HTTP port                      (INTERCOM_PORT, default 8788)
+  --peers LIST        name=host[:port],… or bare names of nodes on this machine
+                                                     (PEERS; REMOTE_HOST for one "remote")
+  --port N|auto       HTTP port; auto: a free one, found by role on this machine
+                                                     (INTERCOM_PORT, default 8788)
   --host ADDR         bind address                   (INTERCOM_HOST)
   --secret-file PATH  read the shared secret here    (INTERCOM_SECRET)
   -h, --help          this text
@@ -47,6 +52,12 @@ export async function main(args: string[]): Promise<number> {
   if (command === "viewer") {
     const { viewerMain } = await import("../../viewer/main.ts");
     return await viewerMain(rest, process.env);
+  }
+  if (command === "init" || command === "doctor") {
+    const run = command === "init"
+      ? (await import("./init.ts")).initMain
+      : (await import("./doctor.ts")).doctorMain;
+    return await run(rest);
   }
   if (command === "demo") {
     const { demoMain } = await import("./demo.ts");

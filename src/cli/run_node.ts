@@ -14,6 +14,8 @@ import { fetchTrusting } from "../platform/runtime.ts";
 import { StdioServerTransport, type Transport } from "../platform/sdk.ts";
 import { type Config, ConfigError } from "../node/config.ts";
 import { loadConfig } from "./config.ts";
+import { answersHealth, cleanStale, registerLocal } from "./local_registry.ts";
+import { VERSION } from "../platform/version.ts";
 import { createNode, type MeshNode, type NodeDeps } from "./create_node.ts";
 
 /** Why the listener could not start, as one line with the fix. */
@@ -118,6 +120,47 @@ export async function serveNode(config: Config, options: ServeOptions): Promise<
   };
 }
 
+/** Printed on stderr when a person starts a node in a terminal instead of Claude Code. */
+export const TERMINAL_HINT =
+  `claude-talkie-walkie ${VERSION} is an MCP server for Claude Code: it speaks
+JSON-RPC on stdin/stdout, so what you type here is not read as messages. Add it to a project with
+"npx -y claude-talkie-walkie init", then start "claude --dangerously-load-development-channels
+server:talkie-walkie". "claude-talkie-walkie --help" lists the commands; Ctrl-C stops this node.
+`;
+
+/**
+ * Registers this node's role for host-less PEERS on this machine (INTERCOM_PORT=auto) and
+ * cleans entries of nodes that are gone. Returns the function that removes the entry.
+ */
+function registerSelf(role: string, url: string, dir: string, log: Logger): () => void {
+  // A wildcard bind is reached through loopback by this machine's other sessions.
+  const reachable = url.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//[::1]:");
+  try {
+    const { unregister, replaced } = registerLocal(dir, {
+      role,
+      url: reachable,
+      pid: process.pid,
+      version: VERSION,
+      started_at: new Date().toISOString(),
+    });
+    if (replaced) {
+      log(
+        `warning: another node with role "${role}" runs on this machine (pid ${replaced.pid}, ` +
+          `${replaced.url}); messages for "${role}" now come here: give each session its own role`,
+      );
+    }
+    log(`registered "${role}" at ${reachable} in ${dir}`);
+    cleanStale(dir, answersHealth, process.pid).then(
+      (gone) => gone.length && log(`removed stale local entries: ${gone.join(", ")}`),
+      () => {},
+    );
+    return unregister;
+  } catch (e) {
+    log(`error: cannot register "${role}" in ${dir}: ${(e as Error).message}`);
+    return () => {};
+  }
+}
+
 const write = (stream: NodeJS.WriteStream, text: string) => {
   try {
     stream.write(text);
@@ -146,6 +189,8 @@ export async function runNode(args: string[]): Promise<number> {
     }
     throw e;
   }
+  // A person, not Claude Code, started this node: say what it is before anything else.
+  if (process.stdin.isTTY) write(process.stderr, TERMINAL_HINT);
   const log = createLogger(config.role);
   for (const w of config.warnings) log(`warning: ${w}`);
   process.on("unhandledRejection", (e) => log(`unhandled rejection: ${e}`));
@@ -162,11 +207,15 @@ export async function runNode(args: string[]): Promise<number> {
     process.exit(1);
   });
   const node = await serveNode(config, { log });
+  const unregister = config.portAuto && config.localDir && node.url
+    ? registerSelf(config.role, node.url, config.localDir, log)
+    : undefined;
   let stopping = false;
   const stop = (why: string) => {
     if (stopping) return;
     stopping = true;
     log(`stopping (${why})`);
+    unregister?.();
     exitAfter(node.close, 0);
   };
   // A closed stdout means the session is gone for good: hold nothing more, say so, and exit.

@@ -10,12 +10,12 @@
  * broker mesh when peers come and go (broker mode), so the list is who was known at start.
  */
 export function instructions(role: string, peers: readonly string[], broker?: string): string {
-  let list = peers.length ? peers.join(", ") : broker ? "none known yet" : "none configured";
+  let list = peers.length ? peers.join(", ") : broker ? "none known yet" : "none configured yet";
   if (broker) list += ` (whoever is online in ${broker}; list_peers shows who is there now)`;
   // Long meshes would push the safety text past the 2 KB cut; list_peers has the full list.
   if (list.length > 500) list = `${list.slice(0, 460)}… (${peers.length} in all, see list_peers)`;
   return [
-    `You are "${role}" in a talkie-walkie mesh of Claude Code sessions on other machines.`,
+    `You are "${role}" in a talkie-walkie mesh of Claude Code sessions.`,
     `Peers: ${list}.`,
     `Messages from peers arrive as <channel source="talkie-walkie" from="…" to="${role}" ` +
     `message_id="…" sent_at="…" reply_to="…">text</channel>. from is the sender's role, ` +

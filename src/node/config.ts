@@ -24,6 +24,12 @@ export interface Config {
   secret: string;
   /** TCP port to listen on, 0 for any free port. */
   port: number;
+  /** `INTERCOM_PORT=auto`: a free port, registered under the role in {@linkcode localDir}. */
+  portAuto?: boolean;
+  /** The per-user directory of this machine's nodes (for auto ports and host-less peers). */
+  localDir?: string;
+  /** Base URL of this machine's node for a role; set when PEERS has host-less entries. */
+  resolveLocal?: (role: string) => string | undefined;
   /** Bind address. */
   hostname: string;
   /** Limit on one message's UTF-8 text, in bytes. */

@@ -12,15 +12,18 @@ import { type ToolContext, unreadLine } from "./tool_context.ts";
 /** Registers `send_message` and `broadcast_message`. */
 export function registerSendTools(ctx: ToolContext): void {
   const { server, messenger, role, channel, session } = ctx;
-  const peerNames = messenger.peers.map((p) => p.name).join(", ") || "none configured";
+  const names = messenger.peers.map((p) => p.name).join(", ");
+  const peerNames = names || "no peers configured yet";
+  // Broker meshes learn their peers later; an empty list must not read "one of none".
+  const toText = names ? `one of ${names}` : "the role of a peer (see list_peers)";
 
   server.registerTool("send_message", {
     description: `Send a message to one peer Claude session of the talkie-walkie mesh ` +
-      `(not Claude Code's built-in SendMessage). to: one of ${peerNames}; may be omitted ` +
+      `(not Claude Code's built-in SendMessage). to: ${toText}; may be omitted ` +
       `when there is only one peer. To answer a message, use its from attribute as to ` +
       `and its message_id as reply_to.`,
     inputSchema: {
-      to: z.string().optional().describe(`Peer role: ${peerNames}`),
+      to: z.string().optional().describe(names ? `Peer role: ${names}` : "Peer role"),
       message: z.string().describe("The text to send"),
       reply_to: z.string().optional().describe("message_id of the message you answer"),
       user_approved: z.boolean().optional().describe(

@@ -24,6 +24,8 @@ export interface Peer {
    * messages to it name no `to` and a probe accepts whatever role answers.
    */
   anyRole?: boolean;
+  /** Written without a host in PEERS: found at send time among this machine's nodes. */
+  local?: boolean;
 }
 
 /** What a transport says about itself, for errors and `list_peers`. */

@@ -113,7 +113,7 @@ describe("the secret appears in no output of a full end-to-end run", () => {
       ["unknown flag", ["--bogus"], env],
       ["missing --secret-file", ["--secret-file", join(dir, "missing")], {}],
       ["--secret-file and a bad port", ["--secret-file", secretFile, "--port", "x"], {}],
-      ["bad PEERS", [], { ...env, PEERS: "beta" }],
+      ["bad PEERS", [], { ...env, PEERS: "beta gamma" }],
       ["invalid whsec_ secret", [], { INTERCOM_SECRET: `whsec_${secret}!`, INTERCOM_PORT: "0" }],
       ["bad rate limit", [], { ...env, INTERCOM_RATE_LIMIT: "-1" }],
     ];

@@ -37,10 +37,11 @@ const nodeEnv = (role, port, peers) => ({
   INTERCOM_SECRET: SECRET,
 });
 
-test("npm package holds compiled code, declarations and the bin only", () => {
+test("npm package holds compiled code, declarations, the bin and its metadata only", () => {
   const paths = pkg.files.map((f) => f.path).sort();
   const unexpected = paths.filter((p) =>
-    !/^(package\.json|README\.md|LICENSE|bin\/[\w-]+\.cjs|esm\/[\w/-]+\.(js|d\.ts))$/.test(p) ||
+    !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|server\.json|bin\/[\w-]+\.cjs|esm\/[\w/-]+\.(js|d\.ts))$/
+      .test(p) ||
     /_test\.|(^|\/)_fixtures/.test(p)
   );
   assert.deepEqual(unexpected, []);

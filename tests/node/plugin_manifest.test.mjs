@@ -1,6 +1,9 @@
 // The Claude Code plugin manifests in .claude-plugin/ stay in step with the package: same
-// version, a channel bound to the server that runs the npm bin, and every ${user_config.*}
-// placeholder declared.
+// version, a channel bound to the server that runs the pinned npm bin, options at the top level
+// of the manifest (where `claude plugin install --config` and `plugin configure` find them),
+// each one settable, and every ${user_config.*} placeholder declared. The shapes follow the
+// plugin manifest reference (code.claude.com/docs/en/plugins/manifest-reference): userConfig
+// options and channels entries are strict objects, unknown keys in them stop the plugin.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
@@ -10,6 +13,34 @@ const plugin = read(".claude-plugin/plugin.json");
 const marketplace = read(".claude-plugin/marketplace.json");
 const { version } = read("deno.json");
 
+const TOP_LEVEL = new Set([
+  "$schema",
+  "name",
+  "version",
+  "description",
+  "author",
+  "homepage",
+  "repository",
+  "license",
+  "keywords",
+  "userConfig",
+  "mcpServers",
+  "channels",
+]);
+const OPTION_KEYS = new Set([
+  "type",
+  "title",
+  "description",
+  "required",
+  "default",
+  "multiple",
+  "sensitive",
+  "min",
+  "max",
+]);
+const OPTION_TYPES = new Set(["string", "number", "boolean", "directory", "file"]);
+const CHANNEL_KEYS = new Set(["server", "userConfig"]);
+
 test("plugin and marketplace versions equal the deno.json version", () => {
   assert.equal(plugin.version, version);
   const entry = marketplace.plugins.find((p) => p.name === plugin.name);
@@ -18,20 +49,53 @@ test("plugin and marketplace versions equal the deno.json version", () => {
   assert.equal(entry.source, "./");
 });
 
-test("plugin channel runs the npm bin with every user_config placeholder declared", () => {
+test("the manifest has only documented top-level keys and a kebab-case name", () => {
+  for (const key of Object.keys(plugin)) assert.ok(TOP_LEVEL.has(key), `unknown key "${key}"`);
+  assert.match(plugin.name, /^[a-z0-9]+(-[a-z0-9]+)*$/);
+  assert.match(plugin.version, /^\d+\.\d+\.\d+/);
+  assert.match(plugin.homepage, /^https:\/\//);
+});
+
+test("userConfig sits at the top level and every option is valid and settable", () => {
+  assert.equal(typeof plugin.userConfig, "object");
+  for (const channel of plugin.channels) {
+    for (const key of Object.keys(channel)) assert.ok(CHANNEL_KEYS.has(key), `channel key ${key}`);
+    assert.equal(channel.userConfig, undefined, "options under a channel cannot be set");
+  }
+  for (const [key, option] of Object.entries(plugin.userConfig)) {
+    assert.match(key, /^\w+$/);
+    for (const k of Object.keys(option)) {
+      assert.ok(OPTION_KEYS.has(k), `${key}.${k} is not allowed`);
+    }
+    assert.ok(OPTION_TYPES.has(option.type), `${key} has a known type`);
+    assert.ok(option.title && option.description, `${key} has a title and a description`);
+    assert.ok(
+      option.required === true || option.default !== undefined,
+      `${key} is required or has a default, so it never reaches the node unexpanded`,
+    );
+    if (option.default !== undefined) {
+      const t = option.type === "number"
+        ? "number"
+        : option.type === "boolean"
+        ? "boolean"
+        : "string";
+      assert.equal(typeof option.default, t, `${key}'s default is a ${t}`);
+    }
+  }
+  assert.equal(plugin.userConfig.secret.sensitive, true, "the secret goes to secure storage");
+});
+
+test("the channel runs the pinned npm bin with every user_config placeholder declared", () => {
   const [channel] = plugin.channels;
   const server = plugin.mcpServers[channel.server];
   assert.ok(server, `mcpServers has the channel's server "${channel.server}"`);
   assert.equal(server.command, "npx");
-  assert.deepEqual(server.args, ["-y", "claude-talkie-walkie"]);
+  const major = version.split(".")[0];
+  assert.deepEqual(server.args, ["-y", `claude-talkie-walkie@${major}.x`]);
   const used = Object.values(server.env).flatMap((v) =>
     [...v.matchAll(/\$\{user_config\.(\w+)\}/g)].map((m) => m[1])
   );
-  assert.deepEqual(used.sort(), Object.keys(channel.userConfig).sort());
-  for (const [key, option] of Object.entries(channel.userConfig)) {
-    assert.ok(option.title && option.description, `${key} has a title and a description`);
-    assert.ok(["string", "number"].includes(option.type), `${key} has a type`);
-  }
+  assert.deepEqual(used.sort(), Object.keys(plugin.userConfig).sort());
   for (const name of Object.keys(server.env)) {
     assert.match(
       name,
@@ -39,4 +103,24 @@ test("plugin channel runs the npm bin with every user_config placeholder declare
       "an environment variable the node reads",
     );
   }
+});
+
+test("server.json (MCP Registry) matches the package: name = mcpName, version, npm stdio", () => {
+  const server = read("server.json");
+  const pkg = read("package.json");
+  assert.match(
+    server.$schema,
+    /^https:\/\/static\.modelcontextprotocol\.io\/schemas\/[\d-]+\/server\.schema\.json$/,
+  );
+  assert.equal(server.name, pkg.mcpName);
+  assert.match(server.name, /^io\.github\.[^/]+\/[^/]+$/);
+  assert.ok(server.description.length <= 100, "the registry takes up to 100 characters");
+  assert.equal(server.version, version);
+  const [npm] = server.packages;
+  assert.equal(npm.registryType, "npm");
+  assert.equal(npm.identifier, "claude-talkie-walkie");
+  assert.equal(npm.version, version);
+  assert.deepEqual(npm.transport, { type: "stdio" });
+  const secret = npm.environmentVariables.find((v) => v.name === "INTERCOM_SECRET");
+  assert.equal(secret?.isSecret, true);
 });

@@ -1,0 +1,204 @@
+/**
+ * `claude-talkie-walkie init`: sets up this session's node without editing JSON by hand. Asks
+ * in a terminal, takes flags otherwise; writes the `.mcp.json` entry (or prints it, or the
+ * `claude mcp add` line) with the secret as `${INTERCOM_SECRET}`, makes a strong secret when
+ * none is given, and prints the lines for the other machines. It never replaces an entry without
+ * asking (or `--force`) and never prints a secret it did not make.
+ *
+ * @module
+ */
+
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { networkInterfaces } from "node:os";
+import { basename, resolve } from "node:path";
+import process from "node:process";
+import { createInterface } from "node:readline/promises";
+import { parseArgs } from "node:util";
+import { ConfigError, loadConfig } from "./config.ts";
+import { findUnexpanded } from "./unexpanded.ts";
+import {
+  claudeAddLine,
+  ExistingEntryError,
+  type InitAnswers,
+  mergeEntry,
+  PACKAGE_SPEC,
+  SERVER_NAME,
+  serverEntry,
+  shareLines,
+  shellQuote,
+} from "./init_entry.ts";
+
+const HELP = `Usage: claude-talkie-walkie init [flags]
+
+Writes this session's talkie-walkie entry into .mcp.json (asks when run in a terminal).
+  --role NAME         this session's role, e.g. backend
+  --peers LIST        name=host[:port] for other machines, bare names for sessions on this one
+  --port N|auto       HTTP port (default 8788; auto when every peer is on this machine)
+  --secret-file PATH  read the shared secret from this file instead of $INTERCOM_SECRET
+  --file PATH         the file to write (default ./.mcp.json)
+  --print             print the .mcp.json entry instead of writing it
+  --claude-add        print the "claude mcp add" line instead of writing
+  --force             replace an existing talkie-walkie entry without asking
+`;
+
+const FLAGS = {
+  role: { type: "string" },
+  peers: { type: "string" },
+  port: { type: "string" },
+  "secret-file": { type: "string" },
+  file: { type: "string" },
+  print: { type: "boolean" },
+  "claude-add": { type: "boolean" },
+  force: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** A strong shared secret: 32 random bytes, base64url (43 characters). */
+export function generateSecret(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+/** This machine's first non-internal IPv4 address, as peers elsewhere would reach it. */
+function lanAddress(): string {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  }
+  return "THIS-HOST";
+}
+
+/** auto when every peer is a bare name (on this machine), else 8788. */
+const defaultPort = (peers: string) =>
+  peers.trim() !== "" && !peers.includes("=") ? "auto" : "8788";
+
+type Ask = (question: string, fallback: string) => Promise<string>;
+
+async function askMissing(
+  values: { role?: string; peers?: string; port?: string },
+  ask: Ask,
+) {
+  const guess = basename(process.cwd()).replace(/[^A-Za-z0-9_.-]/g, "") || "developer-a";
+  const role = values.role ?? await ask("This session's role", guess);
+  const peers = values.peers ?? await ask(
+    "Peers (name=host[:port] on other machines, bare names on this one, comma-separated)",
+    "",
+  );
+  const local = peers !== "" && !peers.includes("=");
+  const port = values.port ??
+    await ask("HTTP port (auto: any free port, this machine only)", local ? "auto" : "8788");
+  return { role: role.trim(), peers: peers.trim(), port: port.trim() };
+}
+
+/** Checks the answers the way a node would read them. @throws {ConfigError} */
+function validate(answers: InitAnswers): void {
+  const args = ["--role", answers.role, "--peers", answers.peers, "--port", answers.port];
+  const found = findUnexpanded(args, {});
+  if (found.length) throw new ConfigError(`${found[0].where} must be a value, not a placeholder`);
+  loadConfig(args, { INTERCOM_SECRET: generateSecret() }, () => "");
+}
+
+/** Runs `init`; resolves to the exit code. */
+export async function initMain(args: string[]): Promise<number> {
+  const out = (text: string) => process.stdout.write(text);
+  const err = (text: string) => process.stderr.write(text);
+  let values;
+  try {
+    ({ values } = parseArgs({ args, options: FLAGS, strict: true, allowPositionals: false }));
+  } catch (e) {
+    err(`claude-talkie-walkie init: ${(e as Error).message}: see --help\n`);
+    return 2;
+  }
+  if (values.help) {
+    out(HELP);
+    return 0;
+  }
+  const interactive = process.stdin.isTTY === true;
+  if (!interactive && values.role === undefined) {
+    err("claude-talkie-walkie init: give --role (and --peers) when not run in a terminal\n");
+    return 2;
+  }
+  const rl = interactive
+    ? createInterface({ input: process.stdin, output: process.stdout })
+    : undefined;
+  const ask: Ask = async (question, fallback) =>
+    (await rl!.question(`${question}${fallback ? ` [${fallback}]` : ""}: `)).trim() || fallback;
+  try {
+    const answers: InitAnswers = await askMissing(
+      interactive ? values : {
+        ...values,
+        peers: values.peers ?? "",
+        port: values.port ?? defaultPort(values.peers ?? ""),
+      },
+      ask,
+    );
+    if (values["secret-file"]) answers.secretFile = resolve(values["secret-file"]);
+    validate(answers);
+    const entry = serverEntry(answers);
+    // Notes go to stderr when stdout carries what is to be pasted.
+    const printing = values.print || values["claude-add"];
+    const note = printing ? err : out;
+    if (values["claude-add"]) out(claudeAddLine(entry) + "\n");
+    else if (values.print) {
+      out(JSON.stringify({ mcpServers: { [SERVER_NAME]: entry } }, null, 2) + "\n");
+    } else {
+      const file = resolve(values.file ?? ".mcp.json");
+      const existing = existsSync(file) ? readFileSync(file, "utf8") : undefined;
+      let replace = values.force === true;
+      if (!replace && existing?.includes(`"${SERVER_NAME}"`) && rl) {
+        replace = /^y/i.test(
+          await ask(`${file} already has "${SERVER_NAME}". Replace it? (y/N)`, "n"),
+        );
+      }
+      let text: string;
+      try {
+        text = mergeEntry(existing, entry, replace);
+      } catch (e) {
+        if (!(e instanceof ExistingEntryError)) throw e;
+        err(
+          `claude-talkie-walkie init: ${file} was left as it is: ${e.message}; use --print, or --force to replace the entry\n`,
+        );
+        return 1;
+      }
+      writeFileSync(file, text);
+      note(
+        `Wrote the "${SERVER_NAME}" server into ${file} (role ${answers.role}, port ${answers.port}).\n`,
+      );
+    }
+    const secretGiven = answers.secretFile !== undefined ||
+      (process.env.INTERCOM_SECRET ?? "").trim() !== "" &&
+        !process.env.INTERCOM_SECRET!.includes("${");
+    const lines: string[] = [];
+    if (secretGiven) {
+      lines.push(
+        answers.secretFile
+          ? `The secret is read from ${answers.secretFile}; give the other machines the same one.`
+          : "INTERCOM_SECRET is set here: use the same value on the other machines (not shown).",
+      );
+    } else {
+      const secret = generateSecret();
+      lines.push(
+        "A new shared secret was made. Put it in the environment that starts claude (e.g. ~/.profile), here and on every peer:",
+        `  export INTERCOM_SECRET=${shellQuote(secret)}`,
+      );
+    }
+    lines.push(`Then start: claude --dangerously-load-development-channels server:${SERVER_NAME}`);
+    const here = answers.port === "auto" ? undefined : `${lanAddress()}:${answers.port}`;
+    const share = shareLines(answers, answers.peers.includes("=") ? here : undefined);
+    if (share.length) {
+      lines.push("On each peer (in its project directory), run:", ...share.map((l) => `  ${l}`));
+    }
+    lines.push(
+      `Check everything with: npx -y ${PACKAGE_SPEC} doctor (here, once the peers run)`,
+    );
+    note(lines.join("\n") + "\n");
+    return 0;
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      err(`claude-talkie-walkie init: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  } finally {
+    rl?.close();
+  }
+}
