@@ -232,7 +232,7 @@ describe("a three-node mesh", () => {
       message: "pong",
     });
     assert.equal(back.isError, undefined, resultText(back));
-    const events = await stream.until((evs) => evs.length >= 3);
+    const events = await stream.until((evs) => evs.some((e) => e.event === "recv"));
     await stream.close();
     assert.equal(events[0].event, "hello");
     const hello = JSON.parse(events[0].data);
@@ -252,6 +252,11 @@ describe("a three-node mesh", () => {
       }
     }
     assert.ok(send.id && recv.id, "send and recv carry ids");
+    // Watchers also see what became of each send, delivered or not.
+    const outcome = events.find((e) => e.event === "outcome");
+    assert.ok(outcome, JSON.stringify(events));
+    const o = JSON.parse(outcome.data);
+    assert.deepEqual([o.peer, o.status, o.envelope.message], ["frontend", "delivered", "ping"]);
     // Consume the channel event pong raised, so later counts stay exact.
     await backend.session.waitForEvents(1, { from: backend.session.events.length - 1 });
   });
