@@ -59,6 +59,25 @@ export function parsePeers(peers: string, remoteHost: string, role: string): Pee
   return out;
 }
 
+/**
+ * Parses INTERCOM_ALLOWED_HOSTS: comma-separated host names or IP literals (IPv6 in brackets),
+ * without scheme or port, lower-cased.
+ *
+ * @throws {ConfigError} on an entry with a scheme, a path or a port.
+ */
+export function parseAllowedHosts(text: string): string[] {
+  const hosts = text.split(",").map((h) => h.trim().toLowerCase()).filter((h) => h !== "");
+  for (const host of hosts) {
+    if (!/^(\[[0-9a-f:.]+\]|[a-z0-9_.-]+)$/.test(host)) {
+      throw new ConfigError(
+        `INTERCOM_ALLOWED_HOSTS entry "${host}" is not a host name: write names like ` +
+          "talkie.example.com or [fd00::6], without scheme or port",
+      );
+    }
+  }
+  return hosts;
+}
+
 function parsePort(value: string, what: string): number {
   const port = Number(value);
   if (value.trim() === "" || !Number.isInteger(port) || port < 0 || port > 65535) {
@@ -125,6 +144,9 @@ export function loadConfig(
     rateLimitBurst: positive(env, "INTERCOM_RATE_BURST", 20),
     sendLimitPerMinute: positive(env, "INTERCOM_SEND_LIMIT", 20, { zeroOff: true }),
     maxEventClients: positive(env, "INTERCOM_MAX_EVENT_CLIENTS", 64),
+    allowedHosts: parseAllowedHosts(env.INTERCOM_ALLOWED_HOSTS ?? ""),
+    authFailuresPerMinute: positive(env, "INTERCOM_AUTH_FAILURE_LIMIT", 30, { zeroOff: true }),
+    allowSecretHeader: flag(env, "INTERCOM_ALLOW_SECRET_HEADER"),
     tlsCert: env.INTERCOM_TLS_CERT?.trim() || undefined,
     tlsKey: env.INTERCOM_TLS_KEY?.trim() || undefined,
     caFile: env.INTERCOM_CA?.trim() || undefined,

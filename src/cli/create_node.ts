@@ -19,6 +19,7 @@ import { Messenger } from "../node/messenger.ts";
 import type { PeerTransport } from "../node/transport.ts";
 import { createHandler } from "../http/handler.ts";
 import { EventStreams } from "../http/sse.ts";
+import { AuthThrottle } from "../http/throttle.ts";
 import { HttpTransport } from "../http/transport.ts";
 
 /** A fetch-style request handler: every inbound message of every transport goes through it. */
@@ -88,6 +89,7 @@ async function defaultTransport(
     peers: config.peers,
     secret: config.secret,
     requireSignature: config.requireSignature,
+    allowSecretHeader: config.allowSecretHeader,
     log: deps.log,
     fetch: deps.fetch,
   });
@@ -133,6 +135,17 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
       ? new RateLimiter({ perMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst })
       : undefined,
     maxEventClients: config.maxEventClients,
+    // One address may send 4 times one sender's rate, whatever names it claims (peers behind
+    // one NAT or ngrok agent share an address).
+    addressLimiter: config.rateLimitPerMinute
+      ? new RateLimiter({
+        perMinute: config.rateLimitPerMinute * 4,
+        burst: config.rateLimitBurst * 4,
+      })
+      : undefined,
+    throttle: config.authFailuresPerMinute !== 0
+      ? new AuthThrottle({ perMinute: config.authFailuresPerMinute ?? 30, burst: 10, log })
+      : undefined,
   });
   const parts = { handler, hub };
   const transport = ref.transport = await (deps.transport?.(parts) ??

@@ -6,15 +6,15 @@
  * @module
  */
 
-import { SECRET_HEADER, secretMatches } from "./auth.ts";
 import { BodyTimeoutError, BodyTooLargeError, readLimited } from "./body.ts";
 import type { Hub } from "../node/hub.ts";
 import { type Envelope, parseEnvelope, ProtocolError } from "../core/envelope.ts";
 import { MESSAGE_ID } from "../core/names.ts";
 import type { RateLimiter } from "../core/rate_limit.ts";
 import type { SeenIds } from "../core/replay.ts";
-import { verifySignature, WEBHOOK_SIGNATURE } from "../core/signature.ts";
 import type { EventStreams } from "./sse.ts";
+import type { AuthThrottle } from "./throttle.ts";
+import { CLOSE, createRequestAuth, isSigned, sourceOf } from "./request_auth.ts";
 
 /** What the handler needs from the node. */
 export interface HandlerOptions {
@@ -40,6 +40,15 @@ export interface HandlerOptions {
   requireSignature?: boolean;
   /** Per-sender limit on `/message`; none when undefined. */
   limiter?: RateLimiter;
+  /**
+   * Per-source-address limit on `/message`, whatever `from` the messages claim (rotating names
+   * must not bypass `limiter`); none when undefined or when the request has no address.
+   */
+  addressLimiter?: RateLimiter;
+  /** Failed authentications per source address (secret guessing); none when undefined. */
+  throttle?: AuthThrottle;
+  /** Most signed bodies read at once before their signature is known (default 16). */
+  maxUnverifiedBodies?: number;
   /** Most concurrent `/events` clients (default 64). */
   maxEventClients?: number;
   /** Time allowed for a request body, in milliseconds (default 10 000). */
@@ -82,13 +91,19 @@ const ROUTES: Record<string, string> = { "/health": "GET", "/message": "POST", "
 export function createHandler(
   handlerOptions: HandlerOptions,
 ): (request: Request) => Promise<Response> {
-  const options = { maxEventClients: 64, requireSignature: false, ...handlerOptions };
+  const options = {
+    maxEventClients: 64,
+    requireSignature: false,
+    maxUnverifiedBodies: 16,
+    ...handlerOptions,
+  };
   const now = options.now ?? (() => new Date());
+  const auth = createRequestAuth({ ...options, now });
   // JSON escapes can make a body up to 6 times its text (\uXXXX); allow that plus the fields.
   const bodyLimit = options.maxMessageBytes * 6 + 8192;
 
   const peers = () => typeof options.peers === "function" ? options.peers() : options.peers;
-  const signed = (request: Request) => request.headers.has(WEBHOOK_SIGNATURE);
+  const signed = isSigned;
 
   const health = (request: Request) =>
     json(200, {
@@ -101,37 +116,9 @@ export function createHandler(
       require_signature: options.requireSignature,
       // A signed probe learns whether its secret matches ours, so list_peers can warn before a
       // send is refused; the answer says nothing else about the secret.
-      ...(signed(request)
-        ? { authenticated: typeof checkSignature(request, new Uint8Array(0)) === "string" }
-        : {}),
+      // auth_error says why not (a skewed clock is not a wrong secret).
+      ...(signed(request) ? auth.probe(request) : {}),
     });
-
-  /** Checks the secret header; undefined when it passes, else the 401 answer. */
-  function checkSecret(request: Request): Response | undefined {
-    if (options.requireSignature) {
-      return fail(
-        401,
-        "This node accepts only signed requests (Standard Webhooks webhook-id, " +
-          "webhook-timestamp, webhook-signature): INTERCOM_REQUIRE_SIGNATURE is on",
-      );
-    }
-    if (secretMatches(request.headers.get(SECRET_HEADER), options.secret)) return undefined;
-    return fail(
-      401,
-      request.headers.has(SECRET_HEADER)
-        ? `Wrong ${SECRET_HEADER}: use the same INTERCOM_SECRET on every node`
-        : `Missing ${SECRET_HEADER} header (or a Standard Webhooks signature): send the ` +
-          "mesh's INTERCOM_SECRET",
-    );
-  }
-
-  /** Verifies a Standard Webhooks signature over `body`; the 401 answer when it fails. */
-  function checkSignature(request: Request, body: Uint8Array): Response | string {
-    const result = verifySignature(options.signingKey, { headers: request.headers, body }, {
-      nowSeconds: now().getTime() / 1000,
-    });
-    return result.ok ? result.id : fail(401, `Signature rejected: ${result.reason}`);
-  }
 
   async function readBody(request: Request): Promise<Uint8Array | Response> {
     try {
@@ -141,18 +128,20 @@ export function createHandler(
         return fail(
           413,
           `Body is over ${bodyLimit} bytes: the message limit is ${options.maxMessageBytes} bytes`,
+          CLOSE,
         );
       }
-      if (e instanceof BodyTimeoutError) return fail(408, "The request body arrived too slowly");
+      if (e instanceof BodyTimeoutError) {
+        return fail(408, "The request body arrived too slowly", CLOSE);
+      }
       return fail(400, "Could not read the request body");
     }
   }
 
   async function message(request: Request): Promise<Response> {
-    if (!signed(request)) {
-      const refused = checkSecret(request);
-      if (refused) return refused;
-    }
+    // The secret, or a signature's headers and timestamp, before any body is read.
+    const refused = auth.throttled(request) ?? auth.beforeBody(request);
+    if (refused) return refused;
     const type = (request.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
     const isJson = type === "application/json" || type === "";
     if (!isJson && type !== "text/plain") {
@@ -161,11 +150,13 @@ export function createHandler(
         `Content-Type "${type}" is not supported: use application/json or text/plain`,
       );
     }
-    const bytes = await readBody(request);
+    const bytes = signed(request)
+      ? await auth.unverified(request, () => readBody(request))
+      : await readBody(request);
     if (bytes instanceof Response) return bytes;
     let webhookId: string | undefined;
     if (signed(request)) {
-      const checked = checkSignature(request, bytes);
+      const checked = auth.checkBody(request, bytes);
       if (checked instanceof Response) return checked;
       webhookId = checked;
     }
@@ -205,6 +196,15 @@ export function createHandler(
       throw e;
     }
     const nowMs = now().getTime();
+    const source = sourceOf(request);
+    const byAddress = source ? options.addressLimiter?.take(source, nowMs) : undefined;
+    if (byAddress && !byAddress.ok) {
+      return fail(
+        429,
+        `Too many messages from ${source}: try again in ${byAddress.retryAfterSeconds} s`,
+        { "retry-after": String(byAddress.retryAfterSeconds) },
+      );
+    }
     const allowed = options.limiter?.take(envelope.from, nowMs) ?? { ok: true };
     if (!allowed.ok) {
       return fail(
@@ -248,13 +248,10 @@ export function createHandler(
     if (request.method !== method && !(path === "/health" && request.method === "HEAD")) {
       return fail(405, `${path} accepts ${method} only`, { allow: method });
     }
-    if (path === "/health") return health(request);
+    if (path === "/health") return (signed(request) && auth.throttled(request)) || health(request);
     if (path === "/message") return await message(request);
-    // A GET has no body: a signature covers the empty string.
-    const refused = signed(request)
-      ? checkSignature(request, new Uint8Array(0))
-      : checkSecret(request);
-    if (refused instanceof Response) return refused;
+    const refused = auth.throttled(request) ?? auth.checkEvents(request);
+    if (refused) return refused;
     if (options.streams.size >= options.maxEventClients) {
       return fail(503, `Too many /events clients (${options.maxEventClients}): try again later`, {
         "retry-after": "5",

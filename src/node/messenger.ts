@@ -21,7 +21,7 @@ import { byteLength, type Envelope, newMessageId } from "../core/envelope.ts";
  * peer's reason). Queued and stored messages end with a delivery report.
  */
 export type SendOutcome =
-  | { status: "delivered"; latencyMs: number }
+  | { status: "delivered"; latencyMs: number; reason?: string }
   | { status: "queued"; reason: string; ahead: number; retryWindowMs: number }
   | { status: "stored"; reason: string }
   | {
@@ -222,7 +222,8 @@ export class Messenger {
       .finally(() => this.#inFlight.set(peer.name, this.#inFlight.get(peer.name)! - 1));
     if (o.ok) {
       this.#o.hub.publish("send", envelope);
-      return { peer, envelope, outcome: { status: "delivered", latencyMs: o.latencyMs } };
+      const { latencyMs, reason } = o;
+      return { peer, envelope, outcome: { status: "delivered", latencyMs, reason } };
     }
     if (o.kind === "stored") {
       return { peer, envelope, outcome: { status: "stored", reason: o.reason } };

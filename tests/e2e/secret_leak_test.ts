@@ -16,7 +16,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { signatureKey, signHeaders } from "../../src/core/signature.ts";
+import { requestLine, signatureKey, signHeaders } from "../../src/core/signature.ts";
 import type { CallToolResult } from "../../src/platform/sdk.ts";
 import {
   freePorts,
@@ -240,7 +240,7 @@ describe("the secret appears in no output of a full end-to-end run", () => {
       headers: signed(signatureKey("nope"), "ev-1", now, ""),
     });
     const signedEvents = await http("beta GET /events signed", `${beta.url}/events`, {
-      headers: signed(signatureKey(secret), "ev-2", now, ""),
+      headers: signed(signatureKey(secret), "ev-2", now, requestLine("GET", "/events")),
     });
     assert.equal(signedEvents.status, 200);
     const betaSse = readSseText(signedEvents, (t) => /event: hello/.test(t));

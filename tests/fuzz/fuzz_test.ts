@@ -64,7 +64,7 @@ describe(`fuzz: hostile requests against one node (INTERCOM_RATE_LIMIT=0)`, () =
       port,
       secret,
       peers: { other: port + 1 },
-      env: { INTERCOM_RATE_LIMIT: "0" },
+      env: { INTERCOM_RATE_LIMIT: "0", INTERCOM_AUTH_FAILURE_LIMIT: "0" },
     });
     ctx = new FuzzContext(node, seed, secret);
     await node.waitListening();
