@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ConfigError, DEFAULT_SECRET } from "../node/config.ts";
-import { loadConfig, parsePeers } from "./config.ts";
+import { loadConfig, parseAllowedHosts, parsePeers } from "./config.ts";
 
 const noFile = () => {
   throw new Error("no file");
@@ -150,4 +150,26 @@ test("loadConfig refuses TLS and CA files that cannot be read or are not PEM", (
     () => loadConfig([], { INTERCOM_CA: "/x" }, read),
     /INTERCOM_CA "\/x" is not a PEM/,
   );
+});
+
+test("loadConfig reads the edge settings: allowed hosts, the failure limit, the secret header", () => {
+  const c = loadConfig([], {
+    INTERCOM_ALLOWED_HOSTS: " Talkie.Test , [fd00::6] ",
+    INTERCOM_AUTH_FAILURE_LIMIT: "0",
+    INTERCOM_ALLOW_SECRET_HEADER: "1",
+  }, () => "");
+  assert.deepEqual(c.allowedHosts, ["talkie.test", "[fd00::6]"]);
+  assert.equal(c.authFailuresPerMinute, 0);
+  assert.equal(c.allowSecretHeader, true);
+  const d = loadConfig([], {}, () => "");
+  assert.deepEqual([d.allowedHosts, d.authFailuresPerMinute, d.allowSecretHeader], [[], 30, false]);
+});
+
+test("parseAllowedHosts refuses a scheme or a port, naming the variable", () => {
+  for (const bad of ["http://talkie.test", "talkie.test:8788", "a/b"]) {
+    assert.throws(
+      () => parseAllowedHosts(bad),
+      (e: Error) => e instanceof ConfigError && /INTERCOM_ALLOWED_HOSTS/.test(e.message),
+    );
+  }
 });

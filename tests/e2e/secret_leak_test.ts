@@ -55,6 +55,9 @@ describe("the secret appears in no output of a full end-to-end run", () => {
       port: a,
       secret,
       peers: { beta: proxies.beta.port, gamma: g, locked: proxies.locked.port },
+      // Many wrong secrets on purpose, then right ones: the guessing throttle would refuse
+      // those (its log line is searched in tests/e2e/edge_test.ts).
+      env: { INTERCOM_AUTH_FAILURE_LIMIT: "0" },
     });
     beta = NodeProcess.spawn({
       role: "beta",
