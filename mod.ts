@@ -47,6 +47,7 @@ export {
 export { Hub, type HubEvent, type HubRecord, type MessageKind } from "./src/node/hub.ts";
 export type { Peer, PeerTransport, TransportStatus } from "./src/node/transport.ts";
 export { createHandler, type HandlerOptions } from "./src/http/handler.ts";
+export { AuthThrottle, type AuthThrottleOptions } from "./src/http/throttle.ts";
 export { CHANNEL_METHOD } from "./src/node/mcp_server.ts";
 export { type DeliveryReport, type FinalOutcome } from "./src/node/outbox.ts";
 export {

@@ -50,6 +50,12 @@ export class AuthThrottle {
   /** Sources whose bucket is empty, with the time they may try again (ms). */
   readonly #until = new Map<string, number>();
 
+  /**
+   * Makes an empty throttle.
+   *
+   * @throws {RangeError} from `RateLimiter` on a `perMinute` that is not above 0 or a `burst`
+   *   that is not an integer ≥ 1.
+   */
   constructor(options: AuthThrottleOptions) {
     this.#o = options;
     this.#limiter = new RateLimiter({
