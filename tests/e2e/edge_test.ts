@@ -242,7 +242,12 @@ describe("the edges of one node's HTTP server", () => {
     for (let i = 0; i < 40; i++) {
       const r = await raw(port, "/message", {
         method: "POST",
-        headers: { "x-intercom-secret": `guess-${i}`, "content-type": "application/json" },
+        // A forged X-Forwarded-For does not make a new source: the socket's address counts.
+        headers: {
+          "x-intercom-secret": `guess-${i}`,
+          "content-type": "application/json",
+          "x-forwarded-for": `203.0.113.${i}`,
+        },
         body: JSON.stringify({ message: "guess" }),
       });
       statuses.push(r.status);
