@@ -69,6 +69,7 @@ export {
   type ChannelOptions,
   type SessionDelivery,
 } from "./src/node/channel.ts";
+export { AuthThrottle, type AuthThrottleOptions } from "./src/http/throttle.ts";
 export { type DeliveryReport, type FinalOutcome } from "./src/node/outbox.ts";
 export {
   LoopError,

@@ -33,7 +33,7 @@ process.exitCode = await viewerMain(${JSON.stringify(args)}, ${JSON.stringify(en
 test("viewer --once prints one plain frame naming every node and the last message", async () => {
   const server = createServer((req, res) => {
     const headers = new Headers(req.headers as Record<string, string>);
-    const signed = verifySignature(signatureKey("s3cret"), { headers, body: "" }, {
+    const signed = verifySignature(signatureKey("s3cret"), { headers, body: "GET /events" }, {
       nowSeconds: Date.now() / 1000,
     });
     if (!signed.ok) {

@@ -16,6 +16,25 @@ import { checkName, ConfigError, parsePeers, type Peer } from "./peers.ts";
 
 export { checkName, ConfigError, parsePeers, type Peer } from "./peers.ts";
 
+/**
+ * Parses INTERCOM_ALLOWED_HOSTS: comma-separated host names or IP literals (IPv6 in brackets),
+ * without scheme or port, lower-cased.
+ *
+ * @throws {ConfigError} on an entry with a scheme, a path or a port.
+ */
+export function parseAllowedHosts(text: string): string[] {
+  const hosts = text.split(",").map((h) => h.trim().toLowerCase()).filter((h) => h !== "");
+  for (const host of hosts) {
+    if (!/^(\[[0-9a-f:.]+\]|[a-z0-9_.-]+)$/.test(host)) {
+      throw new ConfigError(
+        `INTERCOM_ALLOWED_HOSTS entry "${host}" is not a host name: write names like ` +
+          "talkie.example.com or [fd00::6], without scheme or port",
+      );
+    }
+  }
+  return hosts;
+}
+
 function parsePort(value: string, what: string): number {
   if (value.trim().toLowerCase() === "auto") return 0;
   const port = Number(value);
@@ -92,6 +111,9 @@ export function loadConfig(
     maxEventClients: positive(env, "INTERCOM_MAX_EVENT_CLIENTS", 64),
     readReceipts: env.INTERCOM_READ_RECEIPTS === undefined || flag(env, "INTERCOM_READ_RECEIPTS"),
     unreadNoticeSeconds: positive(env, "INTERCOM_UNREAD_NOTICE", 60, { integer: false }),
+    allowedHosts: parseAllowedHosts(env.INTERCOM_ALLOWED_HOSTS ?? ""),
+    authFailuresPerMinute: positive(env, "INTERCOM_AUTH_FAILURE_LIMIT", 30, { zeroOff: true }),
+    allowSecretHeader: flag(env, "INTERCOM_ALLOW_SECRET_HEADER"),
     tlsCert: env.INTERCOM_TLS_CERT?.trim() || undefined,
     tlsKey: env.INTERCOM_TLS_KEY?.trim() || undefined,
     caFile: env.INTERCOM_CA?.trim() || undefined,

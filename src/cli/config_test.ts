@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ConfigError, DEFAULT_SECRET } from "../node/config.ts";
-import { loadConfig, parsePeers } from "./config.ts";
+import { loadConfig, parseAllowedHosts, parsePeers } from "./config.ts";
 
 const noFile = () => {
   throw new Error("no file");
@@ -213,4 +213,26 @@ test("loadConfig: INTERCOM_PORT=auto picks any port on loopback, bare PEERS name
 test("an unexpanded ${NAME} in a variable the node does not read is left alone", () => {
   const c = loadConfig([], { HOME_HINT: "${HOME}", MY_ROLE: "a" }, noFile);
   assert.equal(c.role, "a");
+});
+
+test("loadConfig reads the edge settings: allowed hosts, the failure limit, the secret header", () => {
+  const c = loadConfig([], {
+    INTERCOM_ALLOWED_HOSTS: " Talkie.Test , [fd00::6] ",
+    INTERCOM_AUTH_FAILURE_LIMIT: "0",
+    INTERCOM_ALLOW_SECRET_HEADER: "1",
+  }, () => "");
+  assert.deepEqual(c.allowedHosts, ["talkie.test", "[fd00::6]"]);
+  assert.equal(c.authFailuresPerMinute, 0);
+  assert.equal(c.allowSecretHeader, true);
+  const d = loadConfig([], {}, () => "");
+  assert.deepEqual([d.allowedHosts, d.authFailuresPerMinute, d.allowSecretHeader], [[], 30, false]);
+});
+
+test("parseAllowedHosts refuses a scheme or a port, naming the variable", () => {
+  for (const bad of ["http://talkie.test", "talkie.test:8788", "a/b"]) {
+    assert.throws(
+      () => parseAllowedHosts(bad),
+      (e: Error) => e instanceof ConfigError && /INTERCOM_ALLOWED_HOSTS/.test(e.message),
+    );
+  }
 });

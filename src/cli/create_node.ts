@@ -25,6 +25,7 @@ import { Messenger } from "../node/messenger.ts";
 import type { PeerTransport } from "../node/transport.ts";
 import { createHandler } from "../http/handler.ts";
 import { EventStreams } from "../http/sse.ts";
+import { AuthThrottle } from "../http/throttle.ts";
 import { HttpTransport } from "../http/transport.ts";
 import { withLocalPeers } from "../http/local_peers.ts";
 
@@ -102,6 +103,7 @@ async function defaultTransport(
     peers: config.peers,
     secret: config.secret,
     requireSignature: config.requireSignature,
+    allowSecretHeader: config.allowSecretHeader,
     log: deps.log,
     fetch: deps.fetch,
   });
@@ -168,6 +170,17 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
       ? new RateLimiter({ perMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst })
       : undefined,
     maxEventClients: config.maxEventClients,
+    // One address may send 4 times one sender's rate, whatever names it claims (peers behind
+    // one NAT or ngrok agent share an address).
+    addressLimiter: config.rateLimitPerMinute
+      ? new RateLimiter({
+        perMinute: config.rateLimitPerMinute * 4,
+        burst: config.rateLimitBurst * 4,
+      })
+      : undefined,
+    throttle: config.authFailuresPerMinute !== 0
+      ? new AuthThrottle({ perMinute: config.authFailuresPerMinute ?? 30, burst: 10, log })
+      : undefined,
   });
   const parts = { handler, hub };
   // How queued messages end, for watchers too (the session gets them as channel events).

@@ -17,6 +17,7 @@ import { loadConfig } from "./config.ts";
 import { answersHealth, cleanStale, registerLocal } from "./local_registry.ts";
 import { VERSION } from "../platform/version.ts";
 import { createNode, type MeshNode, type NodeDeps } from "./create_node.ts";
+import { guardHosts } from "../http/host_guard.ts";
 
 /** Why the listener could not start, as one line with the fix. */
 function describeListenError(e: unknown, config: Config): string {
@@ -31,6 +32,26 @@ function describeListenError(e: unknown, config: Config): string {
   return `cannot listen on ${config.hostname}:${config.port}: ${text.trim()}`;
 }
 
+/**
+ * Limits of the listener against connections that hold resources without authenticating
+ * (issue 12). They apply under Node (node:http). Deno.serve offers none of them (no header,
+ * idle or connection limit: a connection that sends nothing stays open there); under Deno the
+ * handler's own limits apply (headers checked before any body is read, few unauthenticated
+ * bodies at once, a body timeout, refusals that close the connection).
+ */
+export const SERVER_LIMITS = {
+  /** Complete request headers must arrive within this, in milliseconds (else 408 and close). */
+  headersTimeoutMs: 10_000,
+  /** A whole request (headers and body) must arrive within this, in milliseconds. */
+  requestTimeoutMs: 30_000,
+  /** An idle keep-alive connection is closed after this, in milliseconds. */
+  keepAliveTimeoutMs: 5_000,
+  /** How often node:http checks the two timeouts above, in milliseconds. */
+  checkIntervalMs: 1_000,
+  /** Most open connections; more are closed as they arrive. SSE clients count. */
+  maxConnections: 256,
+} as const;
+
 async function listen(config: Config, fetch: (r: Request) => Promise<Response>): Promise<Server> {
   const server = serve({
     fetch,
@@ -41,11 +62,20 @@ async function listen(config: Config, fetch: (r: Request) => Promise<Response>):
     // We own the signals: shutdown must also close MCP and SSE streams.
     gracefulShutdown: false,
     reusePort: false,
+    node: {
+      headersTimeout: SERVER_LIMITS.headersTimeoutMs,
+      requestTimeout: SERVER_LIMITS.requestTimeoutMs,
+      keepAliveTimeout: SERVER_LIMITS.keepAliveTimeoutMs,
+      connectionsCheckingInterval: SERVER_LIMITS.checkIntervalMs,
+      // HTTP/1.1 also over TLS: one code path whose limits are the ones above.
+      http2: false,
+    },
     // srvx reads PEM paths and serves HTTPS when both are set.
     ...(config.tlsCert && config.tlsKey
       ? { protocol: "https" as const, tls: { cert: config.tlsCert, key: config.tlsKey } }
       : {}),
   });
+  if (server.node?.server) server.node.server.maxConnections = SERVER_LIMITS.maxConnections;
   await server.ready();
   return server;
 }
@@ -94,7 +124,8 @@ export async function serveNode(config: Config, options: ServeOptions): Promise<
   });
   let http: Server | undefined;
   try {
-    http = await listen(config, node.handler);
+    // Only the listener checks Host and Origin: broker-mode requests never come from browsers.
+    http = await listen(config, guardHosts(node.handler, config));
     const port = new URL(http.url!).port;
     const host = config.hostname.includes(":") ? `[${config.hostname}]` : config.hostname;
     here.url = `${config.tlsCert ? "https" : "http"}://${host}:${port}`;

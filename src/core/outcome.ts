@@ -25,7 +25,13 @@ export type FailureKind =
  * unreachable, timeout, 5xx and 429 (then `retryAfterMs` comes from `Retry-After`).
  */
 export type DeliveryOutcome =
-  | { ok: true; status: number; latencyMs: number }
+  | {
+    ok: true;
+    status: number;
+    latencyMs: number;
+    /** How it was delivered when the user should know (the secret sent to a v2 peer). */
+    reason?: string;
+  }
   | {
     ok: false;
     kind: FailureKind;

@@ -67,6 +67,31 @@ export type VerifyResult =
   | { ok: false; reason: string };
 
 /**
+ * What a request without a body signs in the place of the body: its method and path,
+ * `"GET /events"` or `"GET /health"` (HEAD counts as GET). The signed string is then
+ * `${id}.${timestamp}.GET /events`, so a signature opens one endpoint only: a `/health` probe's
+ * signature cannot be replayed as `GET /events`. `POST /message` signs its body, exactly as the
+ * Standard Webhooks specification says.
+ *
+ * @param method the HTTP method, any case.
+ * @param path the URL path, without query.
+ * @returns `"<METHOD> <path>"`, e.g. `"GET /events"`.
+ *
+ * @example
+ * ```ts
+ * const headers = signHeaders(signatureKey("a-long-random-secret-shared-by-all"), {
+ *   id: `viewer_${crypto.randomUUID()}`,
+ *   timestamp: Math.floor(Date.now() / 1000),
+ *   body: requestLine("GET", "/events"),
+ * });
+ * ```
+ */
+export function requestLine(method: string, path: string): string {
+  const m = method.toUpperCase();
+  return `${m === "HEAD" ? "GET" : m} ${path}`;
+}
+
+/**
  * Derives the HMAC key from INTERCOM_SECRET.
  *
  * @param secret a `whsec_<base64>` secret (Standard Webhooks) or any other string.
@@ -139,6 +164,54 @@ export function signHeaders(key: Uint8Array, input: SignInput): Record<string, s
 }
 
 /**
+ * The checks of {@linkcode verifySignature} that need no body: the three headers are present
+ * and well formed and the timestamp is within `±toleranceSeconds` of `nowSeconds`. A receiver
+ * runs this before it reads a body, so a request that cannot be valid costs no body read.
+ * Never throws; the reason never contains the secret or the presented signatures.
+ *
+ * @returns `{ok: true, id, timestamp}` or `{ok: false, reason}`.
+ *
+ * @example
+ * ```ts
+ * const early = checkSignatureHeaders(new Headers(), { nowSeconds: Date.now() / 1000 });
+ * // { ok: false, reason: "missing webhook-id header" }
+ * ```
+ */
+export function checkSignatureHeaders(headers: Headers, options: VerifyOptions): VerifyResult {
+  const fail = (reason: string): VerifyResult => ({ ok: false, reason });
+  const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
+
+  const id = headers.get(WEBHOOK_ID);
+  const timestampText = headers.get(WEBHOOK_TIMESTAMP);
+  const signatures = headers.get(WEBHOOK_SIGNATURE);
+  if (id === null || id === "") return fail(`missing ${WEBHOOK_ID} header`);
+  if (timestampText === null || timestampText === "") {
+    return fail(`missing ${WEBHOOK_TIMESTAMP} header`);
+  }
+  if (signatures === null || signatures.trim() === "") {
+    return fail(`missing ${WEBHOOK_SIGNATURE} header`);
+  }
+  if (!ID.test(id)) {
+    return fail(
+      `${WEBHOOK_ID} must be 1-256 printable ASCII characters without spaces or commas`,
+    );
+  }
+  if (!DIGITS.test(timestampText)) {
+    return fail(`${WEBHOOK_TIMESTAMP} must be whole Unix seconds (digits only)`);
+  }
+
+  const timestamp = Number(timestampText);
+  const distance = Math.round(Math.abs(options.nowSeconds - timestamp));
+  if (!(Math.abs(options.nowSeconds - timestamp) <= tolerance)) {
+    return fail(
+      `timestamp is ${distance} s away from this node's clock; ` +
+        `the limit is ±${tolerance} s: check the clocks`,
+    );
+  }
+  return { ok: true, id, timestamp };
+}
+
+/**
  * Verifies a signed request: the three headers are present and well formed, the timestamp is
  * within `±toleranceSeconds` of `nowSeconds`, and at least one `v1` signature in the
  * space-separated list matches (compared in constant time; other versions such as `v1a` are
@@ -169,37 +242,14 @@ export function verifySignature(
   request: SignedRequest,
   options: VerifyOptions,
 ): VerifyResult {
+  const checked = checkSignatureHeaders(request.headers, options);
+  if (!checked.ok) return checked;
   const fail = (reason: string): VerifyResult => ({ ok: false, reason });
-  const { headers, body } = request;
-  const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
-
-  const id = headers.get(WEBHOOK_ID);
-  const timestampText = headers.get(WEBHOOK_TIMESTAMP);
-  const signatures = headers.get(WEBHOOK_SIGNATURE);
-  if (id === null || id === "") return fail(`missing ${WEBHOOK_ID} header`);
-  if (timestampText === null || timestampText === "") {
-    return fail(`missing ${WEBHOOK_TIMESTAMP} header`);
-  }
-  if (signatures === null || signatures.trim() === "") {
-    return fail(`missing ${WEBHOOK_SIGNATURE} header`);
-  }
-  if (!ID.test(id)) {
-    return fail(
-      `${WEBHOOK_ID} must be 1-256 printable ASCII characters without spaces or commas`,
-    );
-  }
-  if (!DIGITS.test(timestampText)) {
-    return fail(`${WEBHOOK_TIMESTAMP} must be whole Unix seconds (digits only)`);
-  }
-
-  const timestamp = Number(timestampText);
-  const distance = Math.round(Math.abs(options.nowSeconds - timestamp));
-  if (!(Math.abs(options.nowSeconds - timestamp) <= tolerance)) {
-    return fail(
-      `timestamp is ${distance} s away from this node's clock; ` +
-        `the limit is ±${tolerance} s: check the clocks`,
-    );
-  }
+  const { id, timestamp } = checked;
+  // The header text, not the number: leading zeros are part of what was signed.
+  const timestampText = request.headers.get(WEBHOOK_TIMESTAMP)!;
+  const signatures = request.headers.get(WEBHOOK_SIGNATURE)!;
+  const body = request.body;
 
   const entries = signatures.trim().split(/ +/);
   if (entries.length > MAX_SIGNATURES) {

@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { Webhook } from "standardwebhooks";
 import {
+  checkSignatureHeaders,
+  requestLine,
   signatureKey,
   signHeaders,
   type VerifyResult,
@@ -215,4 +217,55 @@ test("verifySignature reasons never contain the secret, the key or the signature
       assert.ok(!reason.includes(secretish));
     }
   }
+});
+
+test("requestLine names method and path; HEAD signs as GET", () => {
+  assert.equal(requestLine("get", "/events"), "GET /events");
+  assert.equal(requestLine("HEAD", "/health"), "GET /health");
+});
+
+test("a signature over one request line does not verify for another", () => {
+  const key = signatureKey("line-secret-0123456789");
+  const headers = new Headers(
+    signHeaders(key, { id: "p1", timestamp: 1_700_000_000, body: requestLine("GET", "/health") }),
+  );
+  const at = { nowSeconds: 1_700_000_000 };
+  assert.equal(verifySignature(key, { headers, body: "GET /health" }, at).ok, true);
+  assert.equal(verifySignature(key, { headers, body: "GET /events" }, at).ok, false);
+  assert.equal(verifySignature(key, { headers, body: "" }, at).ok, false);
+});
+
+test("checkSignatureHeaders refuses a stale timestamp before any body is known", () => {
+  const headers = new Headers({
+    "webhook-id": "m1",
+    "webhook-timestamp": "1700000000",
+    "webhook-signature": "v1,AAAA",
+  });
+  const stale = checkSignatureHeaders(headers, { nowSeconds: 1_700_000_400 });
+  assert.equal(stale.ok, false);
+  assert.match(!stale.ok ? stale.reason : "", /400 s away .*check the clocks/);
+  assert.deepEqual(checkSignatureHeaders(headers, { nowSeconds: 1_700_000_001 }), {
+    ok: true,
+    id: "m1",
+    timestamp: 1_700_000_000,
+  });
+});
+
+test("verifySignature keeps the timestamp text as signed (leading zeros)", () => {
+  const key = signatureKey("zero-secret-0123456789");
+  const { "webhook-signature": sig } = signHeaders(key, {
+    id: "z",
+    timestamp: 1_700_000_000,
+    body: "b",
+  });
+  // Signed text "01700000000" differs from "1700000000": the MAC must use the header as sent.
+  const headers = new Headers({
+    "webhook-id": "z",
+    "webhook-timestamp": "01700000000",
+    "webhook-signature": sig,
+  });
+  assert.equal(
+    verifySignature(key, { headers, body: "b" }, { nowSeconds: 1_700_000_000 }).ok,
+    false,
+  );
 });

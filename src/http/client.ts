@@ -16,7 +16,7 @@ import {
   probeOutcome,
 } from "../core/outcome.ts";
 import type { Envelope } from "../core/envelope.ts";
-import { signHeaders } from "../core/signature.ts";
+import { requestLine, signHeaders } from "../core/signature.ts";
 import type { Receipt } from "../node/receipts.ts";
 
 /** Options shared by outbound calls. */
@@ -138,12 +138,13 @@ export async function probe(
 ): Promise<ProbeOutcome> {
   const started = performance.now();
   const doFetch = options.fetch ?? fetch;
-  // Signed, so the peer can tell whether our secrets match (without anyone sending it).
+  // Signed, so the peer can tell whether our secrets match (without anyone sending it). The
+  // signature covers "GET /health" and opens nothing else.
   const headers = options.signingKey
     ? signHeaders(options.signingKey, {
       id: `probe_${crypto.randomUUID()}`,
       timestamp: Math.floor(Date.now() / 1000),
-      body: "",
+      body: requestLine("GET", "/health"),
     })
     : undefined;
   try {

@@ -1,18 +1,20 @@
 /**
  * The node's HTTP interface as one fetch-style handler `(Request) => Promise<Response>`:
- * `GET /health`, `POST /message`, `GET /events`. Served by srvx on Deno and Node; tests call it
+ * `GET /health`, `POST /message`, `GET /events`, `POST /receipt`. Served by srvx on Deno and Node; tests call it
  * with `new Request(…)`.
  *
  * @module
  */
 
-import { SECRET_HEADER, secretMatches } from "./auth.ts";
 import { BodyTimeoutError, BodyTooLargeError, readLimited } from "./body.ts";
 import type { Hub } from "../node/hub.ts";
 import { type Envelope, parseEnvelope, ProtocolError } from "../core/envelope.ts";
 import { MESSAGE_ID } from "../core/names.ts";
 import type { RateLimiter } from "../core/rate_limit.ts";
 import type { SeenIds } from "../core/replay.ts";
+import type { EventStreams } from "./sse.ts";
+import type { AuthThrottle } from "./throttle.ts";
+import { CLOSE, createRequestAuth, isSigned, sourceOf } from "./request_auth.ts";
 import { type DeliveredEntry, DeliveredIds, textDigest } from "../core/delivered.ts";
 import type { SessionDelivery } from "../node/channel.ts";
 import { parseReceipt, type Receipt } from "../node/receipts.ts";
@@ -26,8 +28,6 @@ export interface SessionInfo {
   /** `unlikely` when unread messages sit while the session keeps calling tools. */
   channel_events?: "unlikely";
 }
-import { verifySignature, WEBHOOK_SIGNATURE } from "../core/signature.ts";
-import type { EventStreams } from "./sse.ts";
 
 /** What the handler needs from the node. */
 export interface HandlerOptions {
@@ -35,8 +35,6 @@ export interface HandlerOptions {
   role: string;
   /** Peer names for `/health` and the SSE `hello`: a list, or a function for a broker's. */
   peers: readonly string[] | (() => readonly string[]);
-  /** Roles online now, for a broker that knows presence: `/health` and `hello` add `online`. */
-  online?: () => readonly string[] | undefined;
   /** Version for `/health` and the SSE `hello`. */
   version: string;
   /** The mesh secret, for the `X-Intercom-Secret` header of v2 peers. */
@@ -54,10 +52,6 @@ export interface HandlerOptions {
    * id with other text is refused with 409. Default: a memory of 15 minutes.
    */
   delivered?: DeliveredIds;
-  /** Takes a peer's read receipt; returns how many of its ids were taken. */
-  onReceipt?: (receipt: Receipt) => number;
-  /** What the session is doing, for `/health` of authenticated probes. */
-  session?: () => SessionInfo;
   /** Called for each new delivery, to persist it. */
   onDelivered?: (entry: DeliveredEntry) => void;
   /**
@@ -66,12 +60,27 @@ export interface HandlerOptions {
    * tests of the handler alone).
    */
   deliver?: (envelope: Envelope, hold: boolean) => Promise<SessionDelivery>;
+  /** Takes a peer's read receipt; returns how many of its ids were taken. */
+  onReceipt?: (receipt: Receipt) => number;
+  /** What the session is doing, for `/health` of authenticated probes. */
+  session?: () => SessionInfo;
+  /** Roles online now (broker mode), for `/health` and the SSE `hello`; none when undefined. */
+  online?: () => readonly string[] | undefined;
   /** HMAC key of Standard Webhooks signatures, from the secret ({@linkcode signatureKey}). */
   signingKey: Uint8Array;
   /** Refuse requests that carry only the secret header. */
   requireSignature?: boolean;
   /** Per-sender limit on `/message`; none when undefined. */
   limiter?: RateLimiter;
+  /**
+   * Per-source-address limit on `/message`, whatever `from` the messages claim (rotating names
+   * must not bypass `limiter`); none when undefined or when the request has no address.
+   */
+  addressLimiter?: RateLimiter;
+  /** Failed authentications per source address (secret guessing); none when undefined. */
+  throttle?: AuthThrottle;
+  /** Most signed bodies read at once before their signature is known (default 16). */
+  maxUnverifiedBodies?: number;
   /** Most concurrent `/events` clients (default 64). */
   maxEventClients?: number;
   /** Time allowed for a request body, in milliseconds (default 10 000). */
@@ -122,11 +131,13 @@ export function createHandler(
   const options = {
     maxEventClients: 64,
     requireSignature: false,
+    maxUnverifiedBodies: 16,
     delivered: new DeliveredIds({ ttlMs: 900_000, maxSize: 20_000 }),
     deliver: () => Promise.resolve<SessionDelivery>("delivered"),
     ...handlerOptions,
   };
   const now = options.now ?? (() => new Date());
+  const auth = createRequestAuth({ ...options, now });
   // JSON escapes can make a body up to 6 times its text (\uXXXX); allow that plus the fields.
   const bodyLimit = options.maxMessageBytes * 6 + 8192;
 
@@ -135,13 +146,13 @@ export function createHandler(
     const list = options.online?.();
     return list ? { online: list } : {};
   };
-  const signed = (request: Request) => request.headers.has(WEBHOOK_SIGNATURE);
+  const signed = isSigned;
 
   const health = (request: Request) => {
     // A signed probe learns whether its secret matches ours, so list_peers can warn before a
-    // send is refused; the answer says nothing else about the secret.
-    const authenticated = signed(request) &&
-      typeof checkSignature(request, new Uint8Array(0)) === "string";
+    // send is refused; the answer says nothing else about the secret. auth_error says why not
+    // (a skewed clock is not a wrong secret).
+    const probe = signed(request) ? auth.probe(request) : undefined;
     return json(200, {
       status: "ok",
       role: options.role,
@@ -152,18 +163,20 @@ export function createHandler(
       signatures: ["v1"],
       require_signature: options.requireSignature,
       receipts: true,
-      ...(signed(request) ? { authenticated } : {}),
+      ...probe,
       // What the session is doing, only for members of the mesh.
-      ...(authenticated && options.session ? { session: options.session() } : {}),
+      ...(probe?.authenticated && options.session ? { session: options.session() } : {}),
     });
   };
 
   /** `POST /receipt`: a peer's session read messages this node delivered (signed only). */
   async function receipt(request: Request): Promise<Response> {
     if (!signed(request)) return fail(401, "A receipt must be signed (Standard Webhooks)");
-    const bytes = await readBody(request);
+    const refused = auth.throttled(request) ?? auth.beforeBody(request);
+    if (refused) return refused;
+    const bytes = await auth.unverified(request, () => readBody(request));
     if (bytes instanceof Response) return bytes;
-    const checked = checkSignature(request, bytes);
+    const checked = auth.checkBody(request, bytes);
     if (checked instanceof Response) return checked;
     if (!options.seen.checkAndAdd(`webhook-id:${checked}`, now().getTime())) {
       return json(200, { ok: true, accepted: 0, duplicate: true });
@@ -177,33 +190,6 @@ export function createHandler(
     return json(200, { ok: true, accepted: options.onReceipt?.(parsed) ?? 0 });
   }
 
-  /** Checks the secret header; undefined when it passes, else the 401 answer. */
-  function checkSecret(request: Request): Response | undefined {
-    if (options.requireSignature) {
-      return fail(
-        401,
-        "This node accepts only signed requests (Standard Webhooks webhook-id, " +
-          "webhook-timestamp, webhook-signature): INTERCOM_REQUIRE_SIGNATURE is on",
-      );
-    }
-    if (secretMatches(request.headers.get(SECRET_HEADER), options.secret)) return undefined;
-    return fail(
-      401,
-      request.headers.has(SECRET_HEADER)
-        ? `Wrong ${SECRET_HEADER}: use the same INTERCOM_SECRET on every node`
-        : `Missing ${SECRET_HEADER} header (or a Standard Webhooks signature): send the ` +
-          "mesh's INTERCOM_SECRET",
-    );
-  }
-
-  /** Verifies a Standard Webhooks signature over `body`; the 401 answer when it fails. */
-  function checkSignature(request: Request, body: Uint8Array): Response | string {
-    const result = verifySignature(options.signingKey, { headers: request.headers, body }, {
-      nowSeconds: now().getTime() / 1000,
-    });
-    return result.ok ? result.id : fail(401, `Signature rejected: ${result.reason}`);
-  }
-
   async function readBody(request: Request): Promise<Uint8Array | Response> {
     try {
       return await readLimited(request.body, bodyLimit, options.bodyTimeoutMs);
@@ -212,18 +198,20 @@ export function createHandler(
         return fail(
           413,
           `Body is over ${bodyLimit} bytes: the message limit is ${options.maxMessageBytes} bytes`,
+          CLOSE,
         );
       }
-      if (e instanceof BodyTimeoutError) return fail(408, "The request body arrived too slowly");
+      if (e instanceof BodyTimeoutError) {
+        return fail(408, "The request body arrived too slowly", CLOSE);
+      }
       return fail(400, "Could not read the request body");
     }
   }
 
   async function message(request: Request): Promise<Response> {
-    if (!signed(request)) {
-      const refused = checkSecret(request);
-      if (refused) return refused;
-    }
+    // The secret, or a signature's headers and timestamp, before any body is read.
+    const refused = auth.throttled(request) ?? auth.beforeBody(request);
+    if (refused) return refused;
     const type = (request.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
     const isJson = type === "application/json" || type === "";
     if (!isJson && type !== "text/plain") {
@@ -232,11 +220,13 @@ export function createHandler(
         `Content-Type "${type}" is not supported: use application/json or text/plain`,
       );
     }
-    const bytes = await readBody(request);
+    const bytes = signed(request)
+      ? await auth.unverified(request, () => readBody(request))
+      : await readBody(request);
     if (bytes instanceof Response) return bytes;
     let webhookId: string | undefined;
     if (signed(request)) {
-      const checked = checkSignature(request, bytes);
+      const checked = auth.checkBody(request, bytes);
       if (checked instanceof Response) return checked;
       webhookId = checked;
     }
@@ -276,6 +266,15 @@ export function createHandler(
       throw e;
     }
     const nowMs = now().getTime();
+    const source = sourceOf(request);
+    const byAddress = source ? options.addressLimiter?.take(source, nowMs) : undefined;
+    if (byAddress && !byAddress.ok) {
+      return fail(
+        429,
+        `Too many messages from ${source}: try again in ${byAddress.retryAfterSeconds} s`,
+        { "retry-after": String(byAddress.retryAfterSeconds) },
+      );
+    }
     const allowed = options.limiter?.take(envelope.from, nowMs) ?? { ok: true };
     if (!allowed.ok) {
       return fail(
@@ -333,7 +332,7 @@ export function createHandler(
         ...online(),
         version: options.version,
         // A watcher that starts now still sees what the session said it is doing.
-        ...(options.session?.().status ? { status: options.session().status } : {}),
+        ...(options.session?.().status ? { status: options.session!().status } : {}),
       },
       lastEventId: request.headers.get("last-event-id"),
     });
@@ -359,14 +358,11 @@ export function createHandler(
     if (request.method !== method && !(path === "/health" && request.method === "HEAD")) {
       return fail(405, `${path} accepts ${method} only`, { allow: method });
     }
-    if (path === "/health") return health(request);
+    if (path === "/health") return (signed(request) && auth.throttled(request)) || health(request);
     if (path === "/message") return await message(request);
     if (path === "/receipt") return await receipt(request);
-    // A GET has no body: a signature covers the empty string.
-    const refused = signed(request)
-      ? checkSignature(request, new Uint8Array(0))
-      : checkSecret(request);
-    if (refused instanceof Response) return refused;
+    const refused = auth.throttled(request) ?? auth.checkEvents(request);
+    if (refused) return refused;
     if (options.streams.size >= options.maxEventClients) {
       return fail(503, `Too many /events clients (${options.maxEventClients}): try again later`, {
         "retry-after": "5",

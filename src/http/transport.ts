@@ -19,6 +19,8 @@ export interface HttpTransportOptions {
   secret: string;
   /** Always sign, never send the secret header (INTERCOM_REQUIRE_SIGNATURE). */
   requireSignature?: boolean;
+  /** Send the secret header to a v2 peer even over HTTPS (INTERCOM_ALLOW_SECRET_HEADER). */
+  allowSecretHeader?: boolean;
   /** Timeout of one delivery, in milliseconds (default 5 000). */
   timeoutMs?: number;
   /** Timeout of one `/health` probe, in milliseconds (default 1 500). */
@@ -35,6 +37,8 @@ export class HttpTransport implements PeerTransport {
   #key: Uint8Array;
   /** Per peer: whether its `/health` advertised Standard Webhooks signatures. */
   #signs = new Map<string, boolean>();
+  /** Peers that advertised signatures once: never downgraded to the secret header. */
+  #everSigned = new Set<string>();
 
   constructor(options: HttpTransportOptions) {
     this.#o = options;
@@ -68,6 +72,18 @@ export class HttpTransport implements PeerTransport {
   }
 
   #learn(peer: Peer, signatures: boolean): void {
+    if (signatures) this.#everSigned.add(peer.name);
+    else if (this.#everSigned.has(peer.name)) {
+      // A node that verified signatures and stops: something else answers there now.
+      if (this.#signs.get(peer.name) === true) {
+        this.#o.log?.(
+          `warning: "${peer.name}" no longer advertises signatures but did before: still ` +
+            "signing, never sending it the secret",
+        );
+      }
+      this.#signs.set(peer.name, true);
+      return;
+    }
     if (!signatures && this.#signs.get(peer.name) !== false) {
       this.#o.log?.(
         `warning: "${peer.name}" does not verify signatures (a v2 node?): sending it the secret ` +
@@ -79,12 +95,29 @@ export class HttpTransport implements PeerTransport {
 
   async deliver(peer: Peer, envelope: Envelope): Promise<DeliveryOutcome> {
     const sign = await this.#signFor(peer);
-    return await deliver(peer, envelope, {
+    if (!sign && peer.url.startsWith("https:") && !this.#o.allowSecretHeader) {
+      return {
+        ok: false,
+        kind: "refused",
+        retryable: false,
+        reason: `"${peer.name}" does not verify signatures (a v2 node?) and is reached over ` +
+          "HTTPS, where anyone can answer as it: the secret is not sent in the " +
+          "X-Intercom-Secret header. Upgrade that node, or set INTERCOM_ALLOW_SECRET_HEADER=1 " +
+          "if the address is surely yours",
+      };
+    }
+    const outcome = await deliver(peer, envelope, {
       secret: this.#o.secret,
       signingKey: sign ? this.#key : undefined,
       timeoutMs: this.#o.timeoutMs ?? 5_000,
       fetch: this.#o.fetch,
     });
+    if (sign || !outcome.ok) return outcome;
+    return {
+      ...outcome,
+      reason: `the secret went in the X-Intercom-Secret header: "${peer.name}" does not verify ` +
+        "signatures (a v2 node?); INTERCOM_REQUIRE_SIGNATURE=1 refuses that",
+    };
   }
 
   async probe(peer: Peer): Promise<ProbeOutcome> {

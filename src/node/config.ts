@@ -58,6 +58,18 @@ export interface Config {
   unreadNoticeSeconds: number;
   /** Most concurrent `/events` clients. */
   maxEventClients: number;
+  /**
+   * Host names accepted besides the loopback ones when listening on loopback, and the only
+   * browser `Origin` hosts accepted (INTERCOM_ALLOWED_HOSTS); none by default.
+   */
+  allowedHosts?: string[];
+  /** Failed authentications a minute per source address before 429 (0: off; default 30). */
+  authFailuresPerMinute?: number;
+  /**
+   * Send the secret in the `X-Intercom-Secret` header to a v2 peer (one whose `/health` does not
+   * advertise signatures) even over HTTPS (INTERCOM_ALLOW_SECRET_HEADER).
+   */
+  allowSecretHeader?: boolean;
   /** PEM paths of this node's HTTPS certificate and key. */
   tlsCert?: string;
   /** PEM path of the key of `tlsCert`. */

@@ -31,7 +31,7 @@ export function describeResult(r: SendResult): string {
   const where = `"${r.peer.name}" (${r.peer.url})`;
   switch (o.status) {
     case "delivered":
-      return `Delivered to ${where} in ${ms(o.latencyMs)}`;
+      return `Delivered to ${where} in ${ms(o.latencyMs)}${o.reason ? ` (${o.reason})` : ""}`;
     case "stored":
       return `Stored for ${where}, not delivered yet: ${o.reason}. A delivery_report event ` +
         `will say when it is delivered`;
@@ -42,6 +42,8 @@ export function describeResult(r: SendResult): string {
         `${minutes(o.retryWindowMs)}; a delivery_report event will say how it ended`;
     case "refused":
       if (o.local) return `Not sent to ${where}: ${o.reason}`;
+      // The peer's reason when it is the clock: a skewed clock is not a wrong secret.
+      if (o.unauthorized && /clock/.test(o.reason)) return `Refused by ${where}: ${o.reason}`;
       if (o.unauthorized) {
         return `Refused by ${where}: wrong secret (HTTP 401). Every node needs the same ` +
           `INTERCOM_SECRET`;

@@ -207,7 +207,8 @@ export class Messenger {
       .finally(() => this.#inFlight.set(peer.name, this.#inFlight.get(peer.name)! - 1));
     if (o.ok) {
       this.#o.hub.publish("send", envelope);
-      return { peer, envelope, outcome: { status: "delivered", latencyMs: o.latencyMs } };
+      const { latencyMs, reason } = o;
+      return { peer, envelope, outcome: { status: "delivered", latencyMs, reason } };
     }
     if (o.kind === "stored" || o.kind === "held") {
       return { peer, envelope, outcome: { status: o.kind, reason: o.reason } };

@@ -17,7 +17,12 @@ import type { Peer } from "./transport.ts";
  * peer's reason). Queued and stored messages end with a delivery report.
  */
 export type SendOutcome =
-  | { status: "delivered"; latencyMs: number }
+  | {
+    status: "delivered";
+    latencyMs: number;
+    /** A note on how (the secret header went to a v2 peer). */
+    reason?: string;
+  }
   | { status: "queued"; reason: string; ahead: number; retryWindowMs: number }
   | { status: "stored"; reason: string }
   | { status: "held"; reason: string }

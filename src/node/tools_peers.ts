@@ -35,7 +35,9 @@ export function registerPeerTools(ctx: ToolContext): void {
         ? `online (${ms(o.latencyMs)})` +
           (o.role && o.role !== peer.name ? ` as "${o.role}"` : "") +
           (o.authenticated === false
-            ? ", but its INTERCOM_SECRET differs: messages will be refused (401)"
+            ? /clock/.test(o.authError ?? "")
+              ? `, but it refuses our signatures: ${o.authError}`
+              : ", but its INTERCOM_SECRET differs: messages will be refused (401)"
             : "")
         : o.state === "wrong_role"
         ? `wrong role: answers as "${o.role}", check PEERS`

@@ -16,7 +16,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { signatureKey, signHeaders } from "../../src/core/signature.ts";
+import { requestLine, signatureKey, signHeaders } from "../../src/core/signature.ts";
 import type { CallToolResult } from "../../src/platform/sdk.ts";
 import {
   freePorts,
@@ -56,6 +56,9 @@ describe("the secret appears in no output of a full end-to-end run", () => {
       port: a,
       secret,
       peers: { beta: proxies.beta.port, gamma: g, locked: proxies.locked.port },
+      // Many wrong secrets on purpose, then right ones: the guessing throttle would refuse
+      // those (its log line is searched in tests/e2e/edge_test.ts).
+      env: { INTERCOM_AUTH_FAILURE_LIMIT: "0" },
     });
     beta = NodeProcess.spawn({
       role: "beta",
@@ -248,7 +251,7 @@ describe("the secret appears in no output of a full end-to-end run", () => {
       headers: signed(signatureKey("nope"), "ev-1", now, ""),
     });
     const signedEvents = await http("beta GET /events signed", `${beta.url}/events`, {
-      headers: signed(signatureKey(secret), "ev-2", now, ""),
+      headers: signed(signatureKey(secret), "ev-2", now, requestLine("GET", "/events")),
     });
     assert.equal(signedEvents.status, 200);
     const betaSse = readSseText(signedEvents, (t) => /event: hello/.test(t));

@@ -6,7 +6,7 @@
  */
 
 import { gzipSync } from "node:zlib";
-import { signHeaders } from "../../src/core/signature.ts";
+import { requestLine, signHeaders } from "../../src/core/signature.ts";
 import { type Generator, utf8 } from "./_case.ts";
 import type { FuzzContext } from "./_context.ts";
 
@@ -233,7 +233,7 @@ export function targetGenerators(ctx: FuzzContext): Generator[] {
             headers: variant === 2 ? { "x-intercom-secret": secret } : signHeaders(key, {
               id: uniqueId("ev"),
               timestamp: Math.floor(Date.now() / 1000),
-              body: "",
+              body: requestLine("GET", "/events"),
             }),
           }),
       };

@@ -7,7 +7,7 @@
  */
 
 import { describeNetworkError } from "../../src/http/client.ts";
-import { signatureKey, signHeaders } from "../../src/core/signature.ts";
+import { requestLine, signatureKey, signHeaders } from "../../src/core/signature.ts";
 import { createParser } from "eventsource-parser";
 import type { Envelope } from "../../src/core/envelope.ts";
 import type { ViewerEvent } from "../model/state.ts";
@@ -131,12 +131,13 @@ export async function followNode(node: string, url: string, options: SourceOptio
     try {
       alive();
       const response = await doFetch(`${url}/events`, {
-        // Signed (Standard Webhooks over an empty body), so the secret never crosses the wire.
+        // Signed over "GET /events" (see requestLine), so the secret never crosses the wire
+        // and the signature opens this endpoint only; a fresh id each attempt.
         headers: {
           ...signHeaders(signatureKey(options.secret), {
             id: `viewer_${crypto.randomUUID()}`,
             timestamp: Math.floor(Date.now() / 1000),
-            body: "",
+            body: requestLine("GET", "/events"),
           }),
           "Accept": "text/event-stream",
           "Last-Event-ID": lastEventId,

@@ -101,7 +101,7 @@ test("followNode signs its request, reports events, and resumes with Last-Event-
   assert.equal(
     verifySignature(
       signatureKey("s3cret"),
-      { headers: new Headers(headers[0] as Record<string, string>), body: "" },
+      { headers: new Headers(headers[0] as Record<string, string>), body: "GET /events" },
       { nowSeconds: Date.now() / 1000 },
     ).ok,
     true,
