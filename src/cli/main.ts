@@ -9,6 +9,7 @@ import process from "node:process";
 import { ConfigError, loadConfig } from "./config.ts";
 import { createLogger } from "../platform/log.ts";
 import { startNode } from "../node/create_node.ts";
+import { BatchedStdioServerTransport } from "../platform/stdio.ts";
 import { VERSION } from "../platform/version.ts";
 
 /** `--help` text of the node command. */
@@ -81,7 +82,8 @@ export async function runNode(args: string[]): Promise<number> {
     log(`fatal: ${(e as Error)?.stack ?? e}`);
     process.exit(1);
   });
-  const node = await startNode(config, { log });
+  // One stdout write per tick for all the channel events ready in it.
+  const node = await startNode(config, { log, transport: new BatchedStdioServerTransport() });
   let stopping = false;
   const stop = (why: string) => {
     if (stopping) return;

@@ -6,11 +6,11 @@
  */
 
 import { readFileSync } from "node:fs";
-import { serve, type Server } from "srvx";
 import { fetchTrusting } from "../platform/runtime.ts";
 import { StdioServerTransport, type Transport } from "../platform/sdk.ts";
 import type { Config } from "../cli/config.ts";
 import { createHandler } from "../http/handler.ts";
+import { listen, type Server } from "../http/serve.ts";
 import { Hub } from "./hub.ts";
 import { HttpTransport } from "../http/transport.ts";
 import type { Logger } from "../platform/log.ts";
@@ -60,28 +60,6 @@ function describeListenError(e: unknown, config: Config): string {
     return `no permission to listen on port ${config.port}: use a port above 1024`;
   }
   return `cannot listen on ${config.hostname}:${config.port}: ${text.trim()}`;
-}
-
-async function listen(
-  config: Config,
-  fetch: (r: Request) => Promise<Response>,
-): Promise<Server> {
-  const server = serve({
-    fetch,
-    port: config.port,
-    hostname: config.hostname,
-    // srvx prints "Listening on" to stdout by default, which would break MCP.
-    silent: true,
-    // We own the signals: shutdown must also close MCP and SSE streams.
-    gracefulShutdown: false,
-    reusePort: false,
-    // srvx reads PEM paths and serves HTTPS when both are set.
-    ...(config.tlsCert && config.tlsKey
-      ? { protocol: "https" as const, tls: { cert: config.tlsCert, key: config.tlsKey } }
-      : {}),
-  });
-  await server.ready();
-  return server;
 }
 
 /**

@@ -19,6 +19,6 @@ export { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 // @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/inMemory.d.ts"
 export { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 // @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/types.d.ts"
-export type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+export type { CallToolResult, JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 // @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/shared/transport.d.ts"
 export type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
