@@ -23,7 +23,9 @@ test("plugin channel runs the npm bin with every user_config placeholder declare
   const server = plugin.mcpServers[channel.server];
   assert.ok(server, `mcpServers has the channel's server "${channel.server}"`);
   assert.equal(server.command, "npx");
-  assert.deepEqual(server.args, ["-y", "claude-talkie-walkie"]);
+  // Pinned to the major version it was written for: a 3.x must not start under a 2.x config.
+  const major = version.split(".")[0];
+  assert.deepEqual(server.args, ["-y", `claude-talkie-walkie@${major}.x`]);
   const used = Object.values(server.env).flatMap((v) =>
     [...v.matchAll(/\$\{user_config\.(\w+)\}/g)].map((m) => m[1])
   );
