@@ -145,6 +145,38 @@ test("port in use under Node: stderr says so and MCP still answers", async () =>
   }
 });
 
+test("the bundle's node:http path keeps the body limit, the UTF-8 check and SSE", async () => {
+  const port = await freePort();
+  const node = rawSession(pkg.bin, {
+    ...nodeEnv("bodies", port, ""),
+    INTERCOM_MAX_MESSAGE_BYTES: "1000", // a body limit of 14,192 bytes
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const post = (body) =>
+    fetch(`${url}/message`, { method: "POST", headers: { "x-intercom-secret": SECRET }, body });
+  try {
+    await node.initialize();
+    const events = await fetch(`${url}/events`, { headers: { "x-intercom-secret": SECRET } });
+    const reader = events.body.getReader();
+    assert.equal((await post(new Uint8Array(20_000).fill(0x61))).status, 413);
+    const bad = await post(new Uint8Array([0x7b, 0xff, 0x7d]));
+    assert.equal(bad.status, 400);
+    assert.match((await bad.json()).error, /UTF-8/);
+    const ok = await post(JSON.stringify({ from: "curl", message: "through node:http" }));
+    assert.equal(ok.status, 200, await ok.clone().text());
+    let text = "";
+    while (!text.includes("through node:http")) {
+      const { value, done } = await within(10_000, "SSE event", reader.read());
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    assert.match(text, /event: recv/);
+    await reader.cancel();
+  } finally {
+    node.kill();
+  }
+});
+
 test("--help, --version, viewer --once and demo run from the bundle", async () => {
   const help = await exec(pkg.bin, ["--help"]);
   assert.match(help.stdout, /^claude-talkie-walkie \d+\.\d+\.\d+\n/);
