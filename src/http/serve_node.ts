@@ -8,10 +8,14 @@
  */
 
 import { readFileSync } from "node:fs";
-import { createServer as createHttp, type IncomingMessage, type ServerResponse } from "node:http";
-import { createServer as createHttps } from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import process from "node:process";
 import type { FetchHandler, ListenOptions, Server } from "./serve.ts";
+
+// Not `import … from "node:http"`: Node builds an ES module facade of a built-in by reading
+// every export, and node:http's lazy ones load Node's internal undici (~50 ms at start-up).
+const { createServer: createHttp } = process.getBuiltinModule("node:http");
 
 /** What a handler reads of a request; the rest of `Request` is not offered under Node. */
 class NodeRequest {
@@ -104,7 +108,10 @@ export function listenNode(options: ListenOptions, fetch: FetchHandler): Promise
     ).catch(() => answerError(res));
   };
   const server = secure
-    ? createHttps({ cert: pem(options.tlsCert!), key: pem(options.tlsKey!) }, onRequest)
+    ? process.getBuiltinModule("node:https").createServer({
+      cert: pem(options.tlsCert!),
+      key: pem(options.tlsKey!),
+    }, onRequest)
     : createHttp(onRequest);
   return new Promise((resolve, reject) => {
     server.once("error", reject);

@@ -8,8 +8,12 @@
  */
 
 import { Buffer } from "node:buffer";
-import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import type { IncomingMessage } from "node:http";
+import process from "node:process";
+
+// Not `import … from "node:http"`, whose ES module facade loads Node's internal undici.
+const { Agent: HttpAgent, request: httpRequest } = process.getBuiltinModule("node:http");
+const { Agent: HttpsAgent, request: httpsRequest } = process.getBuiltinModule("node:https");
 
 /** Options of {@linkcode nodeFetch}. */
 export interface NodeFetchOptions {
