@@ -1,14 +1,16 @@
 /**
  * The bundling half of the npm build: esbuild turns the entry points and every package they
  * import into ESM files under `npm/dist/` (shared and lazily loaded code in `npm/dist/chunks/`),
- * and the licenses of the bundled packages go into `THIRD_PARTY_LICENSES`.
+ * and the licenses of the bundled packages go into `THIRD_PARTY_LICENSES`. Source maps keep only
+ * our own code's mappings (`_sourcemap.ts`).
  *
  * @module
  */
 
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import * as esbuild from "esbuild";
+import { filterSourceMap } from "./_sourcemap.ts";
 
 /** Output name (without `.js`) -> source file, relative to the repository root. */
 export const BUNDLE_ENTRIES: Record<string, string> = {
@@ -88,6 +90,17 @@ export async function bundle(root: string, outdir: string): Promise<BundleResult
     const outputs: Record<string, number> = {};
     const external = new Set<string>();
     for (const [file, output] of Object.entries(result.metafile.outputs)) {
+      if (file.endsWith(".map")) {
+        // Our code's lines only: the packages' mappings would be most of the package's size.
+        const path = join(root, file);
+        const map = filterSourceMap(
+          JSON.parse(readFileSync(path, "utf8")),
+          (source) => !source.includes("node_modules/"),
+        );
+        writeFileSync(path, JSON.stringify(map));
+        outputs[file] = JSON.stringify(map).length;
+        continue;
+      }
       outputs[file] = output.bytes;
       for (const i of output.imports) if (i.external) external.add(i.path);
     }
