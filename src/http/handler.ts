@@ -14,6 +14,7 @@ import type { RateLimiter } from "../core/rate_limit.ts";
 import type { SeenIds } from "../core/replay.ts";
 import { verifySignature, WEBHOOK_SIGNATURE } from "../core/signature.ts";
 import type { EventStreams } from "./sse.ts";
+import { jsonResponse } from "./response.ts";
 
 /** What the handler needs from the node. */
 export interface HandlerOptions {
@@ -46,12 +47,9 @@ const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
 /** Extra response headers (`HeadersInit` is not a global type under @types/node 20). */
 type HeaderMap = Record<string, string>;
 
-/** A JSON response. */
+/** A JSON response (under Node a cheap {@linkcode jsonResponse}; see response.ts). */
 export function json(status: number, body: unknown, headers: HeaderMap = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { ...JSON_HEADERS, ...headers },
-  });
+  return jsonResponse(status, JSON.stringify(body), { ...JSON_HEADERS, ...headers });
 }
 
 /** An error response `{"ok":false,"error":…}`. */

@@ -11,7 +11,9 @@ import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import process from "node:process";
+import { Buffer } from "node:buffer";
 import type { FetchHandler, ListenOptions, Server } from "./serve.ts";
+import { JsonResponse } from "./response.ts";
 
 // Not `import … from "node:http"`: Node builds an ES module facade of a built-in by reading
 // every export, and node:http's lazy ones load Node's internal undici (~50 ms at start-up).
@@ -63,6 +65,12 @@ async function pump(body: ReadableStream<Uint8Array>, res: ServerResponse): Prom
 
 /** Writes a handler's answer: buffered bodies in one `end()`, event streams as they come. */
 async function send(response: Response, res: ServerResponse, head: boolean): Promise<void> {
+  if (response instanceof JsonResponse) {
+    const length = Buffer.byteLength(response.bodyText);
+    res.writeHead(response.status, { ...response.headerRecord, "content-length": length });
+    res.end(head ? undefined : response.bodyText);
+    return;
+  }
   const headers: string[] = [];
   response.headers.forEach((value, key) => headers.push(key, value));
   const body = response.body;
