@@ -28,6 +28,7 @@ export class JsonResponse {
   #used = false;
 
   constructor(status: number, text: string, headers: Record<string, string>) {
+    linkPrototype();
     this.status = status;
     this.bodyText = text;
     this.headerRecord = headers;
@@ -73,9 +74,16 @@ export class JsonResponse {
     }) as unknown as Response;
   }
 }
-// `instanceof Response` holds (the handler tells answers from bodies that way); every member a
-// reader uses is JsonResponse's own, so Response's brand checks never run on it.
-Object.setPrototypeOf(JsonResponse.prototype, Response.prototype);
+/**
+ * Makes `instanceof Response` hold (the handler tells answers from bodies that way); every member
+ * a reader uses is JsonResponse's own, so Response's brand checks never run on it. Done at the
+ * first answer, not at import: under Node the first touch of `Response` loads its internal undici
+ * (~25-50 ms), which start-up does not need.
+ */
+let linkPrototype = () => {
+  Object.setPrototypeOf(JsonResponse.prototype, Response.prototype);
+  linkPrototype = () => {};
+};
 
 /**
  * A JSON response with `status`, body `text` (already JSON) and `headers`.
