@@ -38,7 +38,7 @@ const NOT_IN_NODE_20 = new Map([
 /** Public entry points: package subpath -> bundle entry (see `BUNDLE_ENTRIES`). */
 const ENTRIES: Record<string, string> = { ".": "mod", "./viewer": "viewer" };
 
-/** Oldest Node the package runs on: srvx needs 20.16 under Deno's npm compatibility too. */
+/** Oldest Node the package runs on: `process.getBuiltinModule` (serve_node.ts) came in 20.16. */
 const NODE_MIN = "20.16";
 
 const readJson = (path: string) => JSON.parse(readFileSync(join(root, path), "utf8"));

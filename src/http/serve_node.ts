@@ -125,6 +125,8 @@ export function listenNode(options: ListenOptions, fetch: FetchHandler): Promise
     server.once("error", reject);
     server.listen(options.port, options.hostname, () => {
       server.off("error", reject);
+      // A failed accept (EMFILE) must not end the session as an unhandled "error" event.
+      server.on("error", () => {});
       const { port } = server.address() as AddressInfo;
       const host = options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname;
       resolve({
