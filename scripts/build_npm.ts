@@ -175,7 +175,10 @@ function typePeers(rootPackage: { dependencies?: Record<string, string> }) {
     );
   }
   return {
-    peerDependencies: Object.fromEntries(names.map((n) => [n, versions[n]])),
+    // A caret range: an importer's own SDK 1.x must not make npm refuse the install (ERESOLVE).
+    peerDependencies: Object.fromEntries(
+      names.map((n) => [n, /^\d/.test(versions[n]) ? `^${versions[n]}` : versions[n]]),
+    ),
     peerDependenciesMeta: Object.fromEntries(names.map((n) => [n, { optional: true }])),
   };
 }
