@@ -145,6 +145,17 @@ test("broker mode loads its chunk from the bundle and delivers through nats-serv
     nodes.push(await connect("north", pkg.bin, [], env(await freePort()), pkg.app));
     nodes.push(await connect("south", pkg.bin, [], env(await freePort()), pkg.app));
     const [north, south] = nodes;
+    // Presence travels through the broker: send once north sees south online.
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const peers = await north.client.callTool({ name: "list_peers", arguments: {} });
+      if (/south .*online \(/.test(peers.content?.[0]?.text ?? "")) break;
+      assert.ok(
+        Date.now() < deadline,
+        `north never saw south online:\n${peers.content?.[0]?.text}`,
+      );
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await north.send("south", "over the broker");
     const event = await south.next(1);
     assert.equal(event.content, "over the broker");
