@@ -4,8 +4,9 @@
  * writes `bench/results/<benchmark>.json`. Figures never fail the run; a lost or refused
  * message does (exit code 1), and so does a benchmark that errs or overruns its time bound.
  *
- * Flags: `--only latency,throughput,fanout,memory,startup,viewer`, `--quick` (a short smoke
- * run), `--runtime deno|node`.
+ * Flags: `--only latency,throughput,fanout,memory,startup,install,viewer`, `--quick` (a short
+ * smoke run), `--runtime deno|node`. `install` (cold and warm `npx` of the packed npm package)
+ * runs under Node only.
  *
  * @module
  */
@@ -13,6 +14,7 @@
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { fanout } from "./fanout.ts";
+import { install } from "./install.ts";
 import { latency } from "./latency.ts";
 import { type Runtime, runtimes } from "./_lib.ts";
 import { memory } from "./memory.ts";
@@ -69,6 +71,7 @@ const BENCHES: Record<string, Bench> = {
     lost: (r: { lost: number; refused: number }) => r.lost + r.refused,
   },
   startup: { boundS: 120, run: (rt) => startup(rt, { runs: quick ? 2 : 10 }) },
+  install: { boundS: 600, run: () => install({ runs: quick ? 1 : 3 }) },
   viewer: {
     boundS: 60,
     run: (rt) =>
@@ -98,8 +101,14 @@ for (const name of names) {
   if (overran) break;
   const bench = BENCHES[name];
   const runs: Record<string, unknown> = {};
-  // The viewer is pure code in this process: it runs once, under Deno.
-  for (const rt of name === "viewer" ? chosen.slice(0, 1) : chosen) {
+  // The viewer is pure code in this process: it runs once, under Deno. Install measures the npm
+  // package: Node only.
+  const under = name === "viewer"
+    ? chosen.slice(0, 1)
+    : name === "install"
+    ? chosen.filter((rt) => rt.name === "node")
+    : chosen;
+  for (const rt of under) {
     if (overran) break;
     const t0 = performance.now();
     let timer: ReturnType<typeof setTimeout> | undefined;

@@ -2,16 +2,17 @@
  * Benchmark 5, start-up: from spawning a node to its `/health` answering, and to the MCP
  * `initialize` request being answered, both timed from the same spawn (the client connects at
  * once, the health poll runs every 2 ms). Baselines, same run: the bare `node:http` floor
- * server from spawn to its first answer, and the runtime itself running an empty program.
+ * server from spawn to its first answer, and an empty program of the same runtime answering the
+ * same `initialize` (`bench/_floor_mcp.mjs`, no imports) to the same MCP client.
  *
  * @module
  */
 
-import { spawnSync } from "node:child_process";
 import process from "node:process";
+import { fileURLToPath } from "node:url";
 import { Client, StdioClientTransport } from "../src/platform/sdk.ts";
 import { freePorts, kill, nodeEnv, ROOT, type Runtime, startFloor, untilHealthy } from "./_lib.ts";
-import { describeStats, say, type Stats, stats } from "./_report.ts";
+import { describeStats, num, say, type Stats, stats } from "./_report.ts";
 
 /** Options of one start-up run. */
 export interface StartupOptions {
@@ -62,26 +63,38 @@ async function floorOnce(rt: Runtime): Promise<number> {
   }
 }
 
-function emptyOnce(rt: Runtime): number {
+const FLOOR_MCP = fileURLToPath(new URL("./_floor_mcp.mjs", import.meta.url));
+
+/** Spawn -> `initialize` answered by the empty MCP program, with the same client. */
+async function emptyOnce(rt: Runtime): Promise<number> {
   const [command, args] = rt.name === "deno"
-    ? [process.execPath, ["eval", "0"]]
-    : ["node", ["-e", "0"]];
+    ? [process.execPath, ["run", "-A", FLOOR_MCP]]
+    : ["node", [FLOOR_MCP]];
+  const transport = new StdioClientTransport({ command, args, stderr: "ignore" });
+  const client = new Client({ name: "bench", version: "0" });
   const t0 = performance.now();
-  spawnSync(command, args, { stdio: "ignore" });
-  return performance.now() - t0;
+  try {
+    await client.connect(transport);
+    return performance.now() - t0;
+  } finally {
+    const pid = transport.pid;
+    await client.close().catch(() => {});
+    kill(pid);
+  }
 }
 
 /** Runs benchmark 5 under `rt` and prints its summary lines. */
 export async function startup(rt: Runtime, o: StartupOptions): Promise<StartupResult> {
   const scope = `startup/${rt.name}`;
   await once(rt); // warm caches (Deno's module cache, the OS page cache)
+  await emptyOnce(rt);
   const health: number[] = [], init: number[] = [], floor: number[] = [], empty: number[] = [];
   for (let i = 0; i < o.runs; i++) {
     const r = await once(rt);
     health.push(r.health);
     init.push(r.init);
     floor.push(await floorOnce(rt));
-    empty.push(emptyOnce(rt));
+    empty.push(await emptyOnce(rt));
   }
   const result: StartupResult = {
     runs: o.runs,
@@ -93,6 +106,11 @@ export async function startup(rt: Runtime, o: StartupOptions): Promise<StartupRe
   say(scope, "spawn -> /health", `${describeStats(result.toHealth)}  (${o.runs} runs)`);
   say(scope, "spawn -> initialize", describeStats(result.toInitialize));
   say(scope, "floor spawn -> answer", describeStats(result.floorToHealth));
-  say(scope, "empty program", describeStats(result.emptyProgram));
+  say(scope, "empty MCP program", describeStats(result.emptyProgram));
+  say(
+    scope,
+    "initialize / floor",
+    `${num(result.toInitialize.p50 / result.emptyProgram.p50, 2)}x the empty program (p50)`,
+  );
   return result;
 }

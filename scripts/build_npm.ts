@@ -1,20 +1,27 @@
 /**
  * Builds the npm package into `npm/`: `deno run -A scripts/build_npm.ts` (`deno task build:npm`).
  *
- * tsc (config `tsconfig.build.json`) compiles `main.ts`, `mod.ts`, `viewer/mod.ts` and all they
- * import to `npm/esm/` with declarations, rewriting the `.ts` import extensions (tests and
- * fixtures are never imported, so they stay out). Its lib and types are what Node 20
- * has, and `NOT_IN_NODE_20` covers the globals that `@types/node` 20 declares anyway,
- * so an API Node 20 lacks fails the build. Then it writes `npm/package.json`, the bin files and
- * copies README.md and LICENSE. Pack with `npm pack ./npm`; tests/node/ tests the tarball.
+ * 1. tsc (config `tsconfig.build.json`) type-checks `main.ts`, `mod.ts`, `viewer/mod.ts` and all
+ *    they import against what Node 20 has (`NOT_IN_NODE_20` covers the globals that
+ *    `@types/node` 20 declares anyway) and writes only declarations, to `npm/types/`.
+ * 2. esbuild (`scripts/_bundle.ts`) bundles the code and every package it imports into
+ *    `npm/dist/`: `cli.js` for the bin, `mod.js` and `viewer.js` for importers, `main.js` for the
+ *    demo's child nodes, and chunks that load only when asked (viewer, demo, broker mode). The
+ *    package has no runtime `dependencies`; the licenses of the bundled code go into
+ *    `THIRD_PARTY_LICENSES`.
+ * 3. It writes `npm/package.json`, the bin files and copies README.md and LICENSE.
+ *
+ * Pack with `npm pack ./npm`; tests/node/ tests the tarball.
  *
  * @module
  */
 
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { builtinModules } from "node:module";
 import { join } from "node:path";
 import process from "node:process";
 import ts from "typescript";
+import { bundle, BUNDLE_ENTRIES, bundledPackages, thirdPartyLicenses } from "./_bundle.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const out = join(root, "npm");
@@ -28,8 +35,11 @@ const NOT_IN_NODE_20 = new Map([
   ["WebSocket", "use a WebSocket package"],
 ]);
 
-/** Public entry points: package subpath -> source file (also roots in tsconfig.build.json). */
-const ENTRIES: Record<string, string> = { ".": "mod.ts", "./viewer": "viewer/mod.ts" };
+/** Public entry points: package subpath -> bundle entry (see `BUNDLE_ENTRIES`). */
+const ENTRIES: Record<string, string> = { ".": "mod", "./viewer": "viewer" };
+
+/** Oldest Node the package runs on: `process.getBuiltinModule` (serve_node.ts) came in 20.16. */
+const NODE_MIN = "20.16";
 
 const readJson = (path: string) => JSON.parse(readFileSync(join(root, path), "utf8"));
 
@@ -68,7 +78,7 @@ function node20Diagnostics(program: ts.Program): ts.Diagnostic[] {
   return found;
 }
 
-/** Compiles with tsc into npm/esm; returns false (diagnostics printed) when anything fails. */
+/** Type-checks with tsc and writes declarations to npm/types; returns false (diagnostics printed) when anything fails. */
 function compile(): boolean {
   const configPath = join(root, "tsconfig.build.json");
   const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, {
@@ -83,10 +93,10 @@ function compile(): boolean {
   return diagnostics.length === 0;
 }
 
-/** Package names the compiled code imports (bare specifiers, without subpaths). */
-function importedPackages(dir: string): Set<string> {
+/** Package names that files of `dir` with `extension` import (bare specifiers, no subpaths). */
+function importedPackages(dir: string, extension: string): Set<string> {
   const names = new Set<string>();
-  for (const entry of ts.sys.readDirectory(dir, [".js"])) {
+  for (const entry of ts.sys.readDirectory(dir, [extension])) {
     const { importedFiles } = ts.preProcessFile(readFileSync(entry, "utf8"), true, true);
     for (const { fileName: specifier } of importedFiles) {
       if (specifier.startsWith(".") || specifier.startsWith("node:")) continue;
@@ -123,8 +133,9 @@ function rewriteDeclarationImports(dir: string): void {
 const BIN = `#!/usr/bin/env node
 "use strict";
 var version = process.versions.node;
-if (Number(version.split(".")[0]) < 20) {
-  process.stderr.write("claude-talkie-walkie needs Node.js 20 or newer, this is Node " + version +
+var parts = version.split(".").map(Number);
+if (parts[0] < 20 || (parts[0] === 20 && parts[1] < 16)) {
+  process.stderr.write("claude-talkie-walkie needs Node.js 20.16 or newer, this is Node " + version +
     ": install a current Node from https://nodejs.org (or run it with Deno)\\n");
   process.exit(1);
 }
@@ -132,8 +143,14 @@ require("./launch.cjs");
 `;
 
 const LAUNCH = `"use strict";
-// Loaded by claude-talkie-walkie.cjs once the Node version is known to be 20 or newer.
-import("../esm/src/cli/main.js")
+// Loaded by claude-talkie-walkie.cjs once the Node version is known to be 20.16 or newer.
+// Node 22.1+ keeps the compiled bundle on disk between starts (the OS temp folder), so only
+// the first start of a version parses it.
+var nodeModule = require("node:module");
+if (typeof nodeModule.enableCompileCache === "function") {
+  try { nodeModule.enableCompileCache(); } catch (e) { /* a read-only temp folder: no cache */ }
+}
+import("../dist/cli.js")
   .then(function (cli) { return cli.main(process.argv.slice(2)); })
   .then(function (code) { process.exitCode = code; }, function (error) {
     process.stderr.write("claude-talkie-walkie: " + ((error && error.stack) || error) + "\\n");
@@ -141,7 +158,32 @@ import("../esm/src/cli/main.js")
   });
 `;
 
-function build(): number {
+/**
+ * Packages whose types the declarations name (the MCP SDK's `Transport`, for one). The bundle
+ * holds their code, so they are optional peer dependencies: an importer who wants those types
+ * installs them; nobody else downloads them.
+ */
+function typePeers(rootPackage: { dependencies?: Record<string, string> }) {
+  const names = [...importedPackages(join(out, "types"), ".d.ts")]
+    .filter((n) => !n.startsWith("node:")).sort();
+  const versions = rootPackage.dependencies ?? {};
+  const unknown = names.filter((n) => !(n in versions));
+  if (unknown.length > 0) {
+    throw new Error(
+      `npm build failed: the declarations name ${unknown.join(", ")}, which package.json does ` +
+        "not list in dependencies",
+    );
+  }
+  return {
+    // A caret range: an importer's own SDK 1.x must not make npm refuse the install (ERESOLVE).
+    peerDependencies: Object.fromEntries(
+      names.map((n) => [n, /^\d/.test(versions[n]) ? `^${versions[n]}` : versions[n]]),
+    ),
+    peerDependenciesMeta: Object.fromEntries(names.map((n) => [n, { optional: true }])),
+  };
+}
+
+async function build(): Promise<number> {
   const started = performance.now();
   const denoJson = readJson("deno.json");
   const rootPackage = readJson("package.json");
@@ -150,28 +192,29 @@ function build(): number {
     console.error("npm build failed: tsc reported the errors above");
     return 1;
   }
+  rewriteDeclarationImports(join(out, "types"));
 
-  rewriteDeclarationImports(join(out, "esm"));
+  const { outputs, inputs, external: imported } = await bundle(root, join(out, "dist"));
   const exports: Record<string, unknown> = {};
-  for (const [subpath, source] of Object.entries(ENTRIES)) {
-    const js = `./esm/${source.replace(/\.ts$/, ".js")}`;
-    if (!existsSync(join(out, js))) {
-      console.error(`npm build failed: ${source} did not compile to ${js} (entry "${subpath}")`);
-      return 1;
+  for (const [subpath, name] of Object.entries(ENTRIES)) {
+    const js = `./dist/${name}.js`;
+    const types = `./types/${BUNDLE_ENTRIES[name].replace(/\.ts$/, ".d.ts")}`;
+    for (const file of [js, types]) {
+      if (!existsSync(join(out, file))) {
+        console.error(`npm build failed: ${file} was not built (entry "${subpath}")`);
+        return 1;
+      }
     }
-    exports[subpath] = { types: js.replace(/\.js$/, ".d.ts"), default: js };
+    exports[subpath] = { types, default: js };
   }
   exports["./package.json"] = "./package.json";
-
-  const dependencies: Record<string, string> = rootPackage.dependencies ?? {};
-  const missing = [...importedPackages(join(out, "esm"))].filter((n) => !(n in dependencies));
-  if (missing.length > 0) {
-    console.error(
-      `npm build failed: the code imports ${missing.join(", ")}, which package.json does not ` +
-        `list in dependencies`,
-    );
+  const external = imported.filter((n) => !n.startsWith("node:") && !builtinModules.includes(n));
+  if (external.length > 0) {
+    console.error(`npm build failed: the bundle still imports ${external.join(", ")}`);
     return 1;
   }
+  const packages = bundledPackages(root, inputs);
+  writeFileSync(join(out, "THIRD_PARTY_LICENSES"), thirdPartyLicenses(packages));
 
   const manifest = {
     name: "claude-talkie-walkie",
@@ -182,13 +225,18 @@ function build(): number {
     license: "MIT",
     repository: rootPackage.repository ??
       { type: "git", url: "git+https://github.com/talkie-walkie/claude-talkie-walkie.git" },
+    // The MCP Registry checks mcpName against server.json's name.
+    ...(rootPackage.mcpName ? { mcpName: rootPackage.mcpName } : {}),
+    ...(rootPackage.homepage ? { homepage: rootPackage.homepage } : {}),
+    ...(rootPackage.bugs ? { bugs: rootPackage.bugs } : {}),
     type: "module",
-    engines: { node: ">=20" },
+    engines: { node: `>=${NODE_MIN}` },
     bin: { "claude-talkie-walkie": "bin/claude-talkie-walkie.cjs" },
     exports,
-    types: "./esm/mod.d.ts",
-    files: ["bin/", "esm/", "CHANGELOG.md", "server.json"],
-    dependencies,
+    types: "./types/mod.d.ts",
+    files: ["bin/", "dist/", "types/", "THIRD_PARTY_LICENSES", "CHANGELOG.md", "server.json"],
+    // No dependencies: the bundle carries its code (see THIRD_PARTY_LICENSES).
+    ...typePeers(rootPackage),
   };
   writeFileSync(join(out, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
   mkdirSync(join(out, "bin"));
@@ -199,8 +247,16 @@ function build(): number {
     else console.error(`warning: ${file} is missing, so the package ships without it`);
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  console.error(`Built npm/ (claude-talkie-walkie ${denoJson.version}) in ${seconds} s`);
+  const js = Object.entries(outputs).filter(([f]) => f.endsWith(".js"));
+  const kb = (n: number) => `${Math.round(n / 1024)} kB`;
+  const entrySizes = Object.keys(BUNDLE_ENTRIES)
+    .map((n) => `${n}.js ${kb(outputs[`npm/dist/${n}.js`] ?? 0)}`).join(", ");
+  console.error(
+    `Built npm/ (claude-talkie-walkie ${denoJson.version}) in ${seconds} s: ${js.length} ` +
+      `files of JavaScript, ${kb(js.reduce((a, [, b]) => a + b, 0))} (${entrySizes}), ` +
+      `${packages.length} bundled packages`,
+  );
   return 0;
 }
 
-if (import.meta.main) process.exitCode = build();
+if (import.meta.main) process.exitCode = await build();

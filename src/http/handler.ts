@@ -13,6 +13,7 @@ import { MESSAGE_ID } from "../core/names.ts";
 import type { RateLimiter } from "../core/rate_limit.ts";
 import type { SeenIds } from "../core/replay.ts";
 import type { EventStreams } from "./sse.ts";
+import { jsonResponse } from "./response.ts";
 import type { AuthThrottle } from "./throttle.ts";
 import { CLOSE, createRequestAuth, isSigned, sourceOf } from "./request_auth.ts";
 import { type DeliveredEntry, DeliveredIds, textDigest } from "../core/delivered.ts";
@@ -93,12 +94,9 @@ const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
 /** Extra response headers (`HeadersInit` is not a global type under @types/node 20). */
 type HeaderMap = Record<string, string>;
 
-/** A JSON response. */
+/** A JSON response (under Node a cheap {@linkcode jsonResponse}; see response.ts). */
 export function json(status: number, body: unknown, headers: HeaderMap = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { ...JSON_HEADERS, ...headers },
-  });
+  return jsonResponse(status, JSON.stringify(body), { ...JSON_HEADERS, ...headers });
 }
 
 /** An error response `{"ok":false,"error":…}`. */

@@ -5,20 +5,34 @@
  * @module
  */
 
+import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 
 /** True under Deno, false under Node. */
-const isDeno: boolean = "Deno" in globalThis;
+export const isDeno: boolean = "Deno" in globalThis;
+
+/**
+ * Where `main` lies from this module: beside the source (`src/platform/` -> `../../main.ts`),
+ * or in the npm bundle (`dist/main.js`, beside or above the chunk that holds this code).
+ */
+const MAIN_CANDIDATES = isDeno ? ["../../main.ts"] : ["./main.js", "../main.js", "../../main.js"];
 
 /**
  * The command and arguments that start this program's CLI in a child process.
  *
  * @returns `deno run -A …/main.ts` from source, `node …/main.js` from the npm build.
+ * @throws {Error} when no main file is found beside this module (a broken install).
  */
 export function selfCommand(): { command: string; args: string[] } {
-  const main = fileURLToPath(new URL(isDeno ? "../../main.ts" : "../../main.js", import.meta.url));
+  const main = MAIN_CANDIDATES.map((p) => fileURLToPath(new URL(p, import.meta.url)))
+    .find((p) => existsSync(p));
+  if (!main) {
+    throw new Error(
+      `Cannot find the main file beside ${import.meta.url}: reinstall claude-talkie-walkie`,
+    );
+  }
   return isDeno
     ? { command: process.execPath, args: ["run", "-A", main] }
     : { command: process.execPath, args: [main] };
@@ -39,9 +53,9 @@ export function freePort(): Promise<number> {
 
 /**
  * A fetch that also trusts the CA in `caPem` (PEM text), on top of the usual roots, for peers
- * whose certificates a private CA signed (INTERCOM_CA). Deno: `Deno.createHttpClient`. Node: an
- * undici Agent whose `ca` list is the bundled roots, `NODE_EXTRA_CA_CERTS` and `caPem` (a `ca`
- * option replaces the roots, which would break public HTTPS peers such as ngrok).
+ * whose certificates a private CA signed (INTERCOM_CA). Deno: `Deno.createHttpClient`. Node: a
+ * `node:https` agent whose `ca` list is the bundled roots, `NODE_EXTRA_CA_CERTS` and `caPem` (a
+ * `ca` option replaces the roots, which would break public HTTPS peers such as ngrok).
  */
 export async function fetchTrusting(caPem: string): Promise<typeof fetch> {
   const deno = (globalThis as {
@@ -52,14 +66,13 @@ export async function fetchTrusting(caPem: string): Promise<typeof fetch> {
     return ((input, init) =>
       fetch(input, { ...init, client } as unknown as RequestInit)) as typeof fetch;
   }
-  const [{ Agent }, { rootCertificates }, { readFileSync }] = await Promise.all([
-    import("undici"),
+  const [{ nodeFetch }, { rootCertificates }, { readFileSync }] = await Promise.all([
+    import("./fetch_node.ts"),
     import("node:tls"),
     import("node:fs"),
   ]);
   const extra = process.env.NODE_EXTRA_CA_CERTS;
-  const ca = [...rootCertificates, ...(extra ? [readFileSync(extra, "utf8")] : []), caPem];
-  const dispatcher = new Agent({ connect: { ca } });
-  return ((input, init) =>
-    fetch(input, { ...init, dispatcher } as unknown as RequestInit)) as typeof fetch;
+  return nodeFetch({
+    ca: [...rootCertificates, ...(extra ? [readFileSync(extra, "utf8")] : []), caPem],
+  });
 }

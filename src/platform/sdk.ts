@@ -19,6 +19,10 @@ export { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 // @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/inMemory.d.ts"
 export { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 // @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/types.d.ts"
-export { type CallToolResult, ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+export {
+  type CallToolResult,
+  ElicitRequestSchema,
+  type JSONRPCMessage,
+} from "@modelcontextprotocol/sdk/types.js";
 // @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/shared/transport.d.ts"
 export type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";

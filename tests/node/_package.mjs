@@ -4,7 +4,7 @@ import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import process from "node:process";
 import { promisify } from "node:util";
 
@@ -62,6 +62,28 @@ export async function packAndInstall() {
   );
   const bin = join(app, "node_modules/.bin/claude-talkie-walkie");
   return { dir, app, tarball, version, files: packed.files, size: packed.size, bin };
+}
+
+/**
+ * Files that loading `entry` (relative to `dir`) loads through static imports, the entry
+ * included: what a start pays for before any dynamic `import()`.
+ */
+export function staticImports(dir, entry) {
+  const seen = new Set();
+  const visit = (file) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const code = readFileSync(join(dir, file), "utf8");
+    // esbuild writes static imports as `import…from"./x.js"` or `import"./x.js"`; dynamic ones
+    // as `import("./x.js")`, which this does not follow.
+    for (
+      const m of code.matchAll(/\bimport\s*(?:[\w{}$,*\s]+?\s*from\s*)?["'](\.{1,2}\/[^"']+)["']/g)
+    ) {
+      visit(posix.normalize(posix.join(posix.dirname(file), m[1])));
+    }
+  };
+  visit(entry);
+  return seen;
 }
 
 /** A TCP port that was free on 127.0.0.1 a moment ago; `hold` keeps it taken. */

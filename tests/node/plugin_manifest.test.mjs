@@ -90,6 +90,7 @@ test("the channel runs the pinned npm bin with every user_config placeholder dec
   const server = plugin.mcpServers[channel.server];
   assert.ok(server, `mcpServers has the channel's server "${channel.server}"`);
   assert.equal(server.command, "npx");
+  // Pinned to the major version it was written for: a 3.x must not start under a 2.x config.
   const major = version.split(".")[0];
   assert.deepEqual(server.args, ["-y", `claude-talkie-walkie@${major}.x`]);
   const used = Object.values(server.env).flatMap((v) =>

@@ -1,0 +1,178 @@
+/**
+ * The bundling half of the npm build: esbuild turns the entry points and every package they
+ * import into ESM files under `npm/dist/` (shared and lazily loaded code in `npm/dist/chunks/`),
+ * and the licenses of the bundled packages go into `THIRD_PARTY_LICENSES`. Source maps keep only
+ * our own code's mappings (`_sourcemap.ts`).
+ *
+ * @module
+ */
+
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import * as esbuild from "esbuild";
+import { filterSourceMap } from "./_sourcemap.ts";
+
+/** Output name (without `.js`) -> source file, relative to the repository root. */
+export const BUNDLE_ENTRIES: Record<string, string> = {
+  cli: "src/cli/main.ts",
+  main: "main.ts",
+  mod: "mod.ts",
+  viewer: "viewer/mod.ts",
+};
+
+/**
+ * Bundled CommonJS packages (ajv, among others) call `require` for Node built-ins; ESM has no
+ * `require`, so each output file gets one from `createRequire`.
+ */
+const REQUIRE_SHIM = 'import { createRequire as __twRequire } from "node:module";\n' +
+  "const require = __twRequire(import.meta.url);";
+
+/**
+ * zod re-exports all of its ~50 error-message locales through its `z` namespace, which the
+ * bundle cannot tree-shake (a third of the code the node loads). The node's schemas speak
+ * English only, so the locales module becomes English alone.
+ */
+const englishOnlyZod: esbuild.Plugin = {
+  name: "zod-english-only",
+  setup(build) {
+    build.onResolve({ filter: /\/locales\/index\.js$/ }, (args) => {
+      if (!/node_modules\/zod\/v4\//.test(args.importer)) return undefined;
+      return { path: join(dirname(args.importer), "../locales"), namespace: "zod-locales" };
+    });
+    build.onLoad({ filter: /.*/, namespace: "zod-locales" }, (args) => ({
+      contents: 'export { default as en } from "./en.js";',
+      resolveDir: args.path,
+    }));
+  },
+};
+
+/** What {@linkcode bundle} built. */
+export interface BundleResult {
+  /** Output files (relative to the repository root) and their size in bytes. */
+  outputs: Record<string, number>;
+  /** Input files of the bundle, relative to the repository root. */
+  inputs: string[];
+  /** Modules the output imports at run time instead of holding them (`node:` built-ins only). */
+  external: string[];
+}
+
+/**
+ * Bundles {@linkcode BUNDLE_ENTRIES} into `outdir` as ESM with code splitting: dynamic imports
+ * (viewer, demo, broker mode, the undici agent of INTERCOM_CA) become chunks that load only when
+ * asked. Minified: Node parses half the bytes at start-up; the source map names the lines.
+ *
+ * @param root repository root.
+ * @param outdir output folder (emptied by the caller).
+ * @throws {Error} when esbuild reports errors (they are printed first).
+ */
+export async function bundle(root: string, outdir: string): Promise<BundleResult> {
+  try {
+    const result = await esbuild.build({
+      absWorkingDir: root,
+      entryPoints: BUNDLE_ENTRIES,
+      outdir,
+      bundle: true,
+      splitting: true,
+      format: "esm",
+      platform: "node",
+      target: "node20.16",
+      chunkNames: "chunks/[name]-[hash]",
+      sourcemap: "linked",
+      // The map names files and lines; their text would double the package size.
+      sourcesContent: false,
+      legalComments: "none",
+      minify: true,
+      banner: { js: REQUIRE_SHIM },
+      metafile: true,
+      plugins: [englishOnlyZod],
+      logLevel: "warning",
+    });
+    const outputs: Record<string, number> = {};
+    const external = new Set<string>();
+    for (const [file, output] of Object.entries(result.metafile.outputs)) {
+      if (file.endsWith(".map")) {
+        // Our code's lines only: the packages' mappings would be most of the package's size.
+        const path = join(root, file);
+        const map = filterSourceMap(
+          JSON.parse(readFileSync(path, "utf8")),
+          (source) => !source.includes("node_modules/"),
+        );
+        writeFileSync(path, JSON.stringify(map));
+        outputs[file] = JSON.stringify(map).length;
+        continue;
+      }
+      outputs[file] = output.bytes;
+      for (const i of output.imports) if (i.external) external.add(i.path);
+    }
+    return { outputs, inputs: Object.keys(result.metafile.inputs), external: [...external] };
+  } finally {
+    await esbuild.stop();
+  }
+}
+
+/** A package that contributed code to the bundle. */
+interface BundledPackage {
+  name: string;
+  version: string;
+  license: string;
+  /** Text of its license file(s); empty when it ships none. */
+  text: string;
+}
+
+/** The package folder holding `file` (the innermost `node_modules/<name>` or `/@scope/name`). */
+function packageDir(file: string): string | undefined {
+  const m = /^(?:[\w-]+:)?(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(file);
+  return m?.[1];
+}
+
+/** Packages whose files are among `inputs`, sorted by name. */
+export function bundledPackages(root: string, inputs: string[]): BundledPackage[] {
+  const dirs = new Set<string>();
+  for (const input of inputs) {
+    const dir = packageDir(input);
+    if (dir) dirs.add(dir);
+  }
+  const found = new Map<string, BundledPackage>();
+  for (const dir of dirs) {
+    const abs = resolve(root, dir);
+    const manifest = JSON.parse(readFileSync(join(abs, "package.json"), "utf8"));
+    const licenseFiles = readdirSync(abs).filter((f) => /^(licen[cs]e|copying|notice)/i.test(f))
+      .sort();
+    const text = licenseFiles.map((f) => readFileSync(join(abs, f), "utf8").trim()).join("\n\n");
+    const license = typeof manifest.license === "string"
+      ? manifest.license
+      : manifest.license?.type ?? "see text";
+    found.set(`${manifest.name}@${manifest.version}`, {
+      name: manifest.name,
+      version: manifest.version,
+      license,
+      text,
+    });
+  }
+  return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * The text of `THIRD_PARTY_LICENSES`: one section per bundled package with its name, version,
+ * SPDX license and the license file(s) it ships.
+ *
+ * @throws {Error} when a package ships no license file (its terms must travel with its code).
+ */
+export function thirdPartyLicenses(packages: BundledPackage[]): string {
+  const missing = packages.filter((p) => p.text === "");
+  if (missing.length > 0) {
+    throw new Error(
+      `Cannot write THIRD_PARTY_LICENSES: ${
+        missing.map((p) => p.name).join(", ")
+      } ship no license file`,
+    );
+  }
+  const head = "Third-party software bundled in claude-talkie-walkie\n" +
+    "=====================================================\n\n" +
+    "The files in dist/ contain code of the packages below, each under its own license.\n" +
+    packages.map((p) => `- ${p.name} ${p.version} (${p.license})`).join("\n") + "\n";
+  const sections = packages.map((p) =>
+    `\n${"-".repeat(72)}\n${p.name} ${p.version} (${p.license})\n${"-".repeat(72)}\n\n${p.text}\n`
+  );
+  return head + sections.join("");
+}

@@ -1,0 +1,69 @@
+/**
+ * The node's MCP stdio transport: the SDK's `StdioServerTransport` (newline-delimited
+ * JSON-RPC, one message a line), except that messages sent in the same tick of the event loop
+ * leave in one write. Under a burst of channel events that is one `write` syscall instead of one
+ * per event (Node writes pipes synchronously on Linux); a lone message waits one `setImmediate`.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import type { Readable, Writable } from "node:stream";
+import { type JSONRPCMessage, StdioServerTransport } from "./sdk.ts";
+
+/**
+ * A `StdioServerTransport` that batches writes per tick. `send` resolves once its line was
+ * handed to stdout (after `drain` when stdout is full), in order.
+ *
+ * @example
+ * ```ts
+ * await mcpServer.connect(new BatchedStdioServerTransport());
+ * ```
+ */
+export class BatchedStdioServerTransport extends StdioServerTransport {
+  #stdout: Writable;
+  #lines: string[] = [];
+  #sent: (() => void)[] = [];
+  #scheduled = false;
+
+  /** @param stdin defaults to `process.stdin`; @param stdout defaults to `process.stdout`. */
+  constructor(stdin: Readable = process.stdin, stdout: Writable = process.stdout) {
+    super(stdin, stdout);
+    this.#stdout = stdout;
+  }
+
+  /** Queues `message` for the write at the end of this tick. */
+  override send(message: JSONRPCMessage): Promise<void> {
+    this.#lines.push(JSON.stringify(message) + "\n");
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.#flush());
+    }
+    return new Promise((resolve) => this.#sent.push(resolve));
+  }
+
+  /** Writes what is queued, at once. */
+  #flush(): void {
+    this.#scheduled = false;
+    if (this.#lines.length === 0) return;
+    const text = this.#lines.length === 1 ? this.#lines[0] : this.#lines.join("");
+    const sent = this.#sent;
+    this.#lines = [];
+    this.#sent = [];
+    const done = () => {
+      for (const resolve of sent) resolve();
+    };
+    try {
+      if (this.#stdout.write(text)) done();
+      else this.#stdout.once("drain", done);
+    } catch {
+      done(); // stdout is gone: the session ended, nothing waits for these lines
+    }
+  }
+
+  /** Writes what is queued, then closes like the SDK's transport. */
+  override async close(): Promise<void> {
+    this.#flush();
+    await super.close();
+  }
+}
