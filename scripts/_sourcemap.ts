@@ -60,6 +60,7 @@ export interface SourceMap {
  *
  * @example
  * ```ts
+ * const map = { version: 3 as const, sources: ["src/a.ts"], names: [], mappings: "AAAA" };
  * const small = filterSourceMap(map, (source) => !source.includes("node_modules/"));
  * ```
  */

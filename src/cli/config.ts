@@ -12,7 +12,7 @@ import { DEFAULT_PORT } from "../http/address.ts";
 import { signatureKey } from "../core/signature.ts";
 import { localRegistryDir, lookupLocal } from "./local_registry.ts";
 import { describeUnexpanded, findUnexpanded } from "./unexpanded.ts";
-import { checkName, ConfigError, parsePeers, type Peer } from "./peers.ts";
+import { checkName, ConfigError, parsePeers } from "./peers.ts";
 
 export { checkName, ConfigError, parsePeers, type Peer } from "./peers.ts";
 

@@ -42,8 +42,10 @@ function requestHeaders(init: RequestInit | undefined): Record<string, string> {
  *
  * @example
  * ```ts
+ * import { rootCertificates } from "node:tls";
+ * const privateCaPem = "-----BEGIN CERTIFICATE-----\n…\n-----END CERTIFICATE-----\n";
  * const trusting = nodeFetch({ ca: [...rootCertificates, privateCaPem] });
- * const res = await trusting("https://peer.example:8788/health");
+ * const health = () => trusting("https://peer.example:8788/health");
  * ```
  * @returns a function with fetch's shape; it rejects with `signal.reason` (a TimeoutError for
  *   `AbortSignal.timeout`) when the signal fires, and with the socket's error (its `code`, such

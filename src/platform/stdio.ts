@@ -17,6 +17,8 @@ import { type JSONRPCMessage, StdioServerTransport } from "./sdk.ts";
  *
  * @example
  * ```ts
+ * import { McpServer } from "./sdk.ts";
+ * const mcpServer = new McpServer({ name: "talkie-walkie", version: "2.1.0" });
  * await mcpServer.connect(new BatchedStdioServerTransport());
  * ```
  */

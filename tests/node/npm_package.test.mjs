@@ -154,6 +154,8 @@ test("the bundle's node:http path keeps the body limit, the UTF-8 check and SSE"
     fetch(`${url}/message`, { method: "POST", headers: { "x-intercom-secret": SECRET }, body });
   try {
     await node.initialize();
+    // As Claude Code does: a node hands messages only to an initialized session.
+    node.send({ method: "notifications/initialized" });
     const events = await fetch(`${url}/events`, { headers: { "x-intercom-secret": SECRET } });
     const reader = events.body.getReader();
     assert.equal((await post(new Uint8Array(20_000).fill(0x61))).status, 413);
@@ -204,7 +206,7 @@ test("the library entries import under Node", async () => {
     import { loadConfig, parseEnvelope, VERSION } from "claude-talkie-walkie";
     import { initialState, render } from "claude-talkie-walkie/viewer";
     const config = loadConfig(["--role", "lib"], { INTERCOM_SECRET: "x".repeat(32) }, () => "");
-    const frame = render(initialState(["lib"]), { width: 40, height: 12, now: 0 });
+    const frame = render(initialState(["lib"]), { width: 80, height: 24, now: 0 });
     console.log(JSON.stringify({ VERSION, role: config.role, parse: typeof parseEnvelope,
       frame: frame.toText().includes("lib") }));`;
   const { stdout } = await exec(process.execPath, ["--input-type=module", "-e", script], {
