@@ -66,6 +66,7 @@ export {
   Channel,
   CHANNEL_METHOD,
   type ChannelEvent,
+  ChannelEventSchema,
   type ChannelOptions,
   type SessionDelivery,
 } from "./src/node/channel.ts";

@@ -10,7 +10,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { z } from "zod";
+import type { z } from "zod";
+import { ChannelEventSchema } from "../src/node/channel.ts";
 import { Client, StdioClientTransport } from "../src/platform/sdk.ts";
 
 /** The repository root. */
@@ -68,10 +69,7 @@ export function kill(pid: number | null | undefined): void {
 }
 
 /** The channel-event schema of claude-channels.md §7: what Claude Code would accept. */
-const ChannelEvent = z.object({
-  method: z.literal("notifications/claude/channel"),
-  params: z.object({ content: z.string(), meta: z.record(z.string(), z.string()).optional() }),
-});
+const ChannelEvent = ChannelEventSchema;
 
 /** One channel event as the client received it. */
 export type ChannelParams = z.infer<typeof ChannelEvent>["params"];

@@ -10,15 +10,12 @@
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { Client, StdioClientTransport } from "../src/platform/sdk.ts";
-import { z } from "zod";
+import { ChannelEventSchema } from "../src/node/channel.ts";
 import { freePorts, kill, nodeEnv, ROOT, SECRET, sleep } from "./_lib.ts";
 import { describeStats, machine, num, say, stats, writeResult } from "./_report.ts";
 import { NatsServer } from "../tests/support/nats.ts";
 
-const ChannelEvent = z.object({
-  method: z.literal("notifications/claude/channel"),
-  params: z.object({ content: z.string(), meta: z.record(z.string(), z.string()).optional() }),
-});
+const ChannelEvent = ChannelEventSchema;
 
 interface Node {
   role: string;

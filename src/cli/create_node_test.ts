@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { z } from "zod";
+import type { z } from "zod";
 import { Client, InMemoryTransport } from "../platform/sdk.ts";
-import { CHANNEL_METHOD } from "../node/channel.ts";
+import { ChannelEventSchema } from "../node/channel.ts";
 import { waitFor } from "../../tests/support/wait.ts";
 import { loadConfig } from "./config.ts";
 import { createNode, type Handler } from "./create_node.ts";
@@ -10,10 +10,7 @@ import { createNode, type Handler } from "./create_node.ts";
 // The node of the command line, built by the same createNode, with its MCP side on an in-memory
 // transport and its peers on in-memory handlers: "frontend" is a real node, "tester" is down.
 
-const ChannelEvent = z.object({
-  method: z.literal(CHANNEL_METHOD),
-  params: z.object({ content: z.string(), meta: z.record(z.string(), z.string()).optional() }),
-});
+const ChannelEvent = ChannelEventSchema;
 type Event = z.infer<typeof ChannelEvent>["params"];
 
 const SECRET = "in-memory-secret-123456";

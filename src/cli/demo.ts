@@ -9,16 +9,12 @@
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import process from "node:process";
-import { z } from "zod";
 import { Client, StdioClientTransport } from "../platform/sdk.ts";
 import { freePort, selfCommand } from "../platform/runtime.ts";
 import { DEMO_ROLES, type DemoAction, openerAt, replyFor, RESTART_NOTE } from "./demo_script.ts";
-import { CHANNEL_METHOD } from "../node/channel.ts";
+import { ChannelEventSchema } from "../node/channel.ts";
 
-const ChannelEvent = z.object({
-  method: z.literal(CHANNEL_METHOD),
-  params: z.object({ content: z.string(), meta: z.record(z.string(), z.string()).optional() }),
-});
+const ChannelEvent = ChannelEventSchema;
 
 /** A running demo mesh. */
 export interface DemoMesh {

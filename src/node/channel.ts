@@ -16,11 +16,28 @@ import {
   neutraliseChannelTags,
   wellFormed,
 } from "../core/envelope.ts";
+import { z } from "zod";
 import type { DeliveryReport } from "./outbox.ts";
 import { Inbox } from "./inbox.ts";
 
 /** The JSON-RPC method of a channel event. */
 export const CHANNEL_METHOD = "notifications/claude/channel";
+
+/**
+ * The strict schema of a channel event as Claude Code accepts it (a string `content`; `meta`
+ * flat, string to string): clients such as the demo and the tests register their handler with
+ * it, so an event that Claude Code would drop never reaches them either.
+ */
+export const ChannelEventSchema: z.ZodObject<{
+  method: z.ZodLiteral<"notifications/claude/channel">;
+  params: z.ZodObject<{
+    content: z.ZodString;
+    meta: z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodString>>;
+  }>;
+}> = z.object({
+  method: z.literal(CHANNEL_METHOD),
+  params: z.object({ content: z.string(), meta: z.record(z.string(), z.string()).optional() }),
+});
 
 /** The params of one channel event. */
 export interface ChannelEvent {

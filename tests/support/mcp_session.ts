@@ -5,7 +5,8 @@
  * @module
  */
 
-import { z } from "zod";
+import type { z } from "zod";
+import { ChannelEventSchema } from "../../src/node/channel.ts";
 import {
   type CallToolResult,
   Client,
@@ -20,14 +21,8 @@ import { waitFor } from "./wait.ts";
 /** A JSON-RPC message as the SDK's transports carry it. */
 type Message = Parameters<Transport["send"]>[0];
 
-/** The strict channel-event schema: what Claude Code would accept (claude-channels.md §7). */
-export const ChannelEventSchema = z.object({
-  method: z.literal("notifications/claude/channel"),
-  params: z.object({
-    content: z.string(),
-    meta: z.record(z.string(), z.string()).optional(),
-  }),
-});
+/** The strict channel-event schema: what Claude Code would accept. */
+export { ChannelEventSchema };
 
 /** One channel event as the client received it. */
 export type ChannelEvent = z.infer<typeof ChannelEventSchema>["params"];
