@@ -1,0 +1,117 @@
+/**
+ * `viewer --web`: serves the page for the viewer's state instead of drawing the terminal. The
+ * sources and {@linkcode update} run here, in the viewer process, exactly as for the terminal;
+ * the page only gets the state. A random token per run, printed once as a URL.
+ *
+ * @module
+ */
+
+import { randomBytes } from "node:crypto";
+import process from "node:process";
+import { update, type ViewerState } from "../model/state.ts";
+import type { OperatorActions } from "./actions.ts";
+import { startWebServer } from "./server.ts";
+
+/** The viewer's state as the sources fold it; `changed` is called after each event. */
+export interface LiveView {
+  /** The current state. */
+  state: ViewerState;
+  /** Set by the web viewer: told after every change. */
+  changed?: () => void;
+}
+
+/** Options for {@linkcode runWeb}. */
+export interface WebOptions {
+  /** Address to bind: 127.0.0.1 by default; anything else is reachable from elsewhere. */
+  host?: string;
+  /** Port; 0 (a free one) by default. */
+  port?: number;
+  /** Signed operator actions; without them prompts are read-only and the composer is off. */
+  operator?: OperatorActions;
+  /** The address watched for each desk key. */
+  addresses?: Readonly<Record<string, string>>;
+  /** Stops the server (besides SIGINT and SIGTERM). */
+  signal?: AbortSignal;
+  /** Called with the URL to open (token included) once listening. */
+  onListening?: (url: string) => void;
+  /** Writes a line for the person (stderr). */
+  log: (line: string) => Promise<void>;
+  /** Writes the URL line (stdout). */
+  print: (line: string) => Promise<void>;
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+
+/**
+ * Serves the web page for `view` until SIGINT, SIGTERM or `options.signal`.
+ *
+ * @returns the exit code: 0 after a stop, 1 when it cannot listen.
+ * @example
+ * ```ts
+ * const code = await runWeb(view, { log: (l) => write(stderr, l), print: (l) => write(stdout, l) });
+ * ```
+ */
+export async function runWeb(view: LiveView, options: WebOptions): Promise<number> {
+  const token = randomBytes(24).toString("base64url");
+  const host = options.host ?? "127.0.0.1";
+  let server;
+  try {
+    server = await startWebServer({
+      state: () => view.state,
+      token,
+      hostname: host,
+      port: options.port ?? 0,
+      addresses: options.addresses,
+      operator: options.operator,
+      onVerdict: (node, requestId, behavior) => {
+        view.state = update(
+          view.state,
+          { type: "permission_verdict", node, requestId, behavior },
+          Date.now(),
+        );
+        view.changed?.();
+      },
+    });
+  } catch (e) {
+    await options.log(`viewer: ${(e as Error).message}: choose another --port`);
+    return 1;
+  }
+  view.changed = () => server.changed();
+  const shown = LOOPBACK.has(host) || host === "0.0.0.0" || host === "::"
+    ? `127.0.0.1:${server.port}`
+    : new URL(server.url).host;
+  const url = `http://${shown}/?token=${token}`;
+  if (!LOOPBACK.has(host)) {
+    await options.log(
+      `viewer: warning: the page listens on ${host}, not only this machine; anyone who can ` +
+        "reach it and learns the token can answer permission prompts",
+    );
+  }
+  await options.log(`viewer: the office is served at the URL below (stop with Ctrl-C)`);
+  await options.print(url);
+  options.onListening?.(url);
+  // Arrows land and old prompts expire even when no event comes.
+  const ticker = setInterval(() => {
+    const next = update(view.state, { type: "tick" }, Date.now());
+    if (next !== view.state) {
+      view.state = next;
+      server.changed();
+    }
+  }, 1000);
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      process.off("SIGINT", done);
+      process.off("SIGTERM", done);
+      options.signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    process.on("SIGINT", done);
+    process.on("SIGTERM", done);
+    if (options.signal?.aborted) done();
+    options.signal?.addEventListener("abort", done, { once: true });
+  });
+  clearInterval(ticker);
+  view.changed = undefined;
+  await server.close();
+  return 0;
+}
