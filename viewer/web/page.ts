@@ -133,7 +133,7 @@ button { cursor: pointer; } button:disabled, textarea:disabled, select:disabled 
 .bubble rect { fill: var(--panel); stroke: var(--talk); }
 .bubble text { font-size: 11px; }
 .lock { fill: var(--wait); } .lock-arc { fill: none; stroke: var(--wait); stroke-width: 2; }
-.flight { stroke: var(--accent); stroke-width: 2; stroke-dasharray: 4 4; opacity: .6; }
+.flight { fill: none; stroke: var(--accent); stroke-width: 2; stroke-dasharray: 4 4; opacity: .6; }
 .flight-dot { fill: var(--accent); }
 @media (max-width: 900px) {
   main { grid-template-columns: minmax(0, 1fr); grid-template-areas: "office" "prompts" "chat" "nodes"; padding: 8px; gap: 8px; }

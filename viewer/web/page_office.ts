@@ -42,9 +42,10 @@ function cut(text, n) {
   return one.length > n ? one.slice(0, n - 1) + "…" : one;
 }
 
-function layout() {
+function layout(width) {
   var n = Math.max(S.desks.length, 1);
-  var cols = n <= 3 ? n : Math.ceil(Math.sqrt(n));
+  // Desks stay readable on a phone: at least about 170 px each.
+  var cols = Math.max(1, Math.min(n <= 3 ? n : Math.ceil(Math.sqrt(n)), Math.floor(width / 170)));
   var places = {};
   S.desks.forEach(function (d, i) {
     var col = i % cols, row = Math.floor(i / cols);
@@ -85,7 +86,7 @@ function drawDesk(d, p, now) {
 // Draws the whole office; returns true while an arrow is still in the air.
 function drawOffice(now) {
   var root = document.getElementById("office");
-  var l = layout();
+  var l = layout(root.clientWidth || 1000);
   root.setAttribute("viewBox", "0 0 " + l.cols * CELL_W + " " + l.rows * CELL_H);
   var frag = document.createDocumentFragment();
   S.desks.forEach(function (d) { frag.appendChild(drawDesk(d, l.places[d.key], now)); });
@@ -95,11 +96,14 @@ function drawOffice(now) {
     var t = (now - f.start) / S.timing.flightMs;
     if (!a || !b || t < 0 || t >= 1) return;
     flying = true;
-    var ax = a.cx, ay = a.y + 80, bx = b.cx, by = b.y + 80;
-    frag.appendChild(svg("line", { "class": "flight", x1: ax, y1: ay, x2: bx, y2: by,
-      "data-flight": f.id }));
-    frag.appendChild(svg("circle", { "class": "flight-dot", cx: ax + (bx - ax) * t,
-      cy: ay + (by - ay) * t, r: 6 }));
+    // A curve over the desks between the two avatars, and the message as a dot along it.
+    var ax = a.cx - 10, ay = a.y + 50, bx = b.cx - 10, by = b.y + 50;
+    var mx = (ax + bx) / 2, my = Math.max(4, Math.min(ay, by) - 40);
+    frag.appendChild(svg("path", { "class": "flight", "data-flight": f.id,
+      d: "M " + ax + " " + ay + " Q " + mx + " " + my + " " + bx + " " + by }));
+    var u = 1 - t;
+    frag.appendChild(svg("circle", { "class": "flight-dot", r: 6,
+      cx: u * u * ax + 2 * u * t * mx + t * t * bx, cy: u * u * ay + 2 * u * t * my + t * t * by }));
   });
   root.replaceChildren(frag);
   return flying;

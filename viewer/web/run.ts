@@ -77,6 +77,16 @@ export async function runWeb(view: LiveView, options: WebOptions): Promise<numbe
     return 1;
   }
   view.changed = () => server.changed();
+  let stopped = false;
+  let stop = () => {
+    stopped = true;
+  };
+  const onSignal = () => stop();
+  // Before the URL is printed: whoever reads it may stop us at once. Removed only after the
+  // close: removing a listener while Deno dispatches that very signal leaves it with none,
+  // and the process dies of the signal (exit 143) mid-shutdown.
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   const shown = LOOPBACK.has(host) || host === "0.0.0.0" || host === "::"
     ? `127.0.0.1:${server.port}`
     : new URL(server.url).host;
@@ -99,19 +109,16 @@ export async function runWeb(view: LiveView, options: WebOptions): Promise<numbe
     }
   }, 1000);
   await new Promise<void>((resolve) => {
-    const done = () => {
-      process.off("SIGINT", done);
-      process.off("SIGTERM", done);
-      options.signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    process.on("SIGINT", done);
-    process.on("SIGTERM", done);
-    if (options.signal?.aborted) done();
-    options.signal?.addEventListener("abort", done, { once: true });
+    stop = resolve;
+    if (stopped || options.signal?.aborted) resolve();
+    options.signal?.addEventListener("abort", () => resolve(), { once: true });
   });
   clearInterval(ticker);
   view.changed = undefined;
   await server.close();
+  setTimeout(() => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }, 0);
   return 0;
 }
