@@ -111,6 +111,16 @@ describe("viewer --web in a browser", { skip }, () => {
     assert.equal(lines.filter((l) => l === text).length, 1, JSON.stringify(lines));
     // Text is text: the angle brackets did not become markup.
     assert.equal(await page.$("users"), null);
+    const id = await page.$eval('.line[data-from="frontend"]', (e) => e.getAttribute("data-id"));
+    await mesh.node("backend").session.call("send_message", {
+      to: "frontend",
+      message: "GET /users and GET /users/:id",
+      reply_to: id,
+    });
+    const reply = await page.waitForSelector('.line[data-from="backend"] .reply', {
+      timeout: 15_000,
+    });
+    assert.match(await reply!.evaluate((e) => e.textContent ?? ""), /frontend: what API/);
   });
 
   test("shows a pending prompt whose Allow button asks the operator for a verdict", async () => {
