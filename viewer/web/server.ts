@@ -54,7 +54,12 @@ const SECURITY_HEADERS = {
     "frame-ancestors 'none'",
 };
 
-function reply(status: number, body: string, type: string, extra: HeadersInit = {}): Response {
+function reply(
+  status: number,
+  body: string,
+  type: string,
+  extra: Record<string, string> = {},
+): Response {
   return new Response(body, {
     status,
     headers: { ...SECURITY_HEADERS, "content-type": type, ...extra },
