@@ -15,6 +15,7 @@ An N-way bridge between Claude Code sessions over the Channels API.
 Usage:
   claude-talkie-walkie [flags]           start a node (MCP stdio server + HTTP listener)
   claude-talkie-walkie viewer [nodes…]   watch every node as one office in the terminal
+                                         (--web: in a browser on 127.0.0.1)
   claude-talkie-walkie demo [--duration S]  a three-node mesh with scripted sessions
 
 Flags (override the environment):
