@@ -48,7 +48,13 @@ const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
  * @returns the exit code: 0 after a stop, 1 when it cannot listen.
  * @example
  * ```ts
- * const code = await runWeb(view, { log: (l) => write(stderr, l), print: (l) => write(stdout, l) });
+ * import process from "node:process";
+ * import { initialState } from "../model/state.ts";
+ * const view = { state: initialState(["backend"], Date.now()) };
+ * const code = await runWeb(view, {
+ *   log: async (line) => void process.stderr.write(line + "\n"),
+ *   print: async (line) => void process.stdout.write(line + "\n"),
+ * });
  * ```
  */
 export async function runWeb(view: LiveView, options: WebOptions): Promise<number> {

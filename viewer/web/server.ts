@@ -75,8 +75,11 @@ const json = (status: number, value: unknown) =>
  * @throws {Error} when it cannot listen (port in use).
  * @example
  * ```ts
- * const server = await startWebServer({ state: () => view.state, token: "…" });
- * console.log(`${server.url}/?token=…`);
+ * import { initialState } from "../model/state.ts";
+ * const state = initialState(["backend"], Date.now());
+ * const server = await startWebServer({ state: () => state, token: "a-random-token" });
+ * console.error(`${server.url}/?token=a-random-token`);
+ * await server.close();
  * ```
  */
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {

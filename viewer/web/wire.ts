@@ -63,7 +63,10 @@ export function snapshot(state: ViewerState, info: WireInfo, now: number): WireM
  *
  * @example
  * ```ts
- * const messages = changes(before, after, { operator: false }, Date.now());
+ * import { initialState, update } from "../model/state.ts";
+ * const before = initialState(["backend"], 0);
+ * const after = update(before, { type: "connection", node: "backend", status: "offline" }, 1);
+ * const messages = changes(before, after, { operator: false }, 1); // one `desks` message
  * ```
  */
 export function changes(
