@@ -17,6 +17,8 @@ import type { ViewerEvent } from "../../viewer/model/state.ts";
 import type { ActionResult, OperatorActions } from "../../viewer/web/actions.ts";
 
 const skip = chromiumSkip();
+// deno test shows a skipped test as "ignored" without the reason: say it.
+if (skip) console.error(`viewer --web browser tests skipped: ${skip}`);
 const OUTPUT = new URL("./output/", import.meta.url).pathname;
 
 /** Records what the page asked the operator to sign. */
