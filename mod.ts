@@ -66,7 +66,6 @@ export {
   Channel,
   CHANNEL_METHOD,
   type ChannelEvent,
-  ChannelEventSchema,
   type ChannelOptions,
   type SessionDelivery,
 } from "./src/node/channel.ts";

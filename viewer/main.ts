@@ -1,6 +1,7 @@
 /**
  * The `viewer` command: parses its arguments, follows every node's `/events` and either runs
- * the live office in the terminal or, with `--once`, prints one plain frame.
+ * the live office in the terminal, serves it as a web page (`--web`) or, with `--once`,
+ * prints one plain frame.
  *
  * @module
  */
@@ -22,6 +23,8 @@ import { followNode } from "./sources/sse.ts";
 import { initialState, update, type ViewerEvent, type ViewerState } from "./model/state.ts";
 import { resolveTargets } from "./model/targets.ts";
 import { runTerminal } from "./terminal.ts";
+import type { OperatorActions } from "./web/actions.ts";
+import { type LiveView, runWeb } from "./web/run.ts";
 
 /** Help text of the `viewer` command. */
 export const VIEWER_HELP = `Usage: claude-talkie-walkie viewer [options] [name=host[:port] ...]
@@ -41,6 +44,11 @@ Options:
   --no-color    no colours (also when NO_COLOR is set)
   --nats <url>  watch the whole mesh through NATS (comma-separated servers)
   --once        print one plain frame after connecting, then exit
+  --web         serve the office as a web page on 127.0.0.1 instead; prints the URL to open
+                (with a per-run token) on stdout
+  --port <n>    the web page's port (default: any free one)
+  --host <addr> listen on addr instead of 127.0.0.1 (the page is then reachable from other
+                machines: prefer an SSH tunnel)
   -h, --help    show this help
 `;
 
@@ -49,6 +57,9 @@ const FLAGS = {
   "no-color": { type: "boolean" },
   once: { type: "boolean" },
   nats: { type: "string" },
+  web: { type: "boolean" },
+  port: { type: "string" },
+  host: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -68,19 +79,27 @@ export interface ViewerMainOptions {
   signal?: AbortSignal;
   /** Receives a function that adds a note line to the feed. */
   notes?: (note: (text: string) => void) => void;
+  /** Receives a function that folds any event into the state, as if a source reported it. */
+  inject?: (push: (event: ViewerEvent) => void) => void;
+  /** `--web`: signed operator actions for the page's Allow/Deny and composer. */
+  operator?: OperatorActions;
+  /** `--web`: told the URL to open (token included) once the page is served. */
+  onWebListening?: (url: string) => void;
 }
 
 // Events from the sources and the host, folded into the state at the time they arrive.
-function fold(view: { state: ViewerState }): (event: ViewerEvent) => void {
+function fold(view: LiveView): (event: ViewerEvent) => void {
   return (event) => {
     view.state = update(view.state, event, Date.now());
+    view.changed?.();
   };
 }
 
-// Hands the host a note function, if it asked for one.
-function offerNotes(view: { state: ViewerState }, options: ViewerMainOptions): void {
+// Hands the host a note function and an event function, if it asked for them.
+function offerNotes(view: LiveView, options: ViewerMainOptions): void {
   let count = 0;
   options.notes?.((text) => fold(view)({ type: "note", id: `note-${++count}`, text }));
+  options.inject?.(fold(view));
 }
 
 /**
@@ -120,7 +139,15 @@ export async function viewerMain(
     await write(process.stderr, `viewer: --fps "${values.fps}" must be a whole number 1 to 60\n`);
     return 2;
   }
-  if (values.nats !== undefined) return await watchMesh(values.nats, env, values, fps, options);
+  const port = Number(values.port ?? "0");
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    await write(process.stderr, `viewer: --port "${values.port}" must be a port number\n`);
+    return 2;
+  }
+  const web = values.web ? { host: values.host, port } : undefined;
+  if (values.nats !== undefined) {
+    return await watchMesh(values.nats, env, { ...values, web }, fps, options);
+  }
   if (targets.length === 0) {
     await write(
       process.stderr,
@@ -130,7 +157,7 @@ export async function viewerMain(
   }
   const stop = new AbortController();
   // Messages sent before now are history: they fill the feed, nobody talks because of them.
-  const view = { state: initialState(targets.map((t) => t.name), Date.now()) };
+  const view: LiveView = { state: initialState(targets.map((t) => t.name), Date.now()) };
   offerNotes(view, options);
   const sources = targets.map((t) =>
     followNode(t.name, t.url, {
@@ -145,6 +172,8 @@ export async function viewerMain(
     fps,
     env,
     signal: options.signal,
+    web: web && { ...web, addresses: Object.fromEntries(targets.map((t) => [t.name, t.url])) },
+    options,
   });
 }
 
@@ -152,7 +181,7 @@ export async function viewerMain(
 async function watchMesh(
   url: string,
   env: Record<string, string | undefined>,
-  values: { once?: boolean; "no-color"?: boolean },
+  values: { once?: boolean; "no-color"?: boolean; web?: WebFlags },
   fps: number,
   options: ViewerMainOptions,
 ): Promise<number> {
@@ -171,7 +200,7 @@ async function watchMesh(
     return 1;
   }
   const members = await meshMembers(nc, config.mesh);
-  const view = { state: initialState(members, Date.now()) };
+  const view: LiveView = { state: initialState(members, Date.now()) };
   offerNotes(view, options);
   const stop = new AbortController();
   const source = followMesh(nc, config.mesh, {
@@ -185,12 +214,22 @@ async function watchMesh(
     fps,
     env,
     signal: options.signal,
+    web: values.web,
+    options,
   });
 }
 
-// Runs the live screen (or prints one frame with --once) until quit, then stops the sources.
+/** `--web` and its `--host`, `--port`; `addresses` of the watched nodes when known. */
+interface WebFlags {
+  host?: string;
+  port: number;
+  addresses?: Record<string, string>;
+}
+
+// Runs the live screen, the web page (--web) or prints one frame (--once) until quit, then
+// stops the sources.
 async function show(
-  view: { state: ViewerState },
+  view: LiveView,
   sources: Promise<void>[],
   stop: AbortController,
   o: {
@@ -199,6 +238,8 @@ async function show(
     fps: number;
     env: Record<string, string | undefined>;
     signal?: AbortSignal;
+    web?: WebFlags;
+    options: ViewerMainOptions;
   },
 ): Promise<number> {
   const values = { once: o.once, "no-color": o.noColor };
@@ -206,6 +247,16 @@ async function show(
   const utcOffsetMinutes = -new Date().getTimezoneOffset();
   try {
     if (values.once) return await once(() => view.state, utcOffsetMinutes);
+    if (o.web) {
+      return await runWeb(view, {
+        ...o.web,
+        signal,
+        operator: o.options.operator,
+        onListening: o.options.onWebListening,
+        log: (line) => write(process.stderr, line + "\n"),
+        print: (line) => write(process.stdout, line + "\n"),
+      });
+    }
     if (!process.stdout.isTTY) {
       await write(process.stderr, "viewer: stdout is not a terminal; use --once for one frame\n");
       return 2;

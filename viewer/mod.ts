@@ -31,6 +31,16 @@ export {
   type ViewerEvent,
   type ViewerState,
 } from "./model/state.ts";
+export {
+  type DeliveryEvent,
+  type DeliveryMark,
+  type DeliveryState,
+  markDelivery,
+  type ReportOutcome,
+  type SendStatus,
+} from "./model/delivery.ts";
+export { type PendingPrompt, PROMPT_TTL_MS, type PromptEvent } from "./model/prompts.ts";
+export { type ActionResult, type OperatorActions } from "./web/actions.ts";
 export { preferredHeight, render, type RenderOptions } from "./view/scene.ts";
 export { type Cell, diff, type DiffOptions, fit, Frame, textWidth } from "./view/frame.ts";
 export { type Color, type Style, visible } from "./view/ansi.ts";

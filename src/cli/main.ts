@@ -16,6 +16,7 @@ An N-way bridge between Claude Code sessions over the Channels API.
 Usage:
   claude-talkie-walkie [flags]           start a node (MCP stdio server + HTTP listener)
   claude-talkie-walkie viewer [nodes…]   watch every node as one office in the terminal
+                                         (--web: in a browser on 127.0.0.1)
   claude-talkie-walkie demo [--duration S]  a three-node mesh with scripted sessions
   claude-talkie-walkie init [flags]      write the .mcp.json entry (asks when run in a terminal)
   claude-talkie-walkie doctor [flags]    check this node's config, its peers and Claude Code

@@ -9,6 +9,14 @@
  */
 
 import type { Envelope } from "../../src/core/envelope.ts";
+import { type DeliveryEvent, type DeliveryMark, markLine } from "./delivery.ts";
+import {
+  addPrompt,
+  expirePrompts,
+  type PendingPrompt,
+  type PromptEvent,
+  removePrompt,
+} from "./prompts.ts";
 
 /** The state of the connection to a watched node. */
 export type Connection = "connecting" | "online" | "offline" | "auth-failed";
@@ -56,6 +64,10 @@ export interface ChatLine {
   text: string;
   /** A line from the viewer's host rather than a message (the demo's "script restarts"). */
   note?: boolean;
+  /** The `message_id` this one answers. */
+  replyTo?: string;
+  /** Its state per recipient from the sender's side, once the sender's node told. */
+  delivery?: readonly DeliveryMark[];
 }
 
 /** An arrow on the floor, from one desk to another. */
@@ -85,6 +97,8 @@ export interface ViewerState {
    * during the viewer's first d seconds.
    */
   readonly since?: number;
+  /** Permission prompts waiting for an answer, oldest first; `undefined` when none came. */
+  readonly prompts?: readonly PendingPrompt[];
 }
 
 /** An input to {@linkcode update}. `node` is the key of the watched node that reported it. */
@@ -101,6 +115,8 @@ export type ViewerEvent =
   }
   | { type: "message"; node: string; kind: "send" | "recv"; envelope: Envelope }
   | { type: "status"; node: string; text: string }
+  | DeliveryEvent
+  | PromptEvent
   | { type: "note"; id: string; text: string }
   | { type: "tick" };
 
@@ -169,7 +185,9 @@ export function update(state: ViewerState, event: ViewerEvent, now: number): Vie
   switch (event.type) {
     case "tick": {
       const flights = state.flights.filter((f) => now - f.start < TIMING.flightMs);
-      return flights.length === state.flights.length ? state : { ...state, flights };
+      const prompts = state.prompts && expirePrompts(state.prompts, now);
+      if (flights.length === state.flights.length && prompts === state.prompts) return state;
+      return { ...state, flights, ...(prompts ? { prompts } : {}) };
     }
     case "connection":
       return withDesk(state, event.node, (d) => ({
@@ -185,7 +203,73 @@ export function update(state: ViewerState, event: ViewerEvent, now: number): Vie
       return note(state, event, now);
     case "status":
       return withDesk(state, event.node, (d) => ({ ...d, status: event.text || undefined }));
+    case "outcome":
+      return outcome(state, event, now);
+    case "delivery_report":
+      return mark(state, event.messageId, {
+        peer: event.peer,
+        state: event.outcome,
+        ...(event.reason ? { reason: event.reason } : {}),
+        at: now,
+      });
+    case "permission_request": {
+      const { type: _, ...fields } = event;
+      const requestId = fields.requestId.toLowerCase();
+      const prompt: PendingPrompt = { ...fields, requestId, seenAt: now };
+      return { ...state, prompts: addPrompt(state.prompts ?? [], prompt) };
+    }
+    case "permission_verdict": {
+      if (!state.prompts) return state;
+      const prompts = removePrompt(state.prompts, event.node, event.requestId);
+      return prompts === state.prompts ? state : { ...state, prompts };
+    }
   }
+}
+
+// A send's outcome: a message that was not delivered has no `send` event, so its line starts
+// here (unanimated: it did not fly); then the recipient's mark.
+function outcome(
+  state: ViewerState,
+  event: Extract<ViewerEvent, { type: "outcome" }>,
+  now: number,
+): ViewerState {
+  const e = event.envelope;
+  const line = state.chat.find((l) => l.id === e.message_id);
+  let next = state;
+  if (event.status === "delivered") {
+    if (!line?.to.includes(e.to)) next = message(state, e, now);
+  } else if (!line) {
+    next = { ...state, chat: insert(state.chat, lineOf(e, now)) };
+  } else if (!line.to.includes(e.to)) {
+    next = {
+      ...state,
+      chat: state.chat.map((l) => l === line ? { ...l, to: [...l.to, e.to] } : l),
+    };
+  }
+  return mark(next, e.message_id, {
+    peer: event.peer,
+    state: event.status,
+    ...(event.reason ? { reason: event.reason } : {}),
+    at: now,
+  });
+}
+
+// Records one recipient's delivery state on the line of `id`, if the feed still has it.
+function mark(state: ViewerState, id: string, m: DeliveryMark): ViewerState {
+  const chat = markLine(state.chat, id, m);
+  return chat === state.chat ? state : { ...state, chat };
+}
+
+function lineOf(e: Envelope, now: number): ChatLine {
+  const parsed = Date.parse(e.sent_at);
+  return {
+    id: e.message_id,
+    at: Number.isNaN(parsed) ? now : parsed,
+    from: e.from,
+    to: [e.to],
+    text: e.message,
+    ...(e.reply_to ? { replyTo: e.reply_to } : {}),
+  };
 }
 
 function withDesk(state: ViewerState, key: string, change: (d: Desk) => Desk): ViewerState {
@@ -243,7 +327,7 @@ function message(state: ViewerState, e: Envelope, now: number): ViewerState {
   if (existing) {
     chat = state.chat.map((l) => l === existing ? { ...l, to: [...l.to, e.to] } : l);
   } else {
-    chat = insert(state.chat, { id: e.message_id, at, from: e.from, to: [e.to], text: e.message });
+    chat = insert(state.chat, lineOf(e, now));
   }
   const next: ViewerState = { ...state, chat };
   // History (sent before the viewer started, or replayed long after) only fills the feed.

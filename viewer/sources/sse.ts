@@ -11,6 +11,7 @@ import { requestLine, signatureKey, signHeaders } from "../../src/core/signature
 import { createParser } from "eventsource-parser";
 import type { Envelope } from "../../src/core/envelope.ts";
 import type { ViewerEvent } from "../model/state.ts";
+import { REPORT_OUTCOMES, SEND_STATUSES } from "../model/delivery.ts";
 
 /** Options for {@linkcode followNode}. */
 export interface SourceOptions {
@@ -56,19 +57,82 @@ export function toViewerEvent(
     }
     case "send":
     case "recv": {
-      if (!STRING_FIELDS.every((k) => typeof d[k] === "string")) return undefined;
-      const envelope: Envelope = {
-        message_id: d.message_id as string,
-        from: d.from as string,
-        to: d.to as string,
-        message: d.message as string,
-        sent_at: d.sent_at as string,
-      };
-      if (typeof d.reply_to === "string") envelope.reply_to = d.reply_to;
-      return { type: "message", node, kind: sse.event, envelope };
+      const envelope = envelopeOf(d);
+      return envelope && { type: "message", node, kind: sse.event, envelope };
     }
     case "status":
       return typeof d.text === "string" ? { type: "status", node, text: d.text } : undefined;
+    case "outcome":
+    case "delivery_report":
+    case "permission_request":
+    case "permission_verdict":
+      return laterEvent(node, sse.event, d);
+  }
+  return undefined;
+}
+
+function envelopeOf(d: unknown): Envelope | undefined {
+  if (d === null || typeof d !== "object") return undefined;
+  const r = d as Record<string, unknown>;
+  if (!STRING_FIELDS.every((k) => typeof r[k] === "string")) return undefined;
+  const envelope: Envelope = {
+    message_id: r.message_id as string,
+    from: r.from as string,
+    to: r.to as string,
+    message: r.message as string,
+    sent_at: r.sent_at as string,
+  };
+  if (typeof r.reply_to === "string") envelope.reply_to = r.reply_to;
+  return envelope;
+}
+
+const text = (v: unknown) => typeof v === "string" ? v : undefined;
+
+// Outcomes, delivery reports and permission prompts (events added after hello/send/recv).
+function laterEvent(
+  node: string,
+  event: string,
+  d: Record<string, unknown>,
+): ViewerEvent | undefined {
+  const reason = text(d.reason) ? { reason: text(d.reason) } : {};
+  switch (event) {
+    case "outcome": {
+      const envelope = envelopeOf(d.envelope);
+      const status = SEND_STATUSES.find((s) => s === d.status);
+      if (!envelope || !status || typeof d.peer !== "string") return undefined;
+      return { type: "outcome", node, envelope, peer: d.peer, status, ...reason };
+    }
+    case "delivery_report": {
+      const outcome = REPORT_OUTCOMES.find((s) => s === d.outcome);
+      if (!outcome || typeof d.message_id !== "string" || typeof d.peer !== "string") return;
+      return {
+        type: "delivery_report",
+        node,
+        messageId: d.message_id,
+        peer: d.peer,
+        outcome,
+        ...reason,
+      };
+    }
+    case "permission_request": {
+      if (typeof d.request_id !== "string" || typeof d.tool_name !== "string") return undefined;
+      const at = typeof d.at === "number" ? d.at : Date.parse(text(d.at) ?? "");
+      return {
+        type: "permission_request",
+        node,
+        requestId: d.request_id,
+        toolName: d.tool_name,
+        description: text(d.description) ?? "",
+        inputPreview: text(d.input_preview) ?? "",
+        role: text(d.role) ?? node,
+        at: Number.isFinite(at) ? at : Date.now(),
+      };
+    }
+    case "permission_verdict": {
+      const behavior = d.behavior === "allow" || d.behavior === "deny" ? d.behavior : undefined;
+      if (!behavior || typeof d.request_id !== "string") return undefined;
+      return { type: "permission_verdict", node, requestId: d.request_id, behavior };
+    }
   }
   return undefined;
 }

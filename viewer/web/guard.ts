@@ -1,0 +1,91 @@
+/**
+ * Who may talk to the web viewer: every request must name this server in `Host` (so a DNS
+ * rebinding name gets nothing), come from no other origin (`Origin` absent or the same,
+ * `Sec-Fetch-Site` not cross-site), and carry the per-run token: as `?token=` on the first
+ * page load, then as an `HttpOnly; SameSite=Strict` cookie, or as `Authorization: Bearer`.
+ * Pure: a request in, a verdict out.
+ *
+ * @module
+ */
+
+import { timingSafeEqual } from "node:crypto";
+
+/** What {@linkcode checkRequest} compares a request with. */
+export interface GuardOptions {
+  /** The per-run token. */
+  token: string;
+  /** The port the server listens on. */
+  port: number;
+  /** Extra host names accepted besides 127.0.0.1, localhost and [::1] (the `--host` given). */
+  hosts?: readonly string[];
+  /** Accept any `Host` (bound to every interface with `--host 0.0.0.0`); the token still counts. */
+  anyHost?: boolean;
+}
+
+/** The verdict: pass (`viaQuery`: the token came as `?token=`), or the answer to send. */
+export type GuardResult =
+  | { ok: true; viaQuery: boolean }
+  | { ok: false; status: 401 | 403; error: string };
+
+const LOOPBACK = ["127.0.0.1", "localhost", "[::1]"];
+
+/** The cookie that carries the token; per port, since cookies do not tell ports apart. */
+export function cookieName(port: number): string {
+  return `ctw_viewer_${port}`;
+}
+
+/** The `Set-Cookie` value that keeps the token for later requests of the page. */
+export function tokenCookie(port: number, token: string): string {
+  return `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+}
+
+function same(a: string, b: string): boolean {
+  const x = new TextEncoder().encode(a);
+  const y = new TextEncoder().encode(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function cookie(request: Request, name: string): string | undefined {
+  for (const part of (request.headers.get("cookie") ?? "").split(";")) {
+    const [k, ...v] = part.trim().split("=");
+    if (k === name) return v.join("=");
+  }
+  return undefined;
+}
+
+/**
+ * Checks Host, Origin and the token of `request`.
+ *
+ * @example
+ * ```ts
+ * const verdict = checkRequest(new Request("http://127.0.0.1:8790/?token=t0k3n"), {
+ *   token: "t0k3n",
+ *   port: 8790,
+ * });
+ * // { ok: true, viaQuery: true }
+ * ```
+ */
+export function checkRequest(request: Request, options: GuardOptions): GuardResult {
+  const host = (request.headers.get("host") ?? new URL(request.url).host).toLowerCase();
+  const allowed = [...LOOPBACK, ...(options.hosts ?? [])].map((h) => `${h}:${options.port}`);
+  if (!options.anyHost && !allowed.includes(host)) {
+    return { ok: false, status: 403, error: `Host "${host}" is not this viewer` };
+  }
+  const origin = request.headers.get("origin");
+  if (origin !== null && origin.toLowerCase() !== `http://${host}`) {
+    return { ok: false, status: 403, error: "Requests from other origins are refused" };
+  }
+  if (request.headers.get("sec-fetch-site") === "cross-site") {
+    return { ok: false, status: 403, error: "Cross-site requests are refused" };
+  }
+  const query = new URL(request.url).searchParams.get("token");
+  const bearer = /^Bearer (.+)$/.exec(request.headers.get("authorization") ?? "")?.[1];
+  const given = cookie(request, cookieName(options.port)) ?? bearer;
+  if (given !== undefined && same(given, options.token)) return { ok: true, viaQuery: false };
+  if (query !== null && same(query, options.token)) return { ok: true, viaQuery: true };
+  return {
+    ok: false,
+    status: 401,
+    error: "Missing or wrong token: open the URL with ?token= that the viewer printed",
+  };
+}
