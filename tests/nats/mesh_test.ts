@@ -2,6 +2,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { type NodeProcess, randomSecret, resultText } from "../support/harness.ts";
 import { NatsServer, natsSkip, poll, spawnBrokerNode } from "../support/nats.ts";
+import { reportsIn } from "../support/delivery_peers.ts";
 
 const skip = natsSkip();
 let server: NatsServer | undefined;
@@ -38,6 +39,22 @@ test("broker mode delivers a direct message through the receiver's handler", { s
   const [event] = await node("bob").session.waitForEvents(1, { from: before });
   assert.equal(event.content, "hi bob");
   assert.equal(event.meta?.from, "alice");
+});
+
+test("broker mode carries read receipts: the sender hears that bob read it", { skip }, async () => {
+  const before = node("alice").session.events.length;
+  const r = await node("alice").session.call("send_message", { to: "bob", message: "read me" });
+  const id = /message_id (\S+)/.exec(resultText(r))![1];
+  await poll(async () => {
+    const text = resultText(await node("bob").session.call("read_messages", { from: "alice" }));
+    return text.includes("read me") ? text : undefined;
+  }, "bob to read alice's message");
+  const reports = await poll(() => {
+    const found = reportsIn(node("alice").session.events.slice(before))
+      .filter((x) => x.outcome === "read" && x.message_id === id);
+    return Promise.resolve(found.length ? found : undefined);
+  }, "alice's read report");
+  assert.equal(reports[0].peer, "bob");
 });
 
 test("broker mode broadcasts to every current member", { skip }, async () => {
