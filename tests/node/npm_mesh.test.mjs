@@ -4,7 +4,7 @@
 // (`npm test` does that); the broker test is skipped without nats-server.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -162,7 +162,12 @@ test("broker mode loads its chunk from the bundle and delivers through nats-serv
     assert.equal(event.meta?.from, "north");
   } finally {
     await Promise.allSettled(nodes.map((n) => n.client.close()));
+    // The store goes once the server has stopped writing to it.
+    const exited = server.exitCode !== null
+      ? Promise.resolve()
+      : new Promise((resolve) => server.once("exit", resolve));
     server.kill();
-    if (existsSync(store)) rmSync(store, { recursive: true, force: true });
+    await within(10_000, "nats-server exit", exited).catch(() => server.kill("SIGKILL"));
+    rmSync(store, { recursive: true, force: true, maxRetries: 5 });
   }
 });
