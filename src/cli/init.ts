@@ -155,7 +155,10 @@ export async function initMain(args: string[]): Promise<number> {
       } catch (e) {
         if (!(e instanceof ExistingEntryError)) throw e;
         err(
-          `claude-talkie-walkie init: ${file} was left as it is: ${e.message}; use --print, or --force to replace the entry\n`,
+          `claude-talkie-walkie init: ${file} was left as it is: ${e.message}` +
+            (/not valid JSON/.test(e.message)
+              ? "\n"
+              : "; use --print, or --force to replace the entry\n"),
         );
         return 1;
       }
@@ -177,7 +180,7 @@ export async function initMain(args: string[]): Promise<number> {
     } else {
       const secret = generateSecret();
       lines.push(
-        "A new shared secret was made. Put it in the environment that starts claude (e.g. ~/.profile), here and on every peer:",
+        "A new shared secret was made. Put it in the environment that starts claude (e.g. ~/.profile), here and on every peer, and export it before you run the init lines below (or they make another one):",
         `  export INTERCOM_SECRET=${shellQuote(secret)}`,
       );
     }

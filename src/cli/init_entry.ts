@@ -78,7 +78,9 @@ export function mergeEntry(
     try {
       config = JSON.parse(existing);
     } catch (e) {
-      throw new ExistingEntryError(`it is not valid JSON (${(e as Error).message})`);
+      throw new ExistingEntryError(
+        `it is not valid JSON (${(e as Error).message}): fix the file, or use --print`,
+      );
     }
     const servers = config?.mcpServers;
     if (typeof config !== "object" || config === null || Array.isArray(config)) {

@@ -153,9 +153,14 @@ export function registerLocal(
   writeFileSync(tmp, JSON.stringify(entry) + "\n", { mode: 0o600 });
   renameSync(tmp, fileOf(dir, entry.role));
   const unregister = () => {
-    if (readEntry(dir, entry.role)?.pid === entry.pid) {
-      rmSync(fileOf(dir, entry.role), { force: true });
+    if (readEntry(dir, entry.role)?.pid !== entry.pid) return;
+    // The node we took the role from still runs: give it back, or it stays unreachable.
+    if (replaced && pidAlive(replaced.pid)) {
+      writeFileSync(tmp, JSON.stringify(replaced) + "\n", { mode: 0o600 });
+      renameSync(tmp, fileOf(dir, entry.role));
+      return;
     }
+    rmSync(fileOf(dir, entry.role), { force: true });
   };
   return { unregister, ...(replaced ? { replaced } : {}) };
 }

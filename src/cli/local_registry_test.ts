@@ -9,6 +9,7 @@ import {
   type LocalEntry,
   localRegistryDir,
   lookupLocal,
+  readEntry,
   registerLocal,
 } from "./local_registry.ts";
 
@@ -110,5 +111,22 @@ test(
     chmodSync(dir, 0o700);
     chmodSync(join(dir, "a.json"), 0o666);
     assert.equal(lookupLocal(dir, "a"), undefined);
+  }),
+);
+
+test(
+  "a node that took a live node's role gives it back when it stops",
+  withDir((dir) => {
+    // The parent process stands in for a node that still runs.
+    const first = registerLocal(dir, {
+      ...entry("backend", process.ppid),
+      url: "http://127.0.0.1:1",
+    });
+    const second = registerLocal(dir, entry("backend", process.pid));
+    assert.equal(second.replaced?.pid, process.ppid);
+    assert.equal(lookupLocal(dir, "backend"), "http://127.0.0.1:40000");
+    second.unregister();
+    assert.equal(readEntry(dir, "backend")?.pid, process.ppid);
+    first.unregister();
   }),
 );

@@ -14,7 +14,8 @@ export const LOCAL_URL = "local";
 
 /** Why a local peer cannot be reached yet. */
 export function notRegistered(name: string): string {
-  return `no node "${name}" runs on this machine yet (start it with INTERCOM_PORT=auto)`;
+  return `no node "${name}" runs on this machine (INTERCOM_PORT=auto) yet: check the name in ` +
+    "PEERS, or start that session";
 }
 
 /**
