@@ -7,6 +7,9 @@
  */
 
 import { readFileSync } from "node:fs";
+import type { KeyObject } from "node:crypto";
+import { keyHandler } from "./keys.ts";
+import { operatorActions, viewerOperatorKey } from "./operator.ts";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { DEFAULT_SECRET } from "../src/node/config.ts";
@@ -39,7 +42,14 @@ The secret comes from INTERCOM_SECRET.
 Broker mode: --nats nats://host:4222 watches every node of the mesh through NATS instead
 (mesh from INTERCOM_MESH, login from INTERCOM_NATS_CREDS / _USER and _PASSWORD / _TOKEN).
 
+Human operator: with the operator's private key (--operator-key PATH, else
+~/.config/claude-talkie-walkie/operator.key when it exists) a panel under the office
+shows every pending permission prompt of the watched nodes: y allows the selected
+one, n denies it, the arrows move the selection; m writes an operator message
+(left/right picks the recipient or all, Enter sends, Esc cancels).
+
 Options:
+  --operator-key <path>  the operator's private key (see claude-talkie-walkie operator-key)
   --fps <n>     frames per second, 1 to 60 (default 12)
   --no-color    no colours (also when NO_COLOR is set)
   --nats <url>  watch the whole mesh through NATS (comma-separated servers)
@@ -60,6 +70,7 @@ const FLAGS = {
   web: { type: "boolean" },
   port: { type: "string" },
   host: { type: "string" },
+  "operator-key": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -155,10 +166,30 @@ export async function viewerMain(
     );
     return 2;
   }
+  let operatorKey: KeyObject | undefined;
+  try {
+    operatorKey = viewerOperatorKey(values["operator-key"], env, (warning) => {
+      process.stderr.write(`viewer: warning: ${warning}\n`);
+    });
+  } catch (e) {
+    await write(process.stderr, `viewer: ${(e as Error).message}\n`);
+    return 2;
+  }
   const stop = new AbortController();
   // Messages sent before now are history: they fill the feed, nobody talks because of them.
   const view: LiveView = { state: initialState(targets.map((t) => t.name), Date.now()) };
   offerNotes(view, options);
+  let noteCount = 0;
+  const urls = new Map(targets.map((t) => [t.name, t.url]));
+  // The page's Allow/Deny and composer (--web) sign with the same key as the terminal's keys.
+  const actions = operatorKey && operatorActions(operatorKey, urls);
+  const onKey = keyHandler({
+    state: () => view.state,
+    fold: fold(view),
+    note: (text) => fold(view)({ type: "note", id: `operator-${++noteCount}`, text }),
+    key: operatorKey,
+    urls,
+  });
   const sources = targets.map((t) =>
     followNode(t.name, t.url, {
       secret: env.INTERCOM_SECRET ?? DEFAULT_SECRET,
@@ -173,7 +204,9 @@ export async function viewerMain(
     env,
     signal: options.signal,
     web: web && { ...web, addresses: Object.fromEntries(targets.map((t) => [t.name, t.url])) },
-    options,
+    options: { ...options, operator: options.operator ?? actions },
+    onKey,
+    operatorPanel: operatorKey !== undefined,
   });
 }
 
@@ -240,6 +273,8 @@ async function show(
     signal?: AbortSignal;
     web?: WebFlags;
     options: ViewerMainOptions;
+    onKey?: (key: string) => "quit" | void;
+    operatorPanel?: boolean;
   },
 ): Promise<number> {
   const values = { once: o.once, "no-color": o.noColor };
@@ -266,10 +301,11 @@ async function show(
       stdin: process.stdin,
       fps,
       signal,
+      onKey: o.onKey,
       color: colorWanted(env, values["no-color"] ?? false),
       draw: (size, now) => {
         view.state = update(view.state, { type: "tick" }, now);
-        return render(view.state, { ...size, now, utcOffsetMinutes });
+        return render(view.state, { ...size, now, utcOffsetMinutes, operator: o.operatorPanel });
       },
     });
     return 0;

@@ -39,8 +39,24 @@ export {
   type ReportOutcome,
   type SendStatus,
 } from "./model/delivery.ts";
-export { type PendingPrompt, PROMPT_TTL_MS, type PromptEvent } from "./model/prompts.ts";
+export {
+  type Compose,
+  type ComposeEdit,
+  type OperatorFields,
+  type PendingPrompt,
+  PROMPT_TTL_MS,
+  type PromptEvent,
+  type PromptRequest,
+} from "./model/prompts.ts";
 export { type ActionResult, type OperatorActions } from "./web/actions.ts";
+export {
+  loadOperatorKey,
+  operatorActions,
+  type OperatorReply,
+  type OperatorSendOptions,
+  sendOperatorMessage,
+  sendVerdict,
+} from "./operator.ts";
 export { preferredHeight, render, type RenderOptions } from "./view/scene.ts";
 export { type Cell, diff, type DiffOptions, fit, Frame, textWidth } from "./view/frame.ts";
 export { type Color, type Style, visible } from "./view/ansi.ts";

@@ -48,6 +48,46 @@ export interface TerminalOptions {
    * timer. `setInterval` by default; tests pass their own to draw frames by hand.
    */
   every?: (tick: () => void, ms: number) => () => void;
+  /**
+   * Takes each key ({@linkcode splitKeys}) except Ctrl-C, which always quits; returns `quit`
+   * to end the screen. Without it, `q` quits and other keys are ignored.
+   */
+  onKey?: (key: string) => "quit" | void;
+}
+
+/** Names of the special keys {@linkcode splitKeys} reports. */
+const SPECIAL: Record<string, string> = {
+  "\x1b[A": "up",
+  "\x1b[B": "down",
+  "\x1b[C": "right",
+  "\x1b[D": "left",
+  "\x1bOA": "up",
+  "\x1bOB": "down",
+  "\x1bOC": "right",
+  "\x1bOD": "left",
+  "\r": "enter",
+  "\n": "enter",
+  "\x7f": "backspace",
+  "\b": "backspace",
+  "\x1b": "escape",
+  "\x03": "ctrl-c",
+};
+
+/**
+ * A chunk of raw terminal input as keys: `up`, `down`, `left`, `right`, `enter`,
+ * `backspace`, `escape`, `ctrl-c`, or one printable character. Other escape sequences and
+ * control characters are dropped.
+ */
+export function splitKeys(text: string): string[] {
+  const keys: string[] = [];
+  // deno-lint-ignore no-control-regex
+  const token = /\x1b\[[0-9;]*[A-Za-z~]|\x1bO[A-Za-z]|[\s\S]/gu;
+  for (const [t] of text.matchAll(token)) {
+    if (SPECIAL[t]) keys.push(SPECIAL[t]);
+    // deno-lint-ignore no-control-regex
+    else if (!/^[\x00-\x1f\x7f]/.test(t)) keys.push(t);
+  }
+  return keys;
 }
 
 const everyInterval = (tick: () => void, ms: number) => {
@@ -88,7 +128,14 @@ export function runTerminal(options: TerminalOptions): Promise<void> {
     };
     const onKey = (chunk: Uint8Array | string) => {
       const text = typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
-      if (text.includes("q") || text.includes("Q") || text.includes("\x03")) finish();
+      if (!options.onKey) {
+        if (text.includes("q") || text.includes("Q") || text.includes("\x03")) finish();
+        return;
+      }
+      for (const key of splitKeys(text)) {
+        if (key === "ctrl-c" || options.onKey(key) === "quit") return finish();
+      }
+      frame(); // show what the key changed now, not at the next tick
     };
     const onSignal = () => finish();
     // Last resort if the process exits some other way: never leave the terminal raw and hidden.

@@ -3,7 +3,7 @@ import { EventEmitter } from "node:events";
 import { test } from "node:test";
 import { ENTER_SCREEN, LEAVE_SCREEN } from "./view/ansi.ts";
 import { Frame } from "./view/frame.ts";
-import { runTerminal } from "./terminal.ts";
+import { runTerminal, splitKeys } from "./terminal.ts";
 
 class FakeScreen extends EventEmitter {
   columns = 20;
@@ -124,4 +124,18 @@ test("runTerminal stops when its signal aborts", async () => {
   stop.abort();
   await running;
   assert.ok(stdout.out.endsWith(LEAVE_SCREEN));
+});
+
+test("splitKeys names arrows, Enter, Backspace, Esc and Ctrl-C and keeps printable keys", () => {
+  assert.deepEqual(splitKeys("y\x1b[A\x1b[Bq\r\x7f\x1b\x03é\x01"), [
+    "y",
+    "up",
+    "down",
+    "q",
+    "enter",
+    "backspace",
+    "escape",
+    "ctrl-c",
+    "é",
+  ]);
 });

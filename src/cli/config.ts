@@ -13,6 +13,18 @@ import { signatureKey } from "../core/signature.ts";
 import { localRegistryDir, lookupLocal } from "./local_registry.ts";
 import { describeUnexpanded, findUnexpanded } from "./unexpanded.ts";
 import { checkName, ConfigError, parsePeers } from "./peers.ts";
+import { parseOperatorPublicKey } from "../core/operator_signature.ts";
+
+/** `INTERCOM_OPERATOR_KEY` as a key, or undefined when unset. @throws {ConfigError} naming it. */
+function operatorKey(env: Env): Config["operatorKey"] {
+  const text = env.INTERCOM_OPERATOR_KEY?.trim();
+  if (!text) return undefined;
+  try {
+    return { text, key: parseOperatorPublicKey(text) };
+  } catch (e) {
+    throw new ConfigError(`INTERCOM_OPERATOR_KEY ${(e as Error).message}`);
+  }
+}
 
 export { checkName, ConfigError, parsePeers, type Peer } from "./peers.ts";
 
@@ -114,6 +126,8 @@ export function loadConfig(
     allowedHosts: parseAllowedHosts(env.INTERCOM_ALLOWED_HOSTS ?? ""),
     authFailuresPerMinute: positive(env, "INTERCOM_AUTH_FAILURE_LIMIT", 30, { zeroOff: true }),
     allowSecretHeader: flag(env, "INTERCOM_ALLOW_SECRET_HEADER"),
+    operatorKey: operatorKey(env),
+    promptTimeoutMs: positive(env, "INTERCOM_PROMPT_TIMEOUT", 600, { integer: false }) * 1000,
     tlsCert: env.INTERCOM_TLS_CERT?.trim() || undefined,
     tlsKey: env.INTERCOM_TLS_KEY?.trim() || undefined,
     caFile: env.INTERCOM_CA?.trim() || undefined,

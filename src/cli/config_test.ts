@@ -1,5 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { generateKeyPairSync } from "node:crypto";
 import { ConfigError, DEFAULT_SECRET } from "../node/config.ts";
 import { loadConfig, parseAllowedHosts, parsePeers } from "./config.ts";
 
@@ -235,4 +237,23 @@ test("parseAllowedHosts refuses a scheme or a port, naming the variable", () => 
       (e: Error) => e instanceof ConfigError && /INTERCOM_ALLOWED_HOSTS/.test(e.message),
     );
   }
+});
+
+test("loadConfig reads INTERCOM_OPERATOR_KEY and names it when bad", () => {
+  const none = loadConfig([], {}, () => "");
+  assert.equal(none.operatorKey, undefined);
+  assert.equal(none.promptTimeoutMs, 600_000);
+  const raw = generateKeyPairSync("ed25519").publicKey.export({ format: "der", type: "spki" });
+  const key = "ed25519:" + Buffer.from(raw.subarray(12)).toString("base64");
+  const c = loadConfig([], { INTERCOM_OPERATOR_KEY: key, INTERCOM_PROMPT_TIMEOUT: "30" }, () => "");
+  assert.equal(c.operatorKey?.text, key);
+  assert.equal(c.promptTimeoutMs, 30_000);
+  assert.throws(
+    () => loadConfig([], { INTERCOM_OPERATOR_KEY: "ed25519:short" }, () => ""),
+    (e) => e instanceof ConfigError && /^INTERCOM_OPERATOR_KEY must be ed25519:/.test(e.message),
+  );
+  assert.throws(
+    () => loadConfig([], { MY_ROLE: "operator" }, () => ""),
+    /MY_ROLE "operator" is reserved for the human operator/,
+  );
 });

@@ -24,6 +24,8 @@ import { createMcpServer } from "../node/mcp_server.ts";
 import { Messenger } from "../node/messenger.ts";
 import type { PeerTransport } from "../node/transport.ts";
 import { createHandler } from "../http/handler.ts";
+import { operatorRoutes } from "../http/operator.ts";
+import { type PermissionRelay, promptData } from "../node/permissions.ts";
 import { EventStreams } from "../http/sse.ts";
 import { AuthThrottle } from "../http/throttle.ts";
 import { HttpTransport } from "../http/transport.ts";
@@ -133,6 +135,7 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     channel?: Channel;
     messenger?: Messenger;
     session?: SessionState;
+    permissions?: PermissionRelay;
   } = {};
   // What the session has is remembered across restarts (ids and digests, never text).
   const delivered = new DeliveredIds({
@@ -181,6 +184,26 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     throttle: config.authFailuresPerMinute !== 0
       ? new AuthThrottle({ perMinute: config.authFailuresPerMinute ?? 30, burst: 10, log })
       : undefined,
+    // A viewer that connects late still sees who is blocked on a prompt.
+    hello: () =>
+      ref.permissions
+        ? {
+          permission_requests: ref.permissions.pending().map((p) => promptData(config.role, p)),
+        }
+        : {},
+    operator: operatorRoutes({
+      role: config.role,
+      publicKey: config.operatorKey?.key,
+      seen: new SeenIds({ ttlMs: 600_000, maxSize: 5_000 }),
+      maxMessageBytes: config.maxMessageBytes,
+      verdict: (id, behavior, by) =>
+        ref.permissions?.verdict(id, behavior, by) ?? Promise.resolve("not_pending"),
+      deliver: async (envelope) => {
+        const handed = await (ref.channel?.deliver(envelope, true, true) ?? "gone");
+        if (handed === "delivered" || handed === "held") hub.publish("recv", envelope);
+        return handed;
+      },
+    }),
   });
   const parts = { handler, hub };
   // How queued messages end, for watchers too (the session gets them as channel events).
@@ -206,8 +229,12 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     messenger,
     listening: deps.listening ?? (() => ({ error: "no HTTP listener" })),
     unreadNoticeMs: config.unreadNoticeSeconds * 1000,
+    permissions: config.operatorKey
+      ? { timeoutMs: config.promptTimeoutMs, log: (line) => log(line) }
+      : undefined,
   });
   ref.channel = mcp.channel;
+  ref.permissions = mcp.permissions;
   ref.session = mcp.session;
 
   let closing: Promise<void> | undefined;

@@ -20,6 +20,7 @@ Usage:
   claude-talkie-walkie demo [--duration S]  a three-node mesh with scripted sessions
   claude-talkie-walkie init [flags]      write the .mcp.json entry (asks when run in a terminal)
   claude-talkie-walkie doctor [flags]    check this node's config, its peers and Claude Code
+  claude-talkie-walkie operator-key [--out PATH]  create the human operator's key pair
 
 Flags (override the environment):
   --role NAME         this session's role            (MY_ROLE, default developer-a)
@@ -37,6 +38,10 @@ Broker mode (instead of PEERS; the node connects outward only):
   INTERCOM_NATS_CREDS     creds file, or INTERCOM_NATS_USER + _PASSWORD, or _TOKEN
   INTERCOM_MESH           subject prefix shared by the sessions (default talkie)
   INTERCOM_NATS_DURABLE   1: messages for an offline role wait in JetStream
+
+Human operator (see operator-key):
+  INTERCOM_OPERATOR_KEY   ed25519:… public key: relay permission prompts to the viewer
+  INTERCOM_PROMPT_TIMEOUT seconds a permission prompt stays pending (default 600)
 
 A node speaks MCP on stdin/stdout; logs go to stderr. See the README for .mcp.json setups.
 `;
@@ -59,6 +64,10 @@ export async function main(args: string[]): Promise<number> {
       ? (await import("./init.ts")).initMain
       : (await import("./doctor.ts")).doctorMain;
     return await run(rest);
+  }
+  if (command === "operator-key") {
+    const { operatorKeyMain } = await import("./operator_key.ts");
+    return operatorKeyMain(rest, process.env);
   }
   if (command === "demo") {
     const { demoMain } = await import("./demo.ts");

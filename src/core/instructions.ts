@@ -8,8 +8,15 @@
 /**
  * Instructions for a node with the given role and peers; always under 2 KB. `broker` names the
  * broker mesh when peers come and go (broker mode), so the list is who was known at start.
+ * `operator`: the node has an operator key, so operator messages and relayed permission
+ * prompts exist and are explained.
  */
-export function instructions(role: string, peers: readonly string[], broker?: string): string {
+export function instructions(
+  role: string,
+  peers: readonly string[],
+  broker?: string,
+  operator = false,
+): string {
   let list = peers.length ? peers.join(", ") : broker ? "none known yet" : "none configured yet";
   if (broker) list += ` (whoever is online in ${broker}; list_peers shows who is there now)`;
   // Long meshes would push the safety text past the 2 KB cut; list_peers has the full list.
@@ -30,6 +37,13 @@ export function instructions(role: string, peers: readonly string[], broker?: st
     `Do not reply to plain acknowledgements or thanks, so two sessions do not answer each ` +
     `other forever. Keep messages short and self-contained. If send_message reports a ` +
     `conversation loop, ask the user before going on.`,
+    ...(operator
+      ? [
+        `A <channel from="operator" operator="true"> message is from the human operator ` +
+        `watching the mesh (signed with a key no peer has): treat it as the user's words. ` +
+        `Permission prompts of this session may be answered remotely by that operator.`,
+      ]
+      : []),
     `<channel kind="delivery_report" …> events are not messages: they say how your queued ` +
     `messages ended (delivered, held, expired, refused). Nobody needs an answer to them; ` +
     `resend only what expired or was refused and still matters.`,

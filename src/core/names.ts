@@ -17,6 +17,12 @@ export const MESSAGE_ID: RegExp = /^[A-Za-z0-9_.:-]{1,128}$/;
 /** What a broker mesh name may look like: it becomes a subject token and part of bucket names. */
 export const MESH_NAME: RegExp = /^[A-Za-z0-9_-]{1,32}$/;
 
+/**
+ * The sender name of messages from the human operator (signed with the operator key): no node
+ * may take it, so `from="operator"` is never a peer.
+ */
+export const OPERATOR_ROLE = "operator";
+
 /** Role names that would collide with the broker's own subjects (`<mesh>.events.<role>`, …). */
 export const BROKER_RESERVED_ROLES: readonly string[] = ["events", "inbox"];
 
@@ -36,6 +42,9 @@ export function roleProblem(name: string): string | undefined {
     return `is ${name.length} characters long, over the limit of ${ROLE_MAX_LENGTH}`;
   }
   if (!ROLE_NAME.test(name)) return 'may only contain ASCII letters, digits, "_", "." and "-"';
+  if (name.toLowerCase() === OPERATOR_ROLE) {
+    return 'is reserved for the human operator: choose another name, e.g. "ops"';
+  }
   return undefined;
 }
 

@@ -31,3 +31,9 @@ test("MESSAGE_ID and MESH_NAME bound length and characters", () => {
   assert.ok(MESH_NAME.test("talkie"));
   assert.ok(!MESH_NAME.test("a.b"));
 });
+
+test("roleProblem reserves the operator's name in any case", () => {
+  assert.match(roleProblem("operator")!, /reserved for the human operator/);
+  assert.match(roleProblem("Operator")!, /reserved/);
+  assert.equal(roleProblem("operators"), undefined);
+});

@@ -88,6 +88,10 @@ export interface HandlerOptions {
   bodyTimeoutMs?: number;
   /** Clock, injected for tests. */
   now?: () => Date;
+  /** More fields of the SSE `hello` (the pending permission prompts). */
+  hello?: () => Record<string, unknown>;
+  /** `POST /operator/verdict` and `/operator/message` (`operator.ts`); 403 without it. */
+  operator?: (request: Request, path: string) => Promise<Response>;
 }
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
@@ -109,6 +113,9 @@ const ROUTES: Record<string, string> = {
   "/message": "POST",
   "/events": "GET",
   "/receipt": "POST",
+  // The human operator's requests, signed with the operator key (operator.ts).
+  "/operator/verdict": "POST",
+  "/operator/message": "POST",
 };
 
 /**
@@ -331,6 +338,7 @@ export function createHandler(
         version: options.version,
         // A watcher that starts now still sees what the session said it is doing.
         ...(options.session?.().status ? { status: options.session!().status } : {}),
+        ...options.hello?.(),
       },
       lastEventId: request.headers.get("last-event-id"),
     });
@@ -359,6 +367,10 @@ export function createHandler(
     if (path === "/health") return (signed(request) && auth.throttled(request)) || health(request);
     if (path === "/message") return await message(request);
     if (path === "/receipt") return await receipt(request);
+    if (path.startsWith("/operator/")) {
+      return auth.throttled(request) ?? await options.operator?.(request, path) ??
+        fail(403, "This node takes no operator requests");
+    }
     const refused = auth.throttled(request) ?? auth.checkEvents(request);
     if (refused) return refused;
     if (options.streams.size >= options.maxEventClients) {

@@ -70,11 +70,16 @@ export interface ChannelOptions {
   inbox?: Inbox;
 }
 
-/** The event of one received message: text neutralised, routing facts in meta. */
-export function messageEvent(envelope: Envelope): ChannelEvent {
+/**
+ * The event of one received message: text neutralised, routing facts in meta. A message from
+ * the human operator (its signature checked by the caller) also carries `operator="true"`, a
+ * key that {@linkcode channelMeta} never gives a peer.
+ */
+export function messageEvent(envelope: Envelope, operator = false): ChannelEvent {
+  const meta = channelMeta(envelope);
   return {
     content: neutraliseChannelTags(wellFormed(envelope.message)),
-    meta: channelMeta(envelope),
+    meta: operator ? { ...meta, operator: "true" } : meta,
   };
 }
 
@@ -159,10 +164,11 @@ export class Channel {
    * @returns `delivered` when an initialized session was sent the event; `held` when it is kept
    *   for a session that has not initialized; `not_ready` when not held; `full` when too much is
    *   held; `gone` after {@linkcode markGone} or a failed write.
+   * @param operator whether it is a signed message of the human operator (marked in meta).
    */
-  async deliver(envelope: Envelope, hold = true): Promise<SessionDelivery> {
+  async deliver(envelope: Envelope, hold = true, operator = false): Promise<SessionDelivery> {
     if (this.#gone) return "gone";
-    const event = messageEvent(envelope);
+    const event = messageEvent(envelope, operator);
     if (!this.#ready) {
       if (!hold) return "not_ready";
       const bytes = byteLength(event.content);

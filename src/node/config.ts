@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { KeyObject } from "node:crypto";
 import type { Peer } from "./transport.ts";
 
 export type { Peer };
@@ -56,6 +57,16 @@ export interface Config {
    * count as "not yet read" (`INTERCOM_UNREAD_NOTICE`, default 60).
    */
   unreadNoticeSeconds: number;
+  /**
+   * The human operator's Ed25519 public key (`INTERCOM_OPERATOR_KEY=ed25519:…`): with it the
+   * node relays permission prompts and takes operator messages signed by that key.
+   */
+  operatorKey?: { text: string; key: KeyObject };
+  /**
+   * How long a permission prompt stays pending, in milliseconds (`INTERCOM_PROMPT_TIMEOUT`
+   * seconds, default 600).
+   */
+  promptTimeoutMs: number;
   /** Most concurrent `/events` clients. */
   maxEventClients: number;
   /**

@@ -19,6 +19,7 @@ import { registerSendTools } from "./tools_send.ts";
 import { registerPeerTools } from "./tools_peers.ts";
 import { registerInboxTools } from "./tools_inbox.ts";
 import { instructions } from "../core/instructions.ts";
+import { PERMISSION_METHOD, PermissionRelay, PermissionRequestSchema } from "./permissions.ts";
 
 /** What the MCP side needs from the node. */
 export interface McpOptions {
@@ -37,6 +38,11 @@ export interface McpOptions {
    * does not seem to receive channel events, in milliseconds (default 120 000).
    */
   unreadNoticeMs?: number;
+  /**
+   * Relay permission prompts to the human operator (`claude/channel/permission`): only when an
+   * operator key is configured. `timeoutMs` is how long a prompt stays pending.
+   */
+  permissions?: { timeoutMs: number; log: (line: string) => void };
 }
 
 /**
@@ -48,17 +54,30 @@ export interface McpOptions {
  */
 export function createMcpServer(
   options: McpOptions,
-): { server: McpServer; channel: Channel; session: SessionState; detach: () => void } {
+): {
+  server: McpServer;
+  channel: Channel;
+  session: SessionState;
+  permissions?: PermissionRelay;
+  detach: () => void;
+} {
   const { hub, messenger, role } = options;
   const status = messenger.status();
   const server = new McpServer(
     { name: "talkie-walkie", version: options.version },
     {
-      capabilities: { experimental: { "claude/channel": {} }, tools: {} },
+      capabilities: {
+        // The permission capability only where a human operator answers (claude-channels §6).
+        experimental: options.permissions
+          ? { "claude/channel": {}, "claude/channel/permission": {} }
+          : { "claude/channel": {} },
+        tools: {},
+      },
       instructions: instructions(
         role,
         messenger.peers.map((p) => p.name),
         status.online !== undefined ? status.scope : undefined,
+        options.permissions !== undefined,
       ),
     },
   );
@@ -68,13 +87,28 @@ export function createMcpServer(
     describeReport,
   });
   const offReport = hub.onReport((r) => channel.report(r));
+  const permissions = options.permissions && new PermissionRelay({
+    role,
+    timeoutMs: options.permissions.timeoutMs,
+    log: options.permissions.log,
+    notice: (event, data) => hub.notice(event, data),
+    send: (params) => server.server.notification({ method: PERMISSION_METHOD, params }),
+  });
+  if (permissions) {
+    server.server.setNotificationHandler(
+      PermissionRequestSchema,
+      (n) => permissions.request(n.params),
+    );
+  }
   const detach = () => {
     offReport();
     channel.close();
+    permissions?.close();
   };
   server.server.oninitialized = () => channel.markReady();
 
   const session = new SessionState(channel, options.unreadNoticeMs);
+  if (permissions) session.onActivity = () => permissions.activity();
   const ctx: ToolContext = {
     server,
     role,
@@ -88,5 +122,5 @@ export function createMcpServer(
   registerPeerTools(ctx);
   registerInboxTools(ctx);
 
-  return { server, channel, session, detach };
+  return { server, channel, session, permissions, detach };
 }

@@ -16,8 +16,9 @@ export const STATUS_MAX_LENGTH = 200;
 export class SessionState {
   /** The status line set with `set_status`, neutralised and bounded. */
   status?: string;
-  /** When the session last called a tool of this node, in Unix milliseconds. */
-  lastToolAt = 0;
+  #lastToolAt = 0;
+  /** Called whenever the session calls a tool of this node (it is not stuck on a prompt). */
+  onActivity?: () => void;
   #channel: Channel;
   /** How long unread messages may sit before they count, in milliseconds. */
   readonly noticeMs: number;
@@ -30,6 +31,16 @@ export class SessionState {
   constructor(channel: Channel, noticeMs = 120_000) {
     this.#channel = channel;
     this.noticeMs = noticeMs;
+  }
+
+  /** When the session last called a tool of this node, in Unix milliseconds. */
+  get lastToolAt(): number {
+    return this.#lastToolAt;
+  }
+
+  set lastToolAt(ms: number) {
+    this.#lastToolAt = ms;
+    this.onActivity?.();
   }
 
   /** Unread messages in the inbox. */

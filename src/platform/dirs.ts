@@ -19,3 +19,20 @@ export function cacheDir(env: Record<string, string | undefined> = process.env):
   if (process.platform === "win32" && env.LOCALAPPDATA) return join(env.LOCALAPPDATA, name);
   return join(homedir(), ".cache", name);
 }
+
+/**
+ * This program's config directory (not created): `$XDG_CONFIG_HOME/claude-talkie-walkie`, else
+ * `~/.config/claude-talkie-walkie`.
+ */
+export function configDir(env: Record<string, string | undefined> = process.env): string {
+  const name = "claude-talkie-walkie";
+  if (env.XDG_CONFIG_HOME) return join(env.XDG_CONFIG_HOME, name);
+  return join(homedir(), ".config", name);
+}
+
+/** Where `operator-key` writes the operator's private key by default, and the viewer looks. */
+export function defaultOperatorKeyFile(
+  env: Record<string, string | undefined> = process.env,
+): string {
+  return join(configDir(env), "operator.key");
+}

@@ -31,7 +31,12 @@ export function randomSecret(): string {
 /** Starts nodes named `roles`, each with all the others as peers, and connects MCP to each. */
 export async function startMesh(
   roles: string[],
-  options: { secret?: string; env?: Record<string, string> } = {},
+  options: {
+    secret?: string;
+    env?: Record<string, string>;
+    /** Extra environment of single nodes, by role. */
+    envOf?: Record<string, Record<string, string>>;
+  } = {},
 ): Promise<Mesh> {
   const ports = await freePorts(roles.length);
   const secret = options.secret ?? randomSecret();
@@ -40,7 +45,7 @@ export async function startMesh(
       role,
       port: ports[i],
       secret,
-      env: options.env,
+      env: { ...options.env, ...options.envOf?.[role] },
       peers: Object.fromEntries(
         roles.flatMap((r, j) => j === i ? [] : [[r, ports[j]] as [string, number]]),
       ),

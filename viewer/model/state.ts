@@ -12,17 +12,25 @@ import type { Envelope } from "../../src/core/envelope.ts";
 import { type DeliveryEvent, type DeliveryMark, markLine } from "./delivery.ts";
 import {
   addPrompt,
+  compose,
+  type ComposeEdit,
   expirePrompts,
+  markWaiting,
+  moveSelection,
+  type OperatorFields,
   type PendingPrompt,
   type PromptEvent,
+  promptKey,
+  type PromptRequest,
   removePrompt,
+  replacePrompts,
 } from "./prompts.ts";
 
 /** The state of the connection to a watched node. */
 export type Connection = "connecting" | "online" | "offline" | "auth-failed";
 
 /** What a desk's avatar shows. */
-export type Mood = "idle" | "talking" | "listening" | "connecting" | "offline";
+export type Mood = "idle" | "talking" | "listening" | "connecting" | "offline" | "waiting";
 
 /** One desk in the office: a watched node, or a peer a watched node said it has. */
 export interface Desk {
@@ -48,6 +56,8 @@ export interface Desk {
   heardFrom?: string;
   /** What its session said it is working on (`set_status`), untrusted text. */
   status?: string;
+  /** Whether its session waits on a permission prompt (one is pending). */
+  waiting?: boolean;
 }
 
 /** One logical message in the chat feed, however many nodes reported it. */
@@ -83,7 +93,7 @@ export interface Flight {
 }
 
 /** Everything the scene needs. Never mutated: {@linkcode update} returns a new one. */
-export interface ViewerState {
+export interface ViewerState extends OperatorFields {
   /** One desk per watched node, in the order given. */
   readonly desks: readonly Desk[];
   /** Oldest first, ordered by `at` (ties in order of arrival). */
@@ -112,12 +122,16 @@ export type ViewerEvent =
     version?: string;
     /** The session's status line when the stream opened. */
     status?: string;
+    /** The permission prompts pending when the stream opened (nodes with an operator key). */
+    prompts?: readonly PromptRequest[];
   }
   | { type: "message"; node: string; kind: "send" | "recv"; envelope: Envelope }
   | { type: "status"; node: string; text: string }
   | DeliveryEvent
   | PromptEvent
   | { type: "note"; id: string; text: string }
+  | { type: "select"; delta: -1 | 1 }
+  | { type: "compose"; edit: ComposeEdit }
   | { type: "tick" };
 
 /** Durations of the animations, ms. */
@@ -166,6 +180,8 @@ export function findDesk(state: ViewerState, name: string): Desk | undefined {
 export function moodOf(desk: Desk, now: number): Mood {
   if (desk.connection === "connecting") return "connecting";
   if (desk.connection === "offline" || desk.connection === "auth-failed") return "offline";
+  // Blocked on a prompt matters more than who spoke last.
+  if (desk.waiting) return "waiting";
   const talking = desk.talkedAt !== undefined && now >= desk.talkedAt &&
     now - desk.talkedAt < TIMING.talkMs;
   const listening = desk.heardAt !== undefined && now >= desk.heardAt &&
@@ -187,7 +203,7 @@ export function update(state: ViewerState, event: ViewerEvent, now: number): Vie
       const flights = state.flights.filter((f) => now - f.start < TIMING.flightMs);
       const prompts = state.prompts && expirePrompts(state.prompts, now);
       if (flights.length === state.flights.length && prompts === state.prompts) return state;
-      return { ...state, flights, ...(prompts ? { prompts } : {}) };
+      return markWaiting({ ...state, flights, ...(prompts ? { prompts } : {}) });
     }
     case "connection":
       return withDesk(state, event.node, (d) => ({
@@ -195,8 +211,13 @@ export function update(state: ViewerState, event: ViewerEvent, now: number): Vie
         connection: event.status,
         error: event.status === "auth-failed" ? event.error ?? "auth failed" : event.error,
       }));
-    case "hello":
-      return hello(state, event);
+    case "hello": {
+      const next = hello(state, event);
+      if (!event.prompts) return next;
+      // What the node has pending now replaces what was heard before this (re)connection.
+      const prompts = replacePrompts(next.prompts ?? [], event.node, event.prompts, now);
+      return markWaiting({ ...next, prompts });
+    }
     case "message":
       return message(state, event.envelope, now);
     case "note":
@@ -216,13 +237,20 @@ export function update(state: ViewerState, event: ViewerEvent, now: number): Vie
       const { type: _, ...fields } = event;
       const requestId = fields.requestId.toLowerCase();
       const prompt: PendingPrompt = { ...fields, requestId, seenAt: now };
-      return { ...state, prompts: addPrompt(state.prompts ?? [], prompt) };
+      // The newest prompt is selected: it is what blocks someone now.
+      const prompts = addPrompt(state.prompts ?? [], prompt);
+      return markWaiting({ ...state, prompts, selected: promptKey(prompt) });
     }
-    case "permission_verdict": {
+    case "permission_verdict":
+    case "permission_expired": {
       if (!state.prompts) return state;
       const prompts = removePrompt(state.prompts, event.node, event.requestId);
-      return prompts === state.prompts ? state : { ...state, prompts };
+      return prompts === state.prompts ? state : markWaiting({ ...state, prompts });
     }
+    case "select":
+      return moveSelection(state, event.delta);
+    case "compose":
+      return compose(state, event.edit);
   }
 }
 

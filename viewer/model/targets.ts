@@ -6,6 +6,7 @@
  */
 
 import { DEFAULT_PORT, parsePeerAddress } from "../../src/http/address.ts";
+import { OPERATOR_ROLE } from "../../src/core/names.ts";
 
 /** One node to watch. */
 export interface Target {
@@ -30,6 +31,9 @@ export function parseTargets(entries: readonly string[]): Target[] {
     if (eq < 0) throw new SyntaxError(`Node "${entry}" has no "=": write it as name=host[:port]`);
     const name = entry.slice(0, eq).trim();
     if (name === "") throw new SyntaxError(`Node "${entry}" has an empty name`);
+    if (name.toLowerCase() === OPERATOR_ROLE) {
+      throw new SyntaxError(`Node name "${name}" is reserved for the human operator`);
+    }
     if (out.some((t) => t.name === name)) {
       throw new SyntaxError(`Node name "${name}" is given twice: each node needs its own name`);
     }

@@ -33,3 +33,7 @@ test("resolveTargets reads PEERS and adds this machine's node when MY_ROLE is se
   assert.deepEqual(resolveTargets([], { PEERS: "me=h", MY_ROLE: "me" }).length, 1);
   assert.deepEqual(resolveTargets([], {}), []);
 });
+
+test("parseTargets refuses the operator's reserved name", () => {
+  assert.throws(() => parseTargets(["operator=127.0.0.1"]), /reserved for the human operator/);
+});

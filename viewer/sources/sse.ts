@@ -53,7 +53,24 @@ export function toViewerEvent(
       const peers = Array.isArray(d.peers) ? d.peers.filter((p) => typeof p === "string") : [];
       const version = typeof d.version === "string" ? d.version : undefined;
       const status = typeof d.status === "string" ? d.status : undefined;
-      return { type: "hello", node, role: d.role, peers, version, ...(status ? { status } : {}) };
+      // Prompts pending when the stream opened (a node with an operator key lists them).
+      const prompts = Array.isArray(d.permission_requests)
+        ? d.permission_requests.flatMap((p) => {
+          const e = p !== null && typeof p === "object"
+            ? laterEvent(node, "permission_request", p as Record<string, unknown>)
+            : undefined;
+          return e?.type === "permission_request" ? [e] : [];
+        })
+        : undefined;
+      return {
+        type: "hello",
+        node,
+        role: d.role,
+        peers,
+        version,
+        ...(status ? { status } : {}),
+        ...(prompts ? { prompts } : {}),
+      };
     }
     case "send":
     case "recv": {
@@ -66,6 +83,7 @@ export function toViewerEvent(
     case "delivery_report":
     case "permission_request":
     case "permission_verdict":
+    case "permission_expired":
       return laterEvent(node, sse.event, d);
   }
   return undefined;
@@ -133,6 +151,10 @@ function laterEvent(
       if (!behavior || typeof d.request_id !== "string") return undefined;
       return { type: "permission_verdict", node, requestId: d.request_id, behavior };
     }
+    case "permission_expired":
+      // Timed out, or answered at the session's terminal (it called a tool again).
+      if (typeof d.request_id !== "string") return undefined;
+      return { type: "permission_expired", node, requestId: d.request_id };
   }
   return undefined;
 }

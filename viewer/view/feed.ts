@@ -11,6 +11,7 @@ import type { Style } from "./ansi.ts";
 import { preview } from "./desk.ts";
 import { fit, type Frame, graphemes, textWidth } from "./frame.ts";
 import type { ChatLine } from "../model/state.ts";
+import { OPERATOR_ROLE } from "../../src/core/names.ts";
 
 /** Longest a name gets in the feed before its ellipsis, in columns. */
 const NAME_WIDTH = 16;
@@ -80,7 +81,10 @@ export function entryRows(
   if (line.note) return [[time, [preview(line.text, width), { dim: true }]]];
   const head: Segment[] = [
     time,
-    [fit(line.from, NAME_WIDTH), { fg: "green", bold: true }],
+    // The human operator's messages stand apart from the peers'.
+    line.from === OPERATOR_ROLE
+      ? ["★ operator", { fg: "magenta", bold: true }]
+      : [fit(line.from, NAME_WIDTH), { fg: "green", bold: true }],
     [" → ", { fg: "gray" }],
     [line.to.map((n) => fit(n, NAME_WIDTH)).join(", "), { fg: "cyan" }],
     [": ", { fg: "gray" }],

@@ -55,7 +55,8 @@ export function offlineReason(desk: Desk): string {
 /**
  * Every mood's look, as the original viewer describes them: idle (gray, an occasional
  * blink), talking (green, the mouth animates), listening (cyan, an ear toward the speaker),
- * connecting (yellow, looking around while it retries) and offline (red, X eyes, the reason).
+ * connecting (yellow, looking around while it retries), offline (red, X eyes, the reason) and
+ * waiting (magenta, eyes shut, a lock: its session waits on a permission prompt).
  */
 export const MOODS: Record<Mood, MoodLook> = {
   idle: {
@@ -83,6 +84,11 @@ export const MOODS: Record<Mood, MoodLook> = {
     color: "yellow",
     label: () => "connecting…",
     face: ({ now }) => ({ ...FACE, eyes: Math.floor(now / 500) % 2 === 0 ? "left" : "right" }),
+  },
+  waiting: {
+    color: "magenta",
+    label: () => "🔒 waiting",
+    face: () => ({ ...FACE, eyes: "closed" }),
   },
   offline: {
     color: "red",

@@ -10,6 +10,7 @@
 import { drawBubble, drawDesk } from "./desk.ts";
 import { drawFeed, feedHeight } from "./feed.ts";
 import { fit, Frame } from "./frame.ts";
+import { drawCompose, drawPanel, panelHeight } from "./panel.ts";
 import {
   chooseLayout,
   CHROME_ROWS,
@@ -34,6 +35,11 @@ export interface RenderOptions {
   utcOffsetMinutes?: number;
   /** Whether keys work (the live screen): the hint line then says how to quit. Default true. */
   interactive?: boolean;
+  /**
+   * Whether the viewer holds the operator key: the permission panel is drawn under the office
+   * and the hint names `m`. Default false.
+   */
+  operator?: boolean;
 }
 
 /**
@@ -58,7 +64,8 @@ export function preferredHeight(state: ViewerState, width: number, maxFeed = 10)
  */
 export function render(state: ViewerState, options: RenderOptions): Frame {
   const frame = new Frame(options.width, options.height);
-  const room = chooseLayout(state.desks.length, frame.width, frame.height);
+  const panel = options.operator ? panelHeight(state) : 0;
+  const room = chooseLayout(state.desks.length, frame.width, frame.height - panel);
   if (room === undefined) {
     const [w, h] = minimumSize(state.desks.length, frame.width);
     const desks = state.desks.length === 1 ? "1 desk" : `${state.desks.length} desks`;
@@ -92,13 +99,15 @@ export function render(state: ViewerState, options: RenderOptions): Frame {
     const b = state.desks.findIndex((d) => d.key === flight.to);
     if (a >= 0 && b >= 0) drawArrow(frame, room, flight, [slots[a], slots[b]], options.now);
   }
-  const feedRows = frame.height - room.height - CHROME_ROWS;
+  if (panel > 0) drawPanel(frame, state, room.height, options.now);
+  const feedRows = frame.height - room.height - panel - CHROME_ROWS;
   drawFeed(frame, state.chat, {
-    top: room.height,
+    top: room.height + panel,
     rows: feedRows,
     utcOffsetMinutes: options.utcOffsetMinutes ?? 0,
   });
-  drawHint(frame, state, options.interactive ?? true);
+  if (options.operator && state.compose) drawCompose(frame, state.compose, frame.height - 1);
+  else drawHint(frame, state, options.interactive ?? true, options.operator ?? false);
   return frame;
 }
 
@@ -154,10 +163,16 @@ function drawArrow(
   frame.put(row, lo, arrow.slice(lo - x, frame.width - 1 - x), { fg: "green", bold: true });
 }
 
-function drawHint(frame: Frame, state: ViewerState, interactive: boolean): void {
+function drawHint(
+  frame: Frame,
+  state: ViewerState,
+  interactive: boolean,
+  operator: boolean,
+): void {
   const watched = state.desks.filter((d) => d.watched);
   const online = watched.filter((d) => d.connection === "online").length;
   const status = `${watched.length} watched · ${online} online`;
-  const text = interactive ? `q quit · ${status}` : status;
+  const keys = operator ? "q quit · m message" : "q quit";
+  const text = interactive ? `${keys} · ${status}` : status;
   frame.put(frame.height - 1, 0, fit(text, frame.width), { dim: true });
 }
