@@ -94,6 +94,9 @@ describe("viewer --web in a browser", { skip }, () => {
       "tester",
     ]);
     assert.equal(new URL(page.url()).search, "", "the token left the address bar");
+    // Per node: address, version and the latency of the viewer's connection.
+    const facts = await page.$eval('[data-node="backend"] dl', (dl) => dl.textContent ?? "");
+    assert.match(facts, /address.*version.*latency\d+ ms/s);
   });
 
   test("shows a message sent through the mesh once, with its delivery state", async () => {

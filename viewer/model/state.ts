@@ -56,6 +56,8 @@ export interface Desk {
   heardFrom?: string;
   /** What its session said it is working on (`set_status`), untrusted text. */
   status?: string;
+  /** The round trip of the viewer's last connection to it, in milliseconds. */
+  latencyMs?: number;
   /** Whether its session waits on a permission prompt (one is pending). */
   waiting?: boolean;
 }
@@ -122,6 +124,8 @@ export type ViewerEvent =
     version?: string;
     /** The session's status line when the stream opened. */
     status?: string;
+    /** Milliseconds from the viewer's request to this hello (a connection's round trip). */
+    latencyMs?: number;
     /** The permission prompts pending when the stream opened (nodes with an operator key). */
     prompts?: readonly PromptRequest[];
   }
@@ -318,6 +322,7 @@ function hello(state: ViewerState, event: Extract<ViewerEvent, { type: "hello" }
           connection: "online",
           error: undefined,
           status: event.status,
+          latencyMs: event.latencyMs ?? d.latencyMs,
         }
         : d
     );

@@ -216,6 +216,9 @@ export async function followNode(node: string, url: string, options: SourceOptio
     let reason: { status: "offline" | "auth-failed"; error: string };
     try {
       alive();
+      // From the request to the node's hello: the round trip a person sees as latency.
+      const started = performance.now();
+      let greeted = false;
       const response = await doFetch(`${url}/events`, {
         // Signed over "GET /events" (see requestLine), so the secret never crosses the wire
         // and the signature opens this endpoint only; a fresh id each attempt.
@@ -246,6 +249,10 @@ export async function followNode(node: string, url: string, options: SourceOptio
             // The node no longer has what we missed: start over from its live events.
             if (sse.event === "reset") lastEventId = "";
             const event = toViewerEvent(node, sse);
+            if (event?.type === "hello" && !greeted) {
+              greeted = true;
+              event.latencyMs = Math.max(1, Math.round(performance.now() - started));
+            }
             if (event) onEvent(event);
           },
         });

@@ -129,6 +129,7 @@ function drawNodes(t) {
   S.desks.forEach(function (d) {
     var facts = [["address", d.address || (d.watched ? "" : "peer of a watched node")],
       ["version", d.version], ["connection", d.connection || "not watched"],
+      ["latency", d.connection === "online" && d.latencyMs ? d.latencyMs + " ms" : ""],
       ["status", d.status], ["queued", d.watched ? String(queuedFrom(d)) : ""],
       ["last error", d.error]];
     var dl = el("dl");
