@@ -25,6 +25,7 @@ import {
 import { followNode } from "./sources/sse.ts";
 import { initialState, update, type ViewerEvent, type ViewerState } from "./model/state.ts";
 import { resolveTargets } from "./model/targets.ts";
+import { localRegistryDir, lookupLocal } from "../src/cli/local_registry.ts";
 import { runTerminal } from "./terminal.ts";
 import type { OperatorActions } from "./web/actions.ts";
 import { type LiveView, runWeb } from "./web/run.ts";
@@ -136,7 +137,9 @@ export async function viewerMain(
   let values, positionals, targets;
   try {
     ({ values, positionals } = parseArgs({ args, options: FLAGS, allowPositionals: true }));
-    targets = values.nats === undefined ? resolveTargets(positionals, env) : [];
+    // Bare names are this machine's nodes of INTERCOM_PORT=auto, found in the user's registry.
+    const local = (name: string) => lookupLocal(localRegistryDir(env), name);
+    targets = values.nats === undefined ? resolveTargets(positionals, env, local) : [];
   } catch (e) {
     await write(process.stderr, `viewer: ${(e as Error).message}; see --help\n`);
     return 2;

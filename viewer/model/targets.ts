@@ -17,18 +17,33 @@ export interface Target {
 }
 
 /**
- * Parses `name=host[:port]` entries (addresses as in `PEERS`: https and ngrok included).
+ * Parses `name=host[:port]` entries (addresses as in `PEERS`: https and ngrok included); a
+ * bare `name` is found with `lookup` (this machine's nodes of `INTERCOM_PORT=auto`).
  *
  * @throws {SyntaxError} naming the entry when it has no `=`, an empty name, a name given twice,
  *   or an address `parsePeerAddress` refuses.
  */
-export function parseTargets(entries: readonly string[]): Target[] {
+export function parseTargets(
+  entries: readonly string[],
+  lookup?: (name: string) => string | undefined,
+): Target[] {
   const out: Target[] = [];
   for (const raw of entries) {
     const entry = raw.trim();
     if (entry === "") continue;
     const eq = entry.indexOf("=");
-    if (eq < 0) throw new SyntaxError(`Node "${entry}" has no "=": write it as name=host[:port]`);
+    if (eq < 0) {
+      // A bare name is a node on this machine (INTERCOM_PORT=auto), as in PEERS.
+      const url = lookup?.(entry);
+      if (url === undefined) {
+        throw new SyntaxError(
+          `Node "${entry}" has no "=" and no node "${entry}" runs on this machine ` +
+            "(INTERCOM_PORT=auto): write it as name=host[:port]",
+        );
+      }
+      if (!out.some((t) => t.name === entry)) out.push({ name: entry, url });
+      continue;
+    }
     const name = entry.slice(0, eq).trim();
     if (name === "") throw new SyntaxError(`Node "${entry}" has an empty name`);
     if (name.toLowerCase() === OPERATOR_ROLE) {
@@ -55,13 +70,17 @@ export function parseTargets(entries: readonly string[]): Target[] {
 export function resolveTargets(
   args: readonly string[],
   env: Record<string, string | undefined>,
+  lookup?: (name: string) => string | undefined,
 ): Target[] {
-  if (args.length > 0) return parseTargets(args);
-  const targets = parseTargets((env.PEERS ?? "").split(","));
+  if (args.length > 0) return parseTargets(args, lookup);
+  const targets = parseTargets((env.PEERS ?? "").split(","), lookup);
   const role = env.MY_ROLE?.trim();
   if (role && !targets.some((t) => t.name === role)) {
     const port = env.INTERCOM_PORT?.trim() || String(DEFAULT_PORT);
-    targets.unshift({ name: role, url: parsePeerAddress(`127.0.0.1:${port}`) });
+    const url = port.toLowerCase() === "auto"
+      ? lookup?.(role)
+      : parsePeerAddress(`127.0.0.1:${port}`);
+    if (url) targets.unshift({ name: role, url });
   }
   return targets;
 }

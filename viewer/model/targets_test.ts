@@ -37,3 +37,16 @@ test("resolveTargets reads PEERS and adds this machine's node when MY_ROLE is se
 test("parseTargets refuses the operator's reserved name", () => {
   assert.throws(() => parseTargets(["operator=127.0.0.1"]), /reserved for the human operator/);
 });
+
+test("parseTargets finds a bare name among this machine's nodes (INTERCOM_PORT=auto)", () => {
+  const local = (name: string) => name === "backend" ? "http://127.0.0.1:40123" : undefined;
+  assert.deepEqual(parseTargets(["backend", "tester=10.0.0.7"], local), [
+    { name: "backend", url: "http://127.0.0.1:40123" },
+    { name: "tester", url: "http://10.0.0.7:8788" },
+  ]);
+  assert.throws(() => parseTargets(["backnd"], local), /no node "backnd" runs on this machine/);
+  assert.deepEqual(
+    resolveTargets([], { PEERS: "backend", MY_ROLE: "ops", INTERCOM_PORT: "auto" }, local),
+    [{ name: "backend", url: "http://127.0.0.1:40123" }],
+  );
+});
