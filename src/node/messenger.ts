@@ -7,46 +7,19 @@
  */
 
 import type { Peer } from "./transport.ts";
-import type { Hub } from "./hub.ts";
 import { Outbox } from "./outbox.ts";
 import { WindowLimiter } from "../core/rate_limit.ts";
 import { PingPong } from "../core/ping_pong.ts";
-import { MAX_RECEIPT_IDS, type Receipt, SentLog } from "./receipts.ts";
+import { groupReceipts, type Receipt, SentLog } from "./receipts.ts";
 import { LoopError, SendError, type SendOutcome, type SendResult } from "./send_result.ts";
 import { resolvePeer } from "./resolve.ts";
-
-export { LoopError, SendError, type SendOutcome, type SendResult } from "./send_result.ts";
-import type { PeerTransport, TransportStatus } from "./transport.ts";
+import type { MessengerOptions } from "./messenger_options.ts";
+import type { TransportStatus } from "./transport.ts";
 import type { DeliveryOutcome, ProbeOutcome } from "../core/outcome.ts";
 import { byteLength, type Envelope, newMessageId, wellFormed } from "../core/envelope.ts";
 
-/** Options for {@linkcode Messenger}. */
-export interface MessengerOptions {
-  /** This session's role, the `from` of every message. */
-  role: string;
-  /** How messages reach peers (HTTP mesh or broker). */
-  transport: PeerTransport;
-  /** Where `send` events and delivery reports go. */
-  hub: Hub;
-  /** Our own limit on message text, in bytes. */
-  maxMessageBytes: number;
-  /** Retry window of the outbox, in milliseconds (default 10 minutes). */
-  retryWindowMs?: number;
-  /** Outbox bounds (defaults 1 000 messages, 16 MiB). */
-  outboxMaxMessages?: number;
-  /** UTF-8 bytes of all queued messages, at most. */
-  outboxMaxBytes?: number;
-  /** First retry delay, in milliseconds (default 500). */
-  retryBaseDelayMs?: number;
-  /** Conversation-loop detection (default {@linkcode PingPong}'s: 20 alternating messages). */
-  pingPong?: PingPong;
-  /** Send read receipts for messages this session read or answered (default true). */
-  readReceipts?: boolean;
-  /** Loop guard: most messages a minute to one peer; 0 or undefined turns it off. */
-  sendLimitPerMinute?: number;
-  /** Clock, injected for tests. */
-  now?: () => Date;
-}
+export { LoopError, SendError, type SendOutcome, type SendResult } from "./send_result.ts";
+export type { MessengerOptions };
 
 /** Delivers messages to peers. */
 export class Messenger {
@@ -277,19 +250,11 @@ export class Messenger {
    * senders that are not peers, such as webhooks, get none). Off with `readReceipts: false`.
    */
   sendReceipts(messages: readonly { from: string; message_id: string }[]): void {
-    if (this.#o.readReceipts === false) return;
-    const byPeer = new Map<string, { from: string; message_id: string }[]>();
-    for (const m of messages) byPeer.set(m.from, [...byPeer.get(m.from) ?? [], m]);
-    for (const [name, list] of byPeer) {
+    if (this.#o.readReceipts === false || !this.#o.transport.receipt) return;
+    const readAt = new Date(this.#now()).toISOString();
+    for (const { peer: name, receipt } of groupReceipts(messages, this.#o.role, readAt)) {
       const peer = this.peers.find((p) => p.name === name);
-      if (!peer || !this.#o.transport.receipt) continue;
-      const ids = list.map((m) => m.message_id).slice(0, MAX_RECEIPT_IDS);
-      const receipt = {
-        from: this.#o.role,
-        message_ids: ids,
-        read_at: new Date(this.#now()).toISOString(),
-      };
-      this.#o.transport.receipt(peer, receipt).catch(() => {});
+      if (peer) this.#o.transport.receipt(peer, receipt).catch(() => {});
     }
   }
 

@@ -51,6 +51,23 @@ export function parseReceipt(body: unknown): Receipt {
   return { from: b.from, message_ids: ids as string[], read_at: readAt };
 }
 
+/**
+ * One receipt per sender of `messages` (at most {@linkcode MAX_RECEIPT_IDS} ids each), from the
+ * reader `role`, read at `readAt` (ISO 8601).
+ */
+export function groupReceipts(
+  messages: readonly { from: string; message_id: string }[],
+  role: string,
+  readAt: string,
+): { peer: string; receipt: Receipt }[] {
+  const byPeer = new Map<string, string[]>();
+  for (const m of messages) byPeer.set(m.from, [...byPeer.get(m.from) ?? [], m.message_id]);
+  return [...byPeer].map(([peer, ids]) => ({
+    peer,
+    receipt: { from: role, message_ids: ids.slice(0, MAX_RECEIPT_IDS), read_at: readAt },
+  }));
+}
+
 /** One message this node delivered, as the sent log keeps it. */
 export interface SentEntry {
   /** The peer it went to. */

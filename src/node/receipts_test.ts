@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseReceipt, SentLog } from "./receipts.ts";
+import { groupReceipts, MAX_RECEIPT_IDS, parseReceipt, SentLog } from "./receipts.ts";
 
 const receipt = (from: string, ids: string[]) => ({
   from,
@@ -39,4 +39,27 @@ test("SentLog forgets the oldest beyond its bound", () => {
   const log = new SentLog(2);
   for (const id of ["a", "b", "c"]) log.delivered(id, "p", 0);
   assert.deepEqual(log.read(receipt("p", ["a", "b", "c"]), 1), ["b", "c"]);
+});
+
+test("groupReceipts makes one receipt per sender, at most MAX_RECEIPT_IDS ids each", () => {
+  const messages = [
+    { from: "a", message_id: "m1" },
+    { from: "b", message_id: "m2" },
+    { from: "a", message_id: "m3" },
+  ];
+  assert.deepEqual(groupReceipts(messages, "me", "2026-12-02T10:00:00.000Z"), [
+    {
+      peer: "a",
+      receipt: { from: "me", message_ids: ["m1", "m3"], read_at: "2026-12-02T10:00:00.000Z" },
+    },
+    {
+      peer: "b",
+      receipt: { from: "me", message_ids: ["m2"], read_at: "2026-12-02T10:00:00.000Z" },
+    },
+  ]);
+  const many = Array.from(
+    { length: MAX_RECEIPT_IDS + 5 },
+    (_, i) => ({ from: "a", message_id: `m${i}` }),
+  );
+  assert.equal(groupReceipts(many, "me", "t")[0].receipt.message_ids.length, MAX_RECEIPT_IDS);
 });
