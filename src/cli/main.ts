@@ -6,6 +6,7 @@
  */
 
 import process from "node:process";
+import { writeTo } from "../platform/log.ts";
 import { VERSION } from "../platform/version.ts";
 import { runNode } from "./run_node.ts";
 
@@ -46,12 +47,6 @@ Human operator (see operator-key):
 A node speaks MCP on stdin/stdout; logs go to stderr. See the README for .mcp.json setups.
 `;
 
-const write = (stream: NodeJS.WriteStream, text: string) => {
-  try {
-    stream.write(text);
-  } catch { /* closed */ }
-};
-
 /** Entry point: dispatches on the first argument. Resolves to the exit code. */
 export async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
@@ -75,11 +70,11 @@ export async function main(args: string[]): Promise<number> {
   }
   // Help and version are not MCP sessions, so they may print to stdout like any CLI.
   if (args.includes("--help") || args.includes("-h")) {
-    write(process.stdout, HELP);
+    writeTo(process.stdout, HELP);
     return 0;
   }
   if (args.includes("--version") || args.includes("-V")) {
-    write(process.stdout, `${VERSION}\n`);
+    writeTo(process.stdout, `${VERSION}\n`);
     return 0;
   }
   return await runNode(args);

@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import { listen, type Server } from "../http/serve.ts";
-import { createLogger, type Logger } from "../platform/log.ts";
+import { createLogger, type Logger, writeTo } from "../platform/log.ts";
 import { fetchTrusting } from "../platform/runtime.ts";
 import type { Transport } from "../platform/sdk.ts";
 import { BatchedStdioServerTransport } from "../platform/stdio.ts";
@@ -146,12 +146,6 @@ function registerSelf(role: string, url: string, dir: string, log: Logger): () =
   }
 }
 
-const write = (stream: NodeJS.WriteStream, text: string) => {
-  try {
-    stream.write(text);
-  } catch { /* closed */ }
-};
-
 /**
  * Shuts down within `graceMs` even if something hangs: `shutdown` runs once, then the process
  * exits with `code`.
@@ -169,13 +163,13 @@ export async function runNode(args: string[]): Promise<number> {
     config = loadConfig(args, process.env, (p) => readFileSync(p, "utf8"));
   } catch (e) {
     if (e instanceof ConfigError) {
-      write(process.stderr, `claude-talkie-walkie: ${e.message}\n`);
+      writeTo(process.stderr, `claude-talkie-walkie: ${e.message}\n`);
       return 2;
     }
     throw e;
   }
   // A person, not Claude Code, started this node: say what it is before anything else.
-  if (process.stdin.isTTY) write(process.stderr, TERMINAL_HINT);
+  if (process.stdin.isTTY) writeTo(process.stderr, TERMINAL_HINT);
   const log = createLogger(config.role);
   for (const w of config.warnings) log(`warning: ${w}`);
   process.on("unhandledRejection", (e) => log(`unhandled rejection: ${e}`));

@@ -176,6 +176,14 @@ export function neutraliseChannelTags(text: string): string {
 }
 
 /**
+ * Untrusted text as it may enter a Claude session (a channel event, the inbox, a status line):
+ * well formed, and unable to open or close a `<channel>` tag.
+ */
+export function sessionText(text: string): string {
+  return neutraliseChannelTags(wellFormed(text));
+}
+
+/**
  * The `meta` of a `notifications/claude/channel` event: flat string-to-string, identifier keys
  * only (Claude Code drops the whole event on a non-string value, and a key with a hyphen).
  */

@@ -254,6 +254,7 @@ export function createHandler(
   }
 
   function events(request: Request): Response {
+    const status = options.session?.().status;
     const stream = options.streams.open({
       hello: {
         role: options.role,
@@ -261,7 +262,7 @@ export function createHandler(
         ...online(),
         version: options.version,
         // A watcher that starts now still sees what the session said it is doing.
-        ...(options.session?.().status ? { status: options.session!().status } : {}),
+        ...(status ? { status } : {}),
         ...options.hello?.(),
       },
       lastEventId: request.headers.get("last-event-id"),

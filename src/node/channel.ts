@@ -9,13 +9,7 @@
  * @module
  */
 
-import {
-  byteLength,
-  channelMeta,
-  type Envelope,
-  neutraliseChannelTags,
-  wellFormed,
-} from "../core/envelope.ts";
+import { byteLength, channelMeta, type Envelope, sessionText } from "../core/envelope.ts";
 import { z } from "zod";
 import type { DeliveryReport } from "./outbox.ts";
 import { Inbox } from "./inbox.ts";
@@ -78,7 +72,7 @@ export interface ChannelOptions {
 export function messageEvent(envelope: Envelope, operator = false): ChannelEvent {
   const meta = channelMeta(envelope);
   return {
-    content: neutraliseChannelTags(wellFormed(envelope.message)),
+    content: sessionText(envelope.message),
     meta: operator ? { ...meta, operator: "true" } : meta,
   };
 }
@@ -111,7 +105,7 @@ export function reportEvent(
     };
   const content = one ? describe(one) : `${reports.length} of your queued messages ended:\n` +
     reports.map((r) => `- ${describe(r)}`).join("\n");
-  return { content: neutraliseChannelTags(wellFormed(content)), meta };
+  return { content: sessionText(content), meta };
 }
 
 /** The channel side of one MCP session. */

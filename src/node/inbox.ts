@@ -7,7 +7,7 @@
  * @module
  */
 
-import { byteLength, type Envelope, neutraliseChannelTags, wellFormed } from "../core/envelope.ts";
+import { byteLength, type Envelope, sessionText } from "../core/envelope.ts";
 
 /** One message as `read_messages` returns it. */
 export interface InboxMessage {
@@ -57,7 +57,7 @@ export class Inbox {
 
   /** Keeps a received message, dropping the oldest beyond the bounds. */
   add(envelope: Envelope, nowMs: number): void {
-    const text = neutraliseChannelTags(wellFormed(envelope.message));
+    const text = sessionText(envelope.message);
     const message: InboxMessage = {
       message_id: envelope.message_id,
       from: envelope.from,

@@ -6,7 +6,7 @@
  */
 
 import { z } from "zod";
-import { neutraliseChannelTags, wellFormed } from "../core/envelope.ts";
+import { sessionText } from "../core/envelope.ts";
 import { text } from "./describe.ts";
 import type { InboxMessage } from "./inbox.ts";
 import { STATUS_MAX_LENGTH, type ToolContext } from "./tool_context.ts";
@@ -64,7 +64,7 @@ export function registerInboxTools(ctx: ToolContext): void {
     session.lastToolAt = Date.now();
     // One line: control characters (newlines, escapes) become spaces.
     // deno-lint-ignore no-control-regex
-    const clean = neutraliseChannelTags(wellFormed(line)).replace(/[\u0000-\u001f\u007f]+/g, " ")
+    const clean = sessionText(line).replace(/[\u0000-\u001f\u007f]+/g, " ")
       .trim();
     if (clean.length > STATUS_MAX_LENGTH) {
       return text(

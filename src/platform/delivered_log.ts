@@ -2,7 +2,9 @@
  * The file behind a receiver's {@linkcode DeliveredIds}: one JSON line per delivery, so a node
  * that restarts (Claude Code's `/mcp` reconnect does) still knows what its session already has
  * and a sender's retry after a lost acknowledgement is not shown twice. Only ids, senders and
- * text digests are written, never text. Compacted at start and whenever it doubles.
+ * text digests are written, never text: one short line appended per delivery (a synchronous
+ * write, so the acknowledgement never runs ahead of the memory). Compacted at start and whenever
+ * it doubles.
  *
  * @module
  */
@@ -38,13 +40,15 @@ export class DeliveredLog {
       } catch { /* a torn last line after a crash */ }
     }
     ids.load(entries, nowMs);
-    this.#compact(nowMs);
+    // Nothing to rewrite when the file held nothing: start-up writes no file of its own.
+    if (text !== "") this.#compact(nowMs);
   }
 
   /** Appends one delivery. */
   add(entry: DeliveredEntry): void {
     if (this.#broken) return;
     try {
+      if (this.#lines === 0) mkdirSync(dirname(this.#path), { recursive: true, mode: 0o700 });
       appendFileSync(this.#path, JSON.stringify(entry) + "\n", { mode: 0o600 });
       if (++this.#lines > 2 * Math.max(1_000, this.#ids.size)) this.#compact(Date.now());
     } catch (e) {

@@ -6,6 +6,13 @@
 
 import process from "node:process";
 
+/** Writes `text` to `stream`, ignoring a stream that is already closed (EPIPE). */
+export function writeTo(stream: NodeJS.WriteStream, text: string): void {
+  try {
+    stream.write(text);
+  } catch { /* closed: nothing to tell */ }
+}
+
 /** A logger that prefixes each line with the node's role. */
 export type Logger = (message: string) => void;
 
@@ -14,9 +21,5 @@ export type Logger = (message: string) => void;
  * (EPIPE) is ignored rather than crashing the node.
  */
 export function createLogger(role: string): Logger {
-  return (message: string) => {
-    try {
-      process.stderr.write(`[talkie-walkie:${role}] ${message}\n`);
-    } catch { /* stderr gone: nothing to tell */ }
-  };
+  return (message: string) => writeTo(process.stderr, `[talkie-walkie:${role}] ${message}\n`);
 }

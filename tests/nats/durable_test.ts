@@ -1,29 +1,13 @@
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { type NodeProcess, randomSecret, resultText } from "../support/harness.ts";
-import { NatsServer, natsSkip, poll, spawnBrokerNode } from "../support/nats.ts";
+import { randomSecret, resultText } from "../support/harness.ts";
+import { natsSkip, poll, useBrokerMesh } from "../support/nats.ts";
 import { reportsIn } from "../support/delivery_peers.ts";
 
 const skip = natsSkip();
-let server: NatsServer | undefined;
-const started: NodeProcess[] = [];
 const secret = randomSecret();
-const env = { INTERCOM_NATS_DURABLE: "1" };
-
-before(async () => {
-  if (!skip) server = await NatsServer.start();
-});
-
-after(async () => {
-  await Promise.all(started.map((n) => n.stop()));
-  await server?.stop();
-});
-
-async function start(role: string): Promise<NodeProcess> {
-  const n = await spawnBrokerNode(role, { nats: server!.url, secret, env });
-  started.push(n);
-  return n;
-}
+const mesh = useBrokerMesh(skip, { secret, env: { INTERCOM_NATS_DURABLE: "1" } });
+const start = (role: string) => mesh.start(role);
 
 test(
   "durable messages wait for an offline session and arrive once, in order",

@@ -1,30 +1,15 @@
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { type NodeProcess, randomSecret, readSse, resultText } from "../support/harness.ts";
-import { NatsServer, natsSkip, poll, spawnBrokerNode } from "../support/nats.ts";
+import { randomSecret, readSse, resultText } from "../support/harness.ts";
+import { natsSkip, poll, useBrokerMesh } from "../support/nats.ts";
 
 // The team's cast, one PEERS line for everyone; the host part of "frontend=…" is ignored.
 const PEERS = "backend,frontend=10.9.9.9:8788,tester";
 const skip = natsSkip();
-let server: NatsServer | undefined;
-const started: NodeProcess[] = [];
 const secret = randomSecret();
-const env = { INTERCOM_NATS_DURABLE: "1", PEERS };
-
-before(async () => {
-  if (!skip) server = await NatsServer.start();
-});
-
-after(async () => {
-  await Promise.all(started.map((n) => n.stop()));
-  await server?.stop();
-});
-
-async function start(role: string): Promise<NodeProcess> {
-  const n = await spawnBrokerNode(role, { nats: server!.url, secret, env });
-  started.push(n);
-  return n;
-}
+const mesh = useBrokerMesh(skip, { secret, env: { INTERCOM_NATS_DURABLE: "1", PEERS } });
+const { started } = mesh;
+const start = (role: string) => mesh.start(role);
 
 test(
   "the first message of the morning to a roster role that never started waits and arrives once",

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { after, before } from "node:test";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -172,4 +173,44 @@ export async function waitJetStream(url: string, timeoutMs = 20_000): Promise<vo
   } finally {
     await nc.close();
   }
+}
+
+/** A test file's broker: one server, and the broker nodes started on it. */
+export interface BrokerMesh {
+  /** The nodes started so far, in order. */
+  readonly started: NodeProcess[];
+  /** The server's URL (after the file's `before` ran). */
+  readonly url: string;
+  /** Starts a broker node with the file's environment and keeps it to stop after the file. */
+  start(role: string): Promise<NodeProcess>;
+}
+
+/**
+ * Registers the file's `before` and `after`: a nats-server for the file's tests (none when
+ * `skip`), and every node `start` made stopped with it.
+ */
+export function useBrokerMesh(
+  skip: string | false,
+  options: { secret: string; env?: Record<string, string> },
+): BrokerMesh {
+  let server: NatsServer | undefined;
+  const started: NodeProcess[] = [];
+  before(async () => {
+    if (!skip) server = await NatsServer.start();
+  });
+  after(async () => {
+    await Promise.all(started.map((n) => n.stop()));
+    await server?.stop();
+  });
+  return {
+    started,
+    get url() {
+      return server!.url;
+    },
+    async start(role) {
+      const n = await spawnBrokerNode(role, { nats: server!.url, ...options });
+      started.push(n);
+      return n;
+    },
+  };
 }

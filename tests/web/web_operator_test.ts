@@ -8,13 +8,12 @@
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import type { Page } from "puppeteer-core";
 import { z } from "zod";
 import { formatOperatorPublicKey } from "../../src/core/operator_signature.ts";
-import { viewerMain } from "../../viewer/main.ts";
 import { operatorActions } from "../../viewer/operator.ts";
 import { type Mesh, startMesh, waitFor } from "../support/harness.ts";
-import { chromiumSkip, launchChromium } from "../support/chromium.ts";
+import { chromiumSkip } from "../support/chromium.ts";
+import { openWebViewer, type WebViewer } from "../support/web_viewer.ts";
 
 const skip = chromiumSkip();
 
@@ -27,10 +26,7 @@ const VerdictSchema = z.object({
 describe("viewer --web answers a real permission prompt", { skip }, () => {
   const { privateKey, publicKey } = generateKeyPairSync("ed25519");
   let mesh: Mesh;
-  let chromium: Awaited<ReturnType<typeof launchChromium>>;
-  let page: Page;
-  let done: Promise<number>;
-  const stop = new AbortController();
+  let viewer: WebViewer;
   const verdicts: z.infer<typeof VerdictSchema>["params"][] = [];
 
   before(async () => {
@@ -41,27 +37,11 @@ describe("viewer --web answers a real permission prompt", { skip }, () => {
       verdicts.push(n.params);
     });
     const urls = new Map(mesh.nodes.map((n) => [n.role, n.url]));
-    let url = "";
-    done = viewerMain(
-      ["--web", ...mesh.nodes.map((n) => `${n.role}=127.0.0.1:${n.port}`)],
-      { INTERCOM_SECRET: mesh.secret },
-      {
-        signal: stop.signal,
-        operator: operatorActions(privateKey, urls),
-        onWebListening: (u) => url = u,
-      },
-    );
-    await waitFor(() => url !== "", "the web viewer to listen", 15_000);
-    chromium = await launchChromium();
-    page = await chromium.browser.newPage();
-    await page.setViewport({ width: 1280, height: 800 });
-    await page.goto(url, { waitUntil: "domcontentloaded" });
+    viewer = await openWebViewer(mesh, operatorActions(privateKey, urls));
   });
 
   after(async () => {
-    await chromium?.close();
-    stop.abort();
-    await done;
+    await viewer?.close();
     await mesh?.close();
   });
 
@@ -76,10 +56,10 @@ describe("viewer --web answers a real permission prompt", { skip }, () => {
       },
     });
     const allow = '[data-prompt="backend/kpnzq"] [data-action="allow"]:not([disabled])';
-    await page.waitForSelector(allow, { timeout: 20_000 });
-    await page.click(allow);
+    await viewer.page.waitForSelector(allow, { timeout: 20_000 });
+    await viewer.page.click(allow);
     await waitFor(() => verdicts.length === 1, "the verdict at the MCP client", 15_000);
     assert.deepEqual(verdicts, [{ request_id: "kpnzq", behavior: "allow" }]);
-    await page.waitForFunction(`!document.querySelector('[data-prompt="backend/kpnzq"]')`);
+    await viewer.page.waitForFunction(`!document.querySelector('[data-prompt="backend/kpnzq"]')`);
   });
 });

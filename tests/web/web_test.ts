@@ -11,8 +11,8 @@ import { mkdirSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import type { Page } from "puppeteer-core";
 import { type Mesh, resultText, startMesh, waitFor } from "../support/harness.ts";
-import { chromiumSkip, launchChromium } from "../support/chromium.ts";
-import { viewerMain } from "../../viewer/main.ts";
+import { chromiumSkip } from "../support/chromium.ts";
+import { openWebViewer, type WebViewer } from "../support/web_viewer.ts";
 import type { ViewerEvent } from "../../viewer/model/state.ts";
 import type { ActionResult, OperatorActions } from "../../viewer/web/actions.ts";
 
@@ -47,38 +47,20 @@ const moods = (page: Page) =>
 
 describe("viewer --web in a browser", { skip }, () => {
   let mesh: Mesh;
-  let chromium: Awaited<ReturnType<typeof launchChromium>>;
+  let viewer: WebViewer;
   let page: Page;
   let push: (event: ViewerEvent) => void;
-  let done: Promise<number>;
-  const stop = new AbortController();
   const operator = new FakeOperator();
 
   before(async () => {
     mkdirSync(OUTPUT, { recursive: true });
     mesh = await startMesh(["backend", "frontend", "tester"]);
-    let url = "";
-    done = viewerMain(
-      ["--web", ...mesh.nodes.map((n) => `${n.role}=127.0.0.1:${n.port}`)],
-      { INTERCOM_SECRET: mesh.secret },
-      {
-        signal: stop.signal,
-        operator,
-        inject: (p) => push = p,
-        onWebListening: (u) => url = u,
-      },
-    );
-    await waitFor(() => url !== "", "the web viewer to listen", 15_000);
-    chromium = await launchChromium();
-    page = await chromium.browser.newPage();
-    await page.setViewport({ width: 1280, height: 800 });
-    await page.goto(url, { waitUntil: "domcontentloaded" });
+    viewer = await openWebViewer(mesh, operator);
+    ({ page, push } = viewer);
   });
 
   after(async () => {
-    await chromium?.close();
-    stop.abort();
-    await done;
+    await viewer?.close();
     await mesh?.close();
   });
 
