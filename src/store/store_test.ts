@@ -17,7 +17,13 @@ test("Store keeps the history, outbox and ids across a reopen and folds an old i
     );
     const lines: string[] = [];
     const open = () =>
-      Store.open({ path, log: (l) => lines.push(l), deliveredTtlMs: 60_000, now: () => now });
+      Store.open({
+        path,
+        log: (l) => lines.push(l),
+        deliveredTtlMs: 60_000,
+        legacyDeliveredFile: legacy,
+        now: () => now,
+      });
     const first = open();
     assert.equal(first.info.state, "new");
     assert.equal(existsSync(legacy), false);
@@ -33,7 +39,7 @@ test("Store keeps the history, outbox and ids across a reopen and folds an old i
     assert.equal(second.history.unread(), 1);
     assert.equal(second.outbox.all().length, 1);
     assert.equal(second.operatorIds.checkAndAdd("operator-id:x", now + 1), false);
-    assert.equal(second.prune(now + 31 * 86_400_000), 2);
+    assert.equal(second.prune(now + 31 * 86_400_000), 3);
     assert.equal(second.history.unread(), 0);
     second.close();
     assert.deepEqual(lines, []);
