@@ -9,12 +9,20 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { byteLength, type Envelope } from "../core/envelope.ts";
 
+/** A peer as the outbox keeps it: its role and the address it was queued for. */
+export interface StoredPeer {
+  /** The role. */
+  name: string;
+  /** The address (a URL, `nats:<subject>`) and its flags, as the transport gave them. */
+  [field: string]: unknown;
+}
+
 /** One queued message, as the database keeps it. */
 export interface QueuedRow {
   /** Its row, in queue order over all peers. */
   id: number;
-  /** The peer's role. */
-  peer: string;
+  /** The peer it goes to. */
+  peer: StoredPeer;
   /** The message, as it will be sent. */
   envelope: Envelope;
   /** When it was first queued, in Unix milliseconds. */
@@ -32,7 +40,7 @@ export interface QueuedRow {
  * const { db } = openDatabase(":memory:");
  * const outbox = new StoredOutbox(db);
  * const envelope = { message_id: "msg_1", from: "a", to: "b", message: "hi", sent_at: "" };
- * const id = outbox.add("b", envelope, Date.now(), 1);
+ * const id = outbox.add({ name: "b", url: "http://b:8788" }, envelope, Date.now(), 1);
  * outbox.all().length; // 1
  * outbox.remove(id);
  * db.close();
@@ -47,12 +55,13 @@ export class StoredOutbox {
   /** The outbox kept in `db`. */
   constructor(db: DatabaseSync) {
     this.#add = db.prepare(
-      "INSERT INTO outbox (peer, envelope, queued_at, attempts, bytes) VALUES (?, ?, ?, ?, ?)",
+      "INSERT INTO outbox (peer, address, envelope, queued_at, attempts, bytes) " +
+        "VALUES (?, ?, ?, ?, ?, ?)",
     );
     this.#attempts = db.prepare("UPDATE outbox SET attempts = ? WHERE id = ?");
     this.#remove = db.prepare("DELETE FROM outbox WHERE id = ?");
     this.#all = db.prepare(
-      "SELECT id, peer, envelope, queued_at, attempts FROM outbox ORDER BY id",
+      "SELECT id, address, envelope, queued_at, attempts FROM outbox ORDER BY id",
     );
   }
 
@@ -61,10 +70,12 @@ export class StoredOutbox {
    *
    * @throws SQLite's error when the disk is full (see `isFull`) or the database fails.
    */
-  add(peer: string, envelope: Envelope, queuedAt: number, attempts: number): number {
-    const text = JSON.stringify(envelope);
+  add(peer: StoredPeer, envelope: Envelope, queuedAt: number, attempts: number): number {
+    const bytes = byteLength(envelope.message);
+    const address = JSON.stringify(peer);
     return Number(
-      this.#add.run(peer, text, queuedAt, attempts, byteLength(envelope.message)).lastInsertRowid,
+      this.#add.run(peer.name, address, JSON.stringify(envelope), queuedAt, attempts, bytes)
+        .lastInsertRowid,
     );
   }
 
@@ -82,7 +93,7 @@ export class StoredOutbox {
   all(): QueuedRow[] {
     const rows = this.#all.all() as {
       id: number;
-      peer: string;
+      address: string;
       envelope: string;
       queued_at: number;
       attempts: number;
@@ -92,7 +103,7 @@ export class StoredOutbox {
       try {
         out.push({
           id: Number(r.id),
-          peer: r.peer,
+          peer: JSON.parse(r.address) as StoredPeer,
           envelope: JSON.parse(r.envelope) as Envelope,
           queuedAt: Number(r.queued_at),
           attempts: Number(r.attempts),

@@ -13,13 +13,13 @@ test("StoredOutbox keeps queued messages in order with their attempts until remo
     message: "hi",
     sent_at: "t",
   });
-  const one = outbox.add("b", e(1), 5, 1);
-  const two = outbox.add("c", e(2), 6, 0);
-  outbox.add("b", e(3), 7, 0);
+  const one = outbox.add({ name: "b", url: "u" }, e(1), 5, 1);
+  const two = outbox.add({ name: "c", url: "u" }, e(2), 6, 0);
+  outbox.add({ name: "b", url: "u" }, e(3), 7, 0);
   outbox.attempted(one, 3);
   outbox.remove(two);
   assert.deepEqual(
-    outbox.all().map((r) => [r.peer, r.envelope.message_id, r.queuedAt, r.attempts]),
+    outbox.all().map((r) => [r.peer.name, r.envelope.message_id, r.queuedAt, r.attempts]),
     [["b", "m1", 5, 3], ["b", "m3", 7, 0]],
   );
   db.close();

@@ -43,12 +43,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     peer TEXT NOT NULL,
+    address TEXT NOT NULL,
     envelope TEXT NOT NULL,
     queued_at INTEGER NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     bytes INTEGER NOT NULL
   );
-  CREATE INDEX outbox_peer ON outbox (peer, id);
   CREATE TABLE ids (
     kind TEXT NOT NULL,
     key TEXT NOT NULL,

@@ -29,7 +29,12 @@ test("Store keeps the history, outbox and ids across a reopen and folds an old i
     assert.equal(existsSync(legacy), false);
     const envelope = { message_id: "m2", from: "beta", to: "alpha", message: "hi", sent_at: "t" };
     first.history.received(envelope, now);
-    first.outbox.add("beta", { ...envelope, from: "alpha", to: "beta" }, now, 1);
+    first.outbox.add(
+      { name: "beta", url: "http://b" },
+      { ...envelope, from: "alpha", to: "beta" },
+      now,
+      1,
+    );
     first.operatorIds.checkAndAdd("operator-id:x", now);
     first.close();
     first.close();
