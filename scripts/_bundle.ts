@@ -17,7 +17,9 @@ export const BUNDLE_ENTRIES: Record<string, string> = {
   cli: "src/cli/main.ts",
   main: "main.ts",
   mod: "mod.ts",
+  internal: "internal.ts",
   viewer: "viewer/mod.ts",
+  viewer_internal: "viewer/internal.ts",
 };
 
 /**

@@ -1,14 +1,15 @@
 /**
  * Builds the npm package into `npm/`: `deno run -A scripts/build_npm.ts` (`deno task build:npm`).
  *
- * 1. tsc (config `tsconfig.build.json`) type-checks `main.ts`, `mod.ts`, `viewer/mod.ts` and all
- *    they import against what Node 20 has (`NOT_IN_NODE_20` covers the globals that
- *    `@types/node` 20 declares anyway) and writes only declarations, to `npm/types/`.
+ * 1. tsc (config `tsconfig.build.json`) type-checks `main.ts`, the entries (`mod.ts`,
+ *    `internal.ts`, `viewer/mod.ts`, `viewer/internal.ts`) and all they import against what
+ *    Node 20 has (`NOT_IN_NODE_20` covers the globals that `@types/node` 20 declares anyway)
+ *    and writes only declarations, to `npm/types/`.
  * 2. esbuild (`scripts/_bundle.ts`) bundles the code and every package it imports into
- *    `npm/dist/`: `cli.js` for the bin, `mod.js` and `viewer.js` for importers, `main.js` for the
- *    demo's child nodes, and chunks that load only when asked (viewer, demo, broker mode). The
- *    package has no runtime `dependencies`; the licenses of the bundled code go into
- *    `THIRD_PARTY_LICENSES`.
+ *    `npm/dist/`: `cli.js` for the bin, `mod.js`, `viewer.js` and their `internal` parts for
+ *    importers, `main.js` for the demo's child nodes, and chunks that load only when asked
+ *    (viewer, demo, broker mode). The package has no runtime `dependencies`; the licenses of
+ *    the bundled code go into `THIRD_PARTY_LICENSES`.
  * 3. It writes `npm/package.json`, the bin files and copies README.md and LICENSE.
  *
  * Pack with `npm pack ./npm`; tests/node/ tests the tarball.
@@ -36,7 +37,12 @@ const NOT_IN_NODE_20 = new Map([
 ]);
 
 /** Public entry points: package subpath -> bundle entry (see `BUNDLE_ENTRIES`). */
-const ENTRIES: Record<string, string> = { ".": "mod", "./viewer": "viewer" };
+const ENTRIES: Record<string, string> = {
+  ".": "mod",
+  "./internal": "internal",
+  "./viewer": "viewer",
+  "./viewer/internal": "viewer_internal",
+};
 
 /** Oldest Node the package runs on: `process.getBuiltinModule` (serve_node.ts) came in 20.16. */
 const NODE_MIN = "20.16";

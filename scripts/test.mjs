@@ -53,14 +53,22 @@ const gate = async (name, cmd, args) => {
 
 await gate("deno fmt --check", deno, ["fmt", "--check"]);
 await gate("deno lint", deno, ["lint"]);
-const checked = ["main.ts", "mod.ts", "src", "viewer", "tests", "bench", "scripts"];
+const checked = ["main.ts", "mod.ts", "internal.ts", "src", "viewer", "tests", "bench", "scripts"];
 await gate("deno check", deno, [
   "check",
   "--doc",
   ...checked.filter((p) => existsSync(`${root}${p}`)),
 ]);
-// The public API's documentation: every export and every type it takes has JSDoc.
-await gate("deno doc --lint", deno, ["doc", "--lint", "mod.ts", "viewer/mod.ts"]);
+// The documentation of every entry (the curated ones and the parts): every export and every type
+// it takes has JSDoc, and each entry exports every type its exports name.
+await gate("deno doc --lint", deno, [
+  "doc",
+  "--lint",
+  "mod.ts",
+  "internal.ts",
+  "viewer/mod.ts",
+  "viewer/internal.ts",
+]);
 
 {
   const { code, output } = await run(deno, ["test", "-A", "--no-check"]);

@@ -25,7 +25,7 @@ import {
 import { followNode } from "./sources/sse.ts";
 import { initialState, update, type ViewerEvent, type ViewerState } from "./model/state.ts";
 import { resolveTargets } from "./model/targets.ts";
-import { localRegistryDir, lookupLocal } from "../src/cli/local_registry.ts";
+import { localRegistryDir, lookupLocal } from "../src/platform/local_registry.ts";
 import { runTerminal } from "./terminal.ts";
 import type { OperatorActions } from "./web/actions.ts";
 import { type LiveView, runWeb } from "./web/run.ts";

@@ -3,7 +3,9 @@
  *
  * The core is pure: {@linkcode update} folds node events into a {@linkcode ViewerState}, and
  * {@linkcode render} draws a state at a size and time into a {@linkcode Frame}.
- * {@linkcode viewerMain} runs the whole command. Importing this module has no side effects.
+ * {@linkcode viewerMain} runs the whole command. The parts (layout, scene pieces, the web
+ * viewer's wire, the operator's prompts) are in `./internal.ts` (the `./viewer/internal`
+ * export), outside the semver promise. Importing this module has no side effects.
  *
  * @example
  * ```ts
@@ -16,50 +18,37 @@
  * @module
  */
 
+// The command
+export { viewerMain, type ViewerMainOptions } from "./main.ts";
+export type { ActionResult, OperatorActions } from "./web/actions.ts";
+// The pure core: events fold into a state, a state draws into a frame
 export {
-  CHAT_LIMIT,
   type ChatLine,
   type Connection,
   type Desk,
-  findDesk,
   type Flight,
   initialState,
   type Mood,
-  moodOf,
-  TIMING,
   update,
   type ViewerEvent,
   type ViewerState,
 } from "./model/state.ts";
-export {
-  type DeliveryEvent,
-  type DeliveryMark,
-  type DeliveryState,
-  markDelivery,
-  type ReportOutcome,
-  type SendStatus,
+export type {
+  DeliveryEvent,
+  DeliveryMark,
+  DeliveryState,
+  ReportOutcome,
+  SendStatus,
 } from "./model/delivery.ts";
-export {
-  type Compose,
-  type ComposeEdit,
-  type OperatorFields,
-  type PendingPrompt,
-  PROMPT_TTL_MS,
-  type PromptEvent,
-  type PromptRequest,
+export type {
+  Compose,
+  ComposeEdit,
+  OperatorFields,
+  PendingPrompt,
+  PromptEvent,
+  PromptRequest,
 } from "./model/prompts.ts";
-export { type ActionResult, type OperatorActions } from "./web/actions.ts";
-export {
-  loadOperatorKey,
-  operatorActions,
-  type OperatorReply,
-  type OperatorSendOptions,
-  sendOperatorMessage,
-  sendVerdict,
-} from "./operator.ts";
-export { preferredHeight, render, type RenderOptions } from "./view/scene.ts";
-export { type Cell, diff, type DiffOptions, fit, Frame, textWidth } from "./view/frame.ts";
-export { type Color, type Style, visible } from "./view/ansi.ts";
-export { followNode, type SourceOptions, toViewerEvent } from "./sources/sse.ts";
-export { parseTargets, resolveTargets, type Target } from "./model/targets.ts";
-export { VIEWER_HELP, viewerMain, type ViewerMainOptions } from "./main.ts";
+export { render, type RenderOptions } from "./view/scene.ts";
+export { type Cell, diff, type DiffOptions, Frame } from "./view/frame.ts";
+export type { Color, Style } from "./view/ansi.ts";
+export type { Envelope } from "../src/core/envelope.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Peer } from "./peers.ts";
+import type { Peer } from "../app/peers.ts";
 import { describeNetworkError } from "../http/client.ts";
 import { DEFAULT_TOLERANCE_SECONDS, signHeaders } from "../core/signature.ts";
 

@@ -15,8 +15,8 @@ import { basename, resolve } from "node:path";
 import process from "node:process";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
-import { ConfigError, loadConfig } from "./config.ts";
-import { findUnexpanded } from "./unexpanded.ts";
+import { ConfigError, loadConfig } from "../app/config.ts";
+import { findUnexpanded } from "../app/unexpanded.ts";
 import {
   claudeAddLine,
   ExistingEntryError,

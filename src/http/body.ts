@@ -21,7 +21,9 @@ export class BodyTimeoutError extends Error {
  * of a web `ReadableStream`, which would cost a stream conversion per request.
  */
 export interface NodeBody {
+  /** Adds a listener (`IncomingMessage.on`). */
   on(event: "data" | "end" | "close" | "error", listener: (arg?: never) => void): unknown;
+  /** Removes a listener (`IncomingMessage.off`). */
   off(event: "data" | "end" | "close" | "error", listener: (arg?: never) => void): unknown;
   /** False while the message is incomplete (`IncomingMessage.complete`). */
   readonly complete?: boolean;

@@ -1,20 +1,30 @@
 /**
- * The node's HTTP interface as one fetch-style handler `(Request) => Promise<Response>`:
- * `GET /health`, `POST /message`, `GET /events`, `POST /receipt`. Served by srvx on Deno and Node; tests call it
- * with `new Request(…)`.
+ * The node's HTTP interface as one fetch-style handler `(HttpRequest) => Promise<Response>`:
+ * `GET /health`, `POST /message`, `GET /events`, `POST /receipt` and the operator's routes.
+ * Served by srvx on Deno and by `serve_node.ts` on Node; tests call it with `new Request(…)`.
+ * It authenticates and reads a message, then hands it to the node's receive rules
+ * (`node/receive.ts`), the same ones broker messages go through, and answers with their
+ * verdict.
  *
  * @module
  */
 
 import { BodyTimeoutError, BodyTooLargeError, readLimited } from "./body.ts";
-import { type Envelope, parseEnvelope, ProtocolError } from "../core/envelope.ts";
-import { MESSAGE_ID } from "../core/names.ts";
 import { jsonResponse } from "./response.ts";
 import { CLOSE, createRequestAuth, isSigned, sourceOf } from "./request_auth.ts";
-import { DeliveredIds, textDigest } from "../core/delivered.ts";
 import type { SessionDelivery } from "../node/channel.ts";
-import { parseReceipt, type Receipt } from "../node/receipts.ts";
+import {
+  type Answer,
+  answerOf,
+  defaultDelivered,
+  receive,
+  type ReceiveContext,
+  receiveReceipt,
+  type Verified,
+} from "../node/receive.ts";
+import { healthBody } from "../node/receiver.ts";
 import type { HandlerOptions } from "./handler_options.ts";
+import type { HttpRequest } from "./request.ts";
 
 export type { HandlerOptions, SessionInfo } from "./handler_options.ts";
 
@@ -56,12 +66,12 @@ const ROUTES: Record<string, string> = {
  */
 export function createHandler(
   handlerOptions: HandlerOptions,
-): (request: Request) => Promise<Response> {
+): (request: HttpRequest) => Promise<Response> {
   const options = {
     maxEventClients: 64,
     requireSignature: false,
     maxUnverifiedBodies: 16,
-    delivered: new DeliveredIds({ ttlMs: 900_000, maxSize: 20_000 }),
+    delivered: defaultDelivered(),
     deliver: () => Promise.resolve<SessionDelivery>("delivered"),
     ...handlerOptions,
   };
@@ -70,28 +80,24 @@ export function createHandler(
   // JSON escapes can make a body up to 6 times its text (\uXXXX); allow that plus the fields.
   const bodyLimit = options.maxMessageBytes * 6 + 8192;
 
+  // Every message goes through the node's receive rules (node/receive.ts), as broker ones do.
+  const context: ReceiveContext = { ...options, now };
   const peers = () => typeof options.peers === "function" ? options.peers() : options.peers;
   const online = () => {
     const list = options.online?.();
     return list ? { online: list } : {};
   };
   const signed = isSigned;
+  const respond = ({ status, body, retryAfterSeconds: wait }: Answer) =>
+    json(status, body, wait === undefined ? {} : { "retry-after": String(wait) });
 
-  const health = (request: Request) => {
+  const health = (request: HttpRequest) => {
     // A signed probe learns whether its secret matches ours, so list_peers can warn before a
     // send is refused; the answer says nothing else about the secret. auth_error says why not
     // (a skewed clock is not a wrong secret).
     const probe = signed(request) ? auth.probe(request) : undefined;
     return json(200, {
-      status: "ok",
-      role: options.role,
-      peers: peers(),
-      ...online(),
-      version: options.version,
-      // Peers sign their requests to us (Standard Webhooks v1) instead of sending the secret.
-      signatures: ["v1"],
-      require_signature: options.requireSignature,
-      receipts: true,
+      ...healthBody({ ...options, peers, online: () => options.online?.() }),
       ...probe,
       // What the session is doing, only for members of the mesh.
       ...(probe?.authenticated && options.session ? { session: options.session() } : {}),
@@ -99,7 +105,7 @@ export function createHandler(
   };
 
   /** `POST /receipt`: a peer's session read messages this node delivered (signed only). */
-  async function receipt(request: Request): Promise<Response> {
+  async function receipt(request: HttpRequest): Promise<Response> {
     if (!signed(request)) return fail(401, "A receipt must be signed (Standard Webhooks)");
     const refused = auth.throttled(request) ?? auth.beforeBody(request);
     if (refused) return refused;
@@ -107,19 +113,10 @@ export function createHandler(
     if (bytes instanceof Response) return bytes;
     const checked = auth.checkBody(request, bytes);
     if (checked instanceof Response) return checked;
-    if (!options.seen.checkAndAdd(`webhook-id:${checked}`, now().getTime())) {
-      return json(200, { ok: true, accepted: 0, duplicate: true });
-    }
-    let parsed: Receipt;
-    try {
-      parsed = parseReceipt(JSON.parse(new TextDecoder().decode(bytes)));
-    } catch (e) {
-      return fail(400, e instanceof TypeError ? e.message : "Body is not valid JSON");
-    }
-    return json(200, { ok: true, accepted: options.onReceipt?.(parsed) ?? 0 });
+    return respond(receiveReceipt({ bytes, verified: { by: "signature", id: checked } }, context));
   }
 
-  async function readBody(request: Request): Promise<Uint8Array | Response> {
+  async function readBody(request: HttpRequest): Promise<Uint8Array | Response> {
     try {
       return await readLimited(request.body, bodyLimit, options.bodyTimeoutMs);
     } catch (e) {
@@ -137,7 +134,7 @@ export function createHandler(
     }
   }
 
-  async function message(request: Request): Promise<Response> {
+  async function message(request: HttpRequest): Promise<Response> {
     // The secret, or a signature's headers and timestamp, before any body is read.
     const refused = auth.throttled(request) ?? auth.beforeBody(request);
     if (refused) return refused;
@@ -153,107 +150,23 @@ export function createHandler(
       ? await auth.unverified(request, () => readBody(request))
       : await readBody(request);
     if (bytes instanceof Response) return bytes;
-    let webhookId: string | undefined;
+    let verified: Verified = { by: "secret" };
     if (signed(request)) {
       const checked = auth.checkBody(request, bytes);
       if (checked instanceof Response) return checked;
-      webhookId = checked;
+      verified = { by: "signature", id: checked };
     }
-    let text: string;
-    try {
-      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    } catch {
-      return fail(400, "Body is not valid UTF-8");
-    }
-    let body: unknown = text;
-    if (isJson) {
-      try {
-        body = JSON.parse(text);
-      } catch (e) {
-        return fail(
-          400,
-          `Body is not valid JSON (${(e as Error).message}): send {"from":"…","message":"…"}`,
-        );
-      }
-      // A JSON string or number is not a text/plain message: ask for the object.
-      if (typeof body !== "object") {
-        return fail(400, 'Body must be a JSON object like {"from":"…","message":"…"}');
-      }
-    }
-    const headerFrom = request.headers.get("x-intercom-from")?.trim();
-    let envelope: Envelope;
-    try {
-      envelope = parseEnvelope(body, {
-        role: options.role,
-        maxMessageBytes: options.maxMessageBytes,
-        defaultFrom: headerFrom || "webhook",
-        now: now(),
-        defaultId: webhookId && MESSAGE_ID.test(webhookId) ? webhookId : undefined,
-      });
-    } catch (e) {
-      if (e instanceof ProtocolError) return fail(e.status, e.message);
-      throw e;
-    }
-    const nowMs = now().getTime();
-    const source = sourceOf(request);
-    const byAddress = source ? options.addressLimiter?.take(source, nowMs) : undefined;
-    if (byAddress && !byAddress.ok) {
-      return fail(
-        429,
-        `Too many messages from ${source}: try again in ${byAddress.retryAfterSeconds} s`,
-        { "retry-after": String(byAddress.retryAfterSeconds) },
-      );
-    }
-    const allowed = options.limiter?.take(envelope.from, nowMs) ?? { ok: true };
-    if (!allowed.ok) {
-      return fail(
-        429,
-        `Too many messages from "${envelope.from}": try again in ${allowed.retryAfterSeconds} s`,
-        { "retry-after": String(allowed.retryAfterSeconds) },
-      );
-    }
-    // Retries and replays carry the same ids: acknowledge them without a second channel event.
-    const { from, message_id: id } = envelope;
-    const digest = textDigest(envelope.message);
-    const known = options.delivered.check(from, id, digest, nowMs);
-    if (known === "conflict") {
-      return fail(
-        409,
-        `message_id "${id}" from "${from}" was already delivered with another text: ` +
-          "give a new message a new message_id",
-      );
-    }
-    const freshWebhook = webhookId === undefined ||
-      options.seen.checkAndAdd(`webhook-id:${webhookId}`, nowMs);
-    if (known === "duplicate" || !freshWebhook) {
-      return json(200, { ok: true, message_id: id, duplicate: true });
-    }
-    // Remembered before the hand-over, so a concurrent retry is a duplicate, not a second event.
-    const entry = options.delivered.add(from, id, digest, nowMs);
-    // A signed request comes from a sender that retries (a node's outbox, a Standard Webhooks
-    // sender): it keeps the message, so "not yet" is the honest answer. Others are held here.
-    const handed = await options.deliver(envelope, webhookId === undefined);
-    if (handed !== "delivered" && handed !== "held") {
-      // Not taken: the sender's retry of this very request must be taken, not called a replay.
-      options.delivered.forget(from, id);
-      if (webhookId !== undefined) options.seen.forget(`webhook-id:${webhookId}`);
-      const why = {
-        not_ready: `"${options.role}"'s Claude session has not connected yet: try again shortly`,
-        full: `"${options.role}"'s Claude session has not connected yet and holds too many ` +
-          "messages already: try again later",
-        gone: `"${options.role}" has no Claude session any more: it is shutting down`,
-      }[handed];
-      return fail(503, why, { "retry-after": handed === "not_ready" ? "2" : "30" });
-    }
-    options.onDelivered?.(entry);
-    options.hub.publish("recv", envelope);
-    // A session that has not initialized yet gets it when it does: say so, do not claim it.
-    return handed === "held"
-      ? json(202, { ok: true, message_id: id, held: true })
-      : json(200, { ok: true, message_id: id });
+    const received = await receive({
+      bytes,
+      type: isJson ? "json" : "text",
+      verified,
+      from: request.headers.get("x-intercom-from")?.trim(),
+      source: sourceOf(request),
+    }, context);
+    return respond(answerOf(received));
   }
 
-  function events(request: Request): Response {
+  function events(request: HttpRequest): Response {
     const status = options.session?.().status;
     const stream = options.streams.open({
       hello: {
@@ -276,7 +189,7 @@ export function createHandler(
     });
   }
 
-  return async (request: Request): Promise<Response> => {
+  return async (request: HttpRequest): Promise<Response> => {
     if (!URL.canParse(request.url)) return fail(400, "Bad Host header or request target");
     const path = new URL(request.url).pathname;
     const method = ROUTES[path];

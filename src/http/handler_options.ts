@@ -14,6 +14,7 @@ import type { Hub } from "../node/hub.ts";
 import type { Receipt } from "../node/receipts.ts";
 import type { EventStreams } from "./sse.ts";
 import type { AuthThrottle } from "./throttle.ts";
+import type { HttpRequest } from "./request.ts";
 
 /** What a node says about its session to authenticated probes (`/health` `session`). */
 export interface SessionInfo {
@@ -86,5 +87,5 @@ export interface HandlerOptions {
   /** More fields of the SSE `hello` (the pending permission prompts). */
   hello?: () => Record<string, unknown>;
   /** `POST /operator/verdict` and `/operator/message` (`operator.ts`); 403 without it. */
-  operator?: (request: Request, path: string) => Promise<Response>;
+  operator?: (request: HttpRequest, path: string) => Promise<Response>;
 }

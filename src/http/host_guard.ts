@@ -14,6 +14,8 @@
  * @module
  */
 
+import type { HttpRequest } from "./request.ts";
+
 /** Options of {@linkcode guardHosts}. */
 export interface HostGuardOptions {
   /** The bind address (`127.0.0.1`, `0.0.0.0`, `::1`, …). */
@@ -48,7 +50,7 @@ export function hostOf(header: string): string {
  * ); // 'Host "evil.example" is not …'
  * ```
  */
-export function hostProblem(request: Request, options: HostGuardOptions): string | undefined {
+export function hostProblem(request: HttpRequest, options: HostGuardOptions): string | undefined {
   const allowed = new Set(options.allowedHosts ?? []);
   const origin = request.headers.get("origin");
   if (origin !== null) {
@@ -76,9 +78,9 @@ export function hostProblem(request: Request, options: HostGuardOptions): string
  * `{"ok":false,"error":…}` and never reach `handler`.
  */
 export function guardHosts(
-  handler: (request: Request) => Promise<Response>,
+  handler: (request: HttpRequest) => Promise<Response>,
   options: HostGuardOptions,
-): (request: Request) => Promise<Response> {
+): (request: HttpRequest) => Promise<Response> {
   return (request) => {
     const problem = hostProblem(request, options);
     if (problem === undefined) return handler(request);

@@ -23,6 +23,7 @@ import type { SeenIds } from "../core/replay.ts";
 import type { SessionDelivery } from "../node/channel.ts";
 import type { Behavior, VerdictOutcome } from "../node/permissions.ts";
 import { readLimited } from "./body.ts";
+import type { HttpRequest } from "./request.ts";
 
 /** The paths served here. */
 export const OPERATOR_PATHS: readonly string[] = ["/operator/verdict", "/operator/message"];
@@ -55,7 +56,7 @@ const fail = (status: number, error: string) => json(status, { ok: false, error 
 /** Makes the handler of `POST /operator/verdict` and `POST /operator/message`. */
 export function operatorRoutes(
   options: OperatorRouteOptions,
-): (request: Request, path: string) => Promise<Response> {
+): (request: HttpRequest, path: string) => Promise<Response> {
   const now = options.now ?? (() => new Date());
   return async (request, path) => {
     if (!options.publicKey) {

@@ -17,6 +17,8 @@ import {
   WEBHOOK_SIGNATURE,
 } from "../core/signature.ts";
 import type { AuthThrottle } from "./throttle.ts";
+import type { HttpRequest } from "./request.ts";
+import { MISSING_AUTH } from "../node/receiver.ts";
 
 /** What {@linkcode createRequestAuth} needs. */
 export interface RequestAuthOptions {
@@ -48,32 +50,31 @@ const refuse = (status: number, error: string, headers: Record<string, string> =
   });
 
 /** The client's address as srvx gives it (`request.ip`); undefined for in-process requests. */
-export const sourceOf = (request: Request): string | undefined =>
-  (request as Request & { ip?: string }).ip || undefined;
+export const sourceOf = (request: HttpRequest): string | undefined => request.ip || undefined;
 
 /** Whether the request carries a Standard Webhooks signature. */
-export const isSigned = (request: Request): boolean => request.headers.has(WEBHOOK_SIGNATURE);
+export const isSigned = (request: HttpRequest): boolean => request.headers.has(WEBHOOK_SIGNATURE);
 
 /** The checks, each returning the refusal (a `Response`) or what it established. */
 export interface RequestAuth {
   /** 429 for a source that failed to authenticate too often; undefined to go on. */
-  throttled(request: Request): Response | undefined;
+  throttled(request: HttpRequest): Response | undefined;
   /**
    * The checks of `POST /message` that need no body: the secret header, or a signature's
    * headers and timestamp. Undefined when the body may be read.
    */
-  beforeBody(request: Request): Response | undefined;
+  beforeBody(request: HttpRequest): Response | undefined;
   /** Verifies a `POST /message` signature over its body: the `webhook-id`, or the 401. */
-  checkBody(request: Request, body: Uint8Array): Response | string;
+  checkBody(request: HttpRequest, body: Uint8Array): Response | string;
   /** Authenticates a `GET /events`: a fresh signature over "GET /events", or the secret. */
-  checkEvents(request: Request): Response | undefined;
+  checkEvents(request: HttpRequest): Response | undefined;
   /** For a signed `/health`: whether its signature verifies, and why not. */
-  probe(request: Request): { authenticated: boolean; auth_error?: string };
+  probe(request: HttpRequest): { authenticated: boolean; auth_error?: string };
   /**
    * Runs `read` (a body read before its signature is known) if a slot is free, overall and for
    * the request's source address, else 503 with `Retry-After`.
    */
-  unverified<T>(request: Request, read: () => Promise<T>): Promise<T | Response>;
+  unverified<T>(request: HttpRequest, read: () => Promise<T>): Promise<T | Response>;
 }
 
 /** Creates the checks of one handler. */
@@ -82,7 +83,7 @@ export function createRequestAuth(o: RequestAuthOptions): RequestAuth {
   const readingFrom = new Map<string, number>();
   const perSource = o.maxUnverifiedPerSource ?? Math.max(1, Math.floor(o.maxUnverifiedBodies / 4));
   const nowSeconds = () => o.now().getTime() / 1000;
-  const verify = (request: Request, body: Uint8Array | string): VerifyResult =>
+  const verify = (request: HttpRequest, body: Uint8Array | string): VerifyResult =>
     verifySignature(o.signingKey, { headers: request.headers, body }, {
       nowSeconds: nowSeconds(),
     });
@@ -90,16 +91,16 @@ export function createRequestAuth(o: RequestAuthOptions): RequestAuth {
   const replayed = (id: string) =>
     `webhook-id "${id.slice(0, 64)}" was already used: sign every request with a new id`;
 
-  const failed = (request: Request, reason: string) => {
+  const failed = (request: HttpRequest, reason: string) => {
     const source = sourceOf(request);
     if (source) o.throttle?.failed(source, reason, o.now().getTime());
   };
-  const unauthorized = (request: Request, error: string) => {
+  const unauthorized = (request: HttpRequest, error: string) => {
     failed(request, error);
     return refuse(401, error);
   };
 
-  const checkSecret = (request: Request): Response | undefined => {
+  const checkSecret = (request: HttpRequest): Response | undefined => {
     if (o.requireSignature) {
       return unauthorized(
         request,
@@ -112,12 +113,11 @@ export function createRequestAuth(o: RequestAuthOptions): RequestAuth {
       request,
       request.headers.has(SECRET_HEADER)
         ? `Wrong ${SECRET_HEADER}: use the same INTERCOM_SECRET on every node`
-        : `Missing ${SECRET_HEADER} header (or a Standard Webhooks signature): send the ` +
-          "mesh's INTERCOM_SECRET",
+        : MISSING_AUTH,
     );
   };
 
-  const checkSignature = (request: Request, body: Uint8Array | string): Response | string => {
+  const checkSignature = (request: HttpRequest, body: Uint8Array | string): Response | string => {
     const result = verify(request, body);
     return result.ok ? result.id : unauthorized(request, `Signature rejected: ${result.reason}`);
   };

@@ -7,6 +7,7 @@
  */
 
 import { isDeno } from "../platform/runtime.ts";
+import type { HttpRequest } from "./request.ts";
 
 /** Where and how to listen; a node's `Config` has these fields. */
 export interface ListenOptions {
@@ -19,8 +20,8 @@ export interface ListenOptions {
 }
 
 /**
- * Limits of the listener against connections that hold resources without authenticating
- * . They apply under Node (node:http). Deno.serve offers none of them (no header,
+ * Limits of the listener against connections that hold resources without authenticating. They
+ * apply under Node (node:http). Deno.serve offers none of them (no header,
  * idle or connection limit: a connection that sends nothing stays open there); under Deno the
  * handler's own limits apply (headers checked before any body is read, few unauthenticated
  * bodies at once, a body timeout, refusals that close the connection).
@@ -47,7 +48,7 @@ export interface Server {
 }
 
 /** The fetch-style handler a server calls for each request. */
-export type FetchHandler = (request: Request) => Promise<Response>;
+export type FetchHandler = (request: HttpRequest) => Promise<Response>;
 
 /**
  * Listens on `options.hostname:options.port` and answers every request with `fetch`.

@@ -1,8 +1,9 @@
 /**
  * The Node adapter of the node's fetch-style handler: plain `node:http` / `node:https`. It hands
- * the handler a lightweight `Request` view whose `body` is the raw `IncomingMessage` (read with
- * the same limit, timeout and UTF-8 check by `readLimited`), and writes answers straight to the
- * `ServerResponse`: no web stream conversion of each body, as srvx's Node adapter does.
+ * the handler a lightweight {@linkcode HttpRequest} whose `body` is the raw `IncomingMessage`
+ * (read with the same limit, timeout and UTF-8 check by `readLimited`), and writes answers
+ * straight to the `ServerResponse`: no web stream conversion of each body, as srvx's Node
+ * adapter does.
  *
  * @module
  */
@@ -14,13 +15,14 @@ import process from "node:process";
 import { Buffer } from "node:buffer";
 import { type FetchHandler, type ListenOptions, type Server, SERVER_LIMITS } from "./serve.ts";
 import { JsonResponse } from "./response.ts";
+import type { HttpRequest } from "./request.ts";
 
 // Not `import … from "node:http"`: Node builds an ES module facade of a built-in by reading
 // every export, and node:http's lazy ones load Node's internal undici (~50 ms at start-up).
 const { createServer: createHttp } = process.getBuiltinModule("node:http");
 
-/** What a handler reads of a request; the rest of `Request` is not offered under Node. */
-class NodeRequest {
+/** What a handler reads of a request ({@linkcode HttpRequest}), over an `IncomingMessage`. */
+class NodeRequest implements HttpRequest {
   readonly method: string;
   readonly url: string;
   /** The raw message (a `NodeBody` for `readLimited`); null for GET and HEAD, as in fetch. */
@@ -115,8 +117,7 @@ export function listenNode(options: ListenOptions, fetch: FetchHandler): Promise
   const secure = Boolean(options.tlsCert && options.tlsKey);
   const origin = secure ? "https://" : "http://";
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    const request = new NodeRequest(req, origin) as unknown as Request;
-    fetch(request).then(
+    fetch(new NodeRequest(req, origin)).then(
       (response) => send(response, res, req.method === "HEAD"),
     ).catch(() => answerError(res));
   };

@@ -1,13 +1,14 @@
 /**
  * Durable mode (`INTERCOM_NATS_DURABLE=1`): messages for a role that is offline wait in one
  * JetStream stream per mesh, bounded in age and size; each role reads its own subject with a
- * durable consumer, one message at a time (in order), through the node's handler, and acks
- * only after the handler accepted it. The sender hears the outcome on its reports subject.
+ * durable consumer, one message at a time (in order), through the node's receive rules
+ * (`node/receive.ts`), and acks only after they took it. The sender hears the outcome on its
+ * reports subject.
  *
  * A stored message can be older than the signature tolerance (±5 min), so the receiver checks
- * the signature as of the time the broker stored it (the server's timestamp), then signs it
- * afresh with the same id for its own handler. A message replayed into the stream later has
- * an old signature for a new time and is refused.
+ * the signature once, as of the time the broker stored it (the server's timestamp), and hands
+ * the message on as verified when stored. A message replayed into the stream later has an old
+ * signature for a new time and is refused.
  *
  * @module
  */
@@ -27,9 +28,10 @@ import { brokerRoleProblem } from "../core/names.ts";
 import type { DeliveryOutcome } from "../core/outcome.ts";
 import type { Logger } from "../platform/log.ts";
 import type { MeshNames } from "./subjects.ts";
-import { messageRequest } from "./wire.ts";
 import { errorText, throttledLog } from "./log_once.ts";
 import { signHeaders, verifySignature, WEBHOOK_ID } from "../core/signature.ts";
+import { receive } from "../node/receive.ts";
+import type { Receiver } from "../node/receiver.ts";
 
 /** Bounds of the stream: a day, 64 MiB, 10 000 messages a role. */
 export const DURABLE_LIMITS = {
@@ -54,7 +56,8 @@ export interface DurableOptions {
   role: string;
   /** Signature key from the mesh secret. */
   key: Uint8Array;
-  handler: (request: Request) => Promise<Response>;
+  /** The node's receiving side: every stored message goes through its rules. */
+  receiver: Receiver;
   log: Logger;
   /** Stream replicas: 3 in a cluster, so a server can fail (default 1). */
   replicas?: number;
@@ -181,7 +184,7 @@ export class DurableInbox {
   }
 
   async #deliver(m: JsMsg): Promise<void> {
-    const { key, handler, log, nc, names } = this.#o;
+    const { key, receiver, log, nc, names } = this.#o;
     const storedAt = ms(m.info.timestampNanos);
     const get = (name: string) => m.headers?.get(name) ?? "";
     const check = verifySignature(key, { headers: new Headers(pairs(get)), body: m.data }, {
@@ -190,7 +193,7 @@ export class DurableInbox {
     let envelope: { message_id?: string; from?: string } = {};
     try {
       envelope = JSON.parse(new TextDecoder().decode(m.data));
-    } catch { /* not JSON: the handler refuses it and says why */ }
+    } catch { /* not JSON: the receive rules refuse it and say why */ }
     const report = (outcome: WireReport["outcome"], reason?: string) => {
       if (typeof envelope.from !== "string" || brokerRoleProblem(envelope.from) !== undefined) {
         return;
@@ -215,20 +218,25 @@ export class DurableInbox {
       m.term();
       return report("refused", `signature rejected: ${check.reason}`);
     }
-    const fresh = signHeaders(key, { id: check.id, timestamp: now(), body: m.data });
-    const response = await handler(messageRequest((n) => fresh[n] ?? "", m.data));
-    // A body that is not JSON has no error text to pass on: the status says it.
-    const answer = await response.json().catch(() => ({})) as { error?: string };
-    if (response.ok) {
-      m.ack();
-      return report("delivered");
+    // Verified once, when stored: the receive rules take it as such, without signing it again.
+    const received = await receive(
+      { bytes: m.data, verified: { by: "stored", id: check.id } },
+      receiver.context,
+    );
+    switch (received.kind) {
+      case "delivered":
+      case "held":
+      case "duplicate":
+        m.ack();
+        return report("delivered");
+      case "conflict":
+      case "refused":
+        m.term();
+        return report("refused", received.reason);
+      default:
+        // Not now (a rate limit, no session yet): the broker offers it again after the wait.
+        m.nak(received.retryAfterSeconds * 1000);
     }
-    if (response.status === 429 || response.status >= 500) {
-      m.nak(Number(response.headers.get("retry-after") ?? 5) * 1000);
-      return;
-    }
-    m.term();
-    report("refused", answer.error ?? `status ${response.status}`);
   }
 
   /** Stops consuming (stored messages stay for the next session). */

@@ -1,9 +1,12 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { signatureKey, signHeaders, verifySignature } from "../core/signature.ts";
+import type { Envelope } from "../core/envelope.ts";
+import { signatureKey, signHeaders } from "../core/signature.ts";
+import type { SessionDelivery } from "../node/channel.ts";
 import { waitFor } from "../../tests/support/harness.ts";
 import { NatsServer, natsSkip, poll } from "../../tests/support/nats.ts";
+import { testReceiver } from "../../tests/support/receiver.ts";
 import { DurableInbox, type WireReport } from "./durable.ts";
 import { meshNames } from "./subjects.ts";
 
@@ -39,20 +42,22 @@ function signed(id: string, text: string, signWith = key) {
   };
 }
 
-function inbox(mesh: string, handler: (r: Request) => Promise<Response>, logs: string[] = []) {
+type Deliver = (envelope: Envelope) => Promise<SessionDelivery>;
+
+function inbox(mesh: string, deliver: Deliver, logs: string[] = []) {
   const d = new DurableInbox({
     nc,
     names: meshNames(mesh),
     role: "bob",
     key,
-    handler,
+    receiver: testReceiver({ key, deliver }),
     log: (l) => logs.push(l),
   });
   inboxes.push(d);
   return d;
 }
 
-const ok = () => Promise.resolve(Response.json({ ok: true }));
+const ok: Deliver = () => Promise.resolve("delivered");
 
 test("stored messages wait, count as backlog, and are stored once per id", { skip }, async () => {
   const d = inbox("d1", ok);
@@ -77,7 +82,7 @@ test("stored messages wait, count as backlog, and are stored once per id", { ski
     names: meshNames("d1"),
     role: "carol",
     key,
-    handler: ok,
+    receiver: testReceiver({ key, role: "carol" }),
     log: () => {},
   });
   await other.store("bob", one.body, one.headers);
@@ -85,22 +90,14 @@ test("stored messages wait, count as backlog, and are stored once per id", { ski
 });
 
 test(
-  "consume delivers in order through the handler, acks and reports signed to the sender",
+  "consume delivers in order through the receive rules, acks and reports signed to the sender",
   { skip },
   async () => {
     const texts: string[] = [];
-    const d = inbox("d2", async (r) => {
-      const body = await r.text();
-      // The handler sees a fresh signature with the original id.
-      const check = verifySignature(key, {
-        headers: r.headers,
-        body: new TextEncoder().encode(body),
-      }, {
-        nowSeconds: Date.now() / 1000,
-      });
-      assert.ok(check.ok);
-      texts.push(JSON.parse(body).message);
-      return Response.json({ ok: true });
+    const d = inbox("d2", (envelope) => {
+      // Verified when stored: the original id, handed on without a second signature.
+      texts.push(`${envelope.message_id} ${envelope.message}`);
+      return Promise.resolve("delivered");
     });
     await d.ensureStream();
     for (const [id, text] of [["m1", "one"], ["m2", "two"], ["m3", "three"]]) {
@@ -116,7 +113,7 @@ test(
     await d.consume();
     await waitFor(() => reports.length === 4, "four reports to alice", 10_000);
     sub.unsubscribe();
-    assert.deepEqual(texts, ["one", "two", "three"]);
+    assert.deepEqual(texts, ["m1 one", "m2 two", "m3 three"]);
     assert.deepEqual(reports.map((r) => [r.message_id, r.outcome]), [
       ["m1", "delivered"],
       ["m2", "delivered"],
@@ -129,7 +126,7 @@ test(
   },
 );
 
-test("a handler that throws leaves the message stored and is logged", { skip }, async () => {
+test("a session that throws leaves the message stored and is logged", { skip }, async () => {
   const logs: string[] = [];
   let calls = 0;
   const d = inbox("d3", () => {

@@ -1,6 +1,7 @@
 /**
- * The receiving side of broker mode: direct messages and probes answered through the node's
- * handler, signed delivery reports, and connection changes logged.
+ * The receiving side of broker mode: direct messages, probes and read receipts checked and
+ * handed to the node's receive rules (`node/receive.ts`), signed delivery reports, and
+ * connection changes logged.
  *
  * @module
  */
@@ -9,15 +10,20 @@ import type { Msg, NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "../platform/log.ts";
 import type { WireReport } from "./durable.ts";
 import type { MeshNames } from "./subjects.ts";
-import { encodeReply, errorReply, healthRequest, messageRequest, SIGNED_HEADERS } from "./wire.ts";
+import { encodeAnswer, errorReply, SIGNED_HEADERS } from "./wire.ts";
 import { errorText, throttledLog } from "./log_once.ts";
 import { verifySignature } from "../core/signature.ts";
+import { type Answer, answerOf, receive, receiveReceipt } from "../node/receive.ts";
+import { type Receiver, verifySigned } from "../node/receiver.ts";
 
 /**
- * Answers `<mesh>.<role>` (messages) and `<mesh>.<role>.health` (probes) with the handler's
- * verdict. While `live()` is false (another session holds the role) nothing is answered, so
- * that session's answer is the one the sender gets. A handler that throws is answered with
- * status 500 and `{"ok":false,"error":…}` (the sender retries) rather than left to time out.
+ * Answers `<mesh>.<role>` (messages), `<mesh>.<role>.health` (probes) and
+ * `<mesh>.<role>.receipt` (read receipts) with the node's answer, as an HTTP peer would get
+ * it. Only the signature headers of a message are read: a message without a valid signature
+ * is refused with 401. While `live()` is false (another session holds the role) nothing is
+ * answered, so that session's answer is the one the sender gets. A failure inside the node is
+ * answered with status 500 and `{"ok":false,"error":…}` (the sender retries) rather than left
+ * to time out.
  *
  * @returns a function that stops answering.
  */
@@ -26,25 +32,23 @@ export function serveRole(
   o: {
     names: MeshNames;
     role: string;
-    handler: (request: Request) => Promise<Response>;
+    receiver: Receiver;
     live: () => boolean;
     log: Logger;
   },
 ): () => void {
   const say = throttledLog(o.log);
-  const answer = (subject: string, what: string, request: (msg: Msg) => Request) =>
+  const { context, key } = o.receiver;
+  const answer = (subject: string, what: string, take: (msg: Msg) => Promise<Answer>) =>
     nc.subscribe(subject, {
       callback: (err, msg) => {
         if (err) {
           return say(`sub ${what}`, `error: NATS subscription ${subject}: ${errorText(err)}`);
         }
         if (!o.live()) return;
-        Promise.resolve().then(() => o.handler(request(msg))).then(encodeReply)
+        Promise.resolve().then(() => take(msg)).then(encodeAnswer)
           .catch((e) => {
-            say(
-              `handler ${what}`,
-              `error: the handler failed on a ${what} from NATS: ${errorText(e)}`,
-            );
+            say(`node ${what}`, `error: the node failed on a ${what} from NATS: ${errorText(e)}`);
             return errorReply(500, `the receiving node failed to handle the ${what}; try again`);
           })
           .then((data) => void msg.respond(data))
@@ -53,18 +57,25 @@ export function serveRole(
           );
       },
     });
+  const verify = (m: Msg) =>
+    verifySigned(key, (n) => m.headers?.get(n) ?? "", m.data, {
+      nowSeconds: context.now().getTime() / 1000,
+      by: "signature",
+    });
   const subs = [
-    answer(
-      o.names.direct(o.role),
-      "message",
-      (m) => messageRequest((n) => m.headers?.get(n) ?? "", m.data),
-    ),
-    answer(o.names.health(o.role), "probe", () => healthRequest()),
-    answer(
-      o.names.receipt(o.role),
-      "receipt",
-      (m) => messageRequest((n) => m.headers?.get(n) ?? "", m.data, "/receipt"),
-    ),
+    answer(o.names.direct(o.role), "message", async (m) => {
+      const verified = verify(m);
+      if ("status" in verified) return verified;
+      return answerOf(await receive({ bytes: m.data, verified }, context));
+    }),
+    answer(o.names.health(o.role), "probe", () => {
+      return Promise.resolve({ status: 200, body: o.receiver.health() });
+    }),
+    answer(o.names.receipt(o.role), "receipt", (m) => {
+      const verified = verify(m);
+      if ("status" in verified) return Promise.resolve(verified);
+      return Promise.resolve(receiveReceipt({ bytes: m.data, verified }, context));
+    }),
   ];
   return () => subs.forEach((s) => s.unsubscribe());
 }

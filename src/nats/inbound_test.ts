@@ -5,6 +5,7 @@ import { deliveryOutcome } from "../core/outcome.ts";
 import { signatureKey, signHeaders } from "../core/signature.ts";
 import { waitFor } from "../../tests/support/harness.ts";
 import { NatsServer, natsSkip } from "../../tests/support/nats.ts";
+import { testReceiver } from "../../tests/support/receiver.ts";
 import type { WireReport } from "./durable.ts";
 import { listenReports, publishEvent, serveRole } from "./inbound.ts";
 import { meshNames } from "./subjects.ts";
@@ -27,38 +28,60 @@ after(async () => {
   await server?.stop();
 });
 
-const json = (status: number, body: unknown) =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
-
-test("serveRole answers messages and probes with the handler's verdict", { skip }, async () => {
-  const seen: string[] = [];
-  const stop = serveRole(nc, {
-    names,
-    role: "bob",
-    live: () => true,
-    log: () => {},
-    handler: (r) => {
-      seen.push(`${r.method} ${new URL(r.url).pathname} ${r.headers.get("webhook-id")}`);
-      return Promise.resolve(json(200, { ok: true, message_id: "m1" }));
-    },
-  });
+const signedMessage = (id: string, text: string, to = "bob") => {
+  const body = JSON.stringify({ message_id: id, from: "alice", to, message: text });
   const h = headers();
-  h.set("webhook-id", "m1");
-  h.set("x-intercom-secret", "never carried");
-  const reply = await nc.request(names.direct("bob"), "{}", { timeout: 2_000, headers: h });
-  assert.deepEqual(decodeReply(reply.data), {
-    status: 200,
-    body: { ok: true, message_id: "m1" },
-    text: undefined,
-    retryAfterMs: undefined,
-  });
-  await nc.request(names.health("bob"), "", { timeout: 2_000 });
-  assert.deepEqual(seen, ["POST /message m1", "GET /health null"]);
-  stop();
-});
+  const signed = signHeaders(key, { id, timestamp: Math.floor(Date.now() / 1000), body });
+  for (const [k, v] of Object.entries(signed)) h.set(k, v);
+  return { body, h };
+};
 
 test(
-  "a handler that throws is answered with 500 {ok:false} and logged once, not a timeout",
+  "serveRole answers messages and probes with the receive rules' verdict",
+  { skip },
+  async () => {
+    const got: string[] = [];
+    const stop = serveRole(nc, {
+      names,
+      role: "bob",
+      live: () => true,
+      log: () => {},
+      receiver: testReceiver({
+        key,
+        deliver: (e) => {
+          got.push(e.message_id);
+          return Promise.resolve("delivered");
+        },
+        health: () => ({ status: "ok", role: "bob" }),
+      }),
+    });
+    const { body, h } = signedMessage("m1", "hello");
+    const reply = await nc.request(names.direct("bob"), body, { timeout: 2_000, headers: h });
+    assert.deepEqual(decodeReply(reply.data), {
+      status: 200,
+      body: { ok: true, message_id: "m1" },
+      text: undefined,
+      retryAfterMs: undefined,
+    });
+    // The same message again is a duplicate, not a second hand-over.
+    const again = await nc.request(names.direct("bob"), body, { timeout: 2_000, headers: h });
+    assert.deepEqual(decodeReply(again.data).body, { ok: true, message_id: "m1", duplicate: true });
+    // Only the signature is read: a secret header alone is refused.
+    const bare = headers();
+    bare.set("x-intercom-secret", "never read");
+    const refused = decodeReply(
+      (await nc.request(names.direct("bob"), body, { timeout: 2_000, headers: bare })).data,
+    );
+    assert.equal(refused.status, 401);
+    const probe = decodeReply((await nc.request(names.health("bob"), "", { timeout: 2_000 })).data);
+    assert.deepEqual(probe.body, { status: "ok", role: "bob" });
+    assert.deepEqual(got, ["m1"]);
+    stop();
+  },
+);
+
+test(
+  "a session that throws is answered with 500 {ok:false} and logged once, not a timeout",
   { skip },
   async () => {
     const logs: string[] = [];
@@ -67,11 +90,22 @@ test(
       role: "carol",
       live: () => true,
       log: (l) => logs.push(l),
-      handler: () => Promise.reject(new Error("disk on fire")),
+      receiver: testReceiver({
+        key,
+        role: "carol",
+        deliver: () => Promise.reject(new Error("disk on fire")),
+        health: () => {
+          throw new Error("disk on fire");
+        },
+      }),
     });
     for (let i = 0; i < 3; i++) {
+      const m = signedMessage(`m${i}`, "hello", "carol");
       const reply = decodeReply(
-        (await nc.request(names.direct("carol"), "{}", { timeout: 2_000 })).data,
+        (await nc.request(names.direct("carol"), m.body, {
+          timeout: 2_000,
+          headers: m.h,
+        })).data,
       );
       assert.equal(reply.status, 500);
       const body = reply.body as { ok: boolean; error: string };
@@ -87,7 +121,7 @@ test(
     );
     assert.equal(probe.status, 500);
     assert.deepEqual(logs.filter((l) => /disk on fire/.test(l)).length, 2, "one per kind");
-    assert.match(logs[0], /^error: the handler failed on a message from NATS: disk on fire$/);
+    assert.match(logs[0], /^error: the node failed on a message from NATS: disk on fire$/);
     stop();
   },
 );

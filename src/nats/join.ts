@@ -9,6 +9,7 @@
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Hub } from "../node/hub.ts";
+import type { Receiver } from "../node/receiver.ts";
 import type { Logger } from "../platform/log.ts";
 import type { NatsConfig } from "./config.ts";
 import { DurableInbox } from "./durable.ts";
@@ -24,8 +25,8 @@ export interface JoinOptions {
   version: string;
   /** Signature key from the mesh secret. */
   key: Uint8Array;
-  /** The node's handler: every incoming message goes through it. */
-  handler: (request: Request) => Promise<Response>;
+  /** The node's receiving side: every incoming message goes through its rules. */
+  receiver: Receiver;
   /** Its events go to `<mesh>.events.<role>`; reports of stored messages come back to it. */
   hub: Hub;
   log: Logger;
@@ -72,7 +73,7 @@ export async function joinMesh(nc: NatsConnection, o: JoinOptions): Promise<Memb
       ? await openBucket(kvm, names.rosterBucket, { replicas })
       : undefined;
     const durable = config.durable
-      ? new DurableInbox({ nc, names, role, key: o.key, log, handler: o.handler, replicas })
+      ? new DurableInbox({ nc, names, role, key: o.key, log, receiver: o.receiver, replicas })
       : undefined;
     await durable?.ensureStream();
     stops.push(() => durable?.close());
@@ -103,7 +104,7 @@ export async function joinMesh(nc: NatsConnection, o: JoinOptions): Promise<Memb
           stops.push(serveRole(nc, {
             names,
             role,
-            handler: o.handler,
+            receiver: o.receiver,
             live: () => presence.claimed,
             log,
           }));

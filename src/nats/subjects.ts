@@ -3,10 +3,10 @@
  *
  * | name | use |
  * |---|---|
- * | `<mesh>.<role>` | direct messages, request-reply through the receiver's handler |
- * | `<mesh>.<role>.health` | probes (`GET /health` through the handler) |
+ * | `<mesh>.<role>` | direct messages, request-reply through the receiver's rules |
+ * | `<mesh>.<role>.health` | probes (what `GET /health` says) |
  * | `<mesh>.<role>.reports` | delivery reports for messages that waited in the stream |
- * | `<mesh>.<role>.receipt` | read receipts (`POST /receipt` through the handler) |
+ * | `<mesh>.<role>.receipt` | read receipts (as `POST /receipt`) |
  * | `<mesh>.events.<role>` | each node's hub events, for `viewer --nats` |
  * | `<mesh>.inbox.<role>` | the durable stream's subjects (`INTERCOM_NATS_DURABLE`) |
  * | KV `<mesh>_presence` | who is online: one key per role, heartbeats, TTL |

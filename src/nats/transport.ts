@@ -2,7 +2,7 @@
  * Broker mode: the {@linkcode PeerTransport} over NATS. Peers are the live members of the
  * presence bucket (and, in durable mode, the roster: the roles of `PEERS` and every role seen
  * before); a direct message is a signed request on `<mesh>.<role>` that the receiving node
- * answers with its handler's verdict, so `delivered` means that node accepted it. The node
+ * answers with its receive rules' verdict, so `delivered` means that node accepted it. The node
  * connects outward only.
  *
  * @module
@@ -11,6 +11,7 @@
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
 import type { Peer, PeerTransport, TransportStatus } from "../node/transport.ts";
 import type { Hub } from "../node/hub.ts";
+import type { Receiver } from "../node/receiver.ts";
 import type { Logger } from "../platform/log.ts";
 import {
   type DeliveryOutcome,
@@ -34,8 +35,6 @@ export interface NatsTransportOptions {
   role: string;
   secret: string;
   version: string;
-  /** The node's handler: every incoming message goes through it. */
-  handler: (request: Request) => Promise<Response>;
   /** Its events go to `<mesh>.events.<role>`; reports of stored messages come back to it. */
   hub: Hub;
   log: Logger;
@@ -68,6 +67,7 @@ export class NatsTransport implements PeerTransport {
   #cancelRetry?: () => void;
   #starting?: Promise<void>;
   #say: (key: string, line: string) => void;
+  #receiver?: Receiver;
 
   constructor(options: NatsTransportOptions) {
     this.#o = options;
@@ -76,8 +76,25 @@ export class NatsTransport implements PeerTransport {
     this.#say = throttledLog(options.log);
   }
 
-  /** Connects, joins the mesh and starts listening; never throws (see {@linkcode status}). */
+  /**
+   * Binds the node's receiving side: every incoming message goes through its rules. Once,
+   * before {@linkcode start}.
+   *
+   * @throws {Error} when a receiver is bound already
+   */
+  bind(receiver: Receiver): void {
+    if (this.#receiver) throw new Error("The NATS transport is bound to a receiver already");
+    this.#receiver = receiver;
+  }
+
+  /**
+   * Connects, joins the mesh and starts listening; a broker that is down or refuses never makes
+   * it reject (see {@linkcode status}). Rejects when no receiver was bound ({@linkcode bind}).
+   */
   start(): Promise<void> {
+    if (!this.#receiver) {
+      return Promise.reject(new Error("The NATS transport starts after bind(receiver)"));
+    }
     // One attempt at a time: a call while connecting or connected waits for that one.
     return this.#starting ??= this.#start().finally(() => this.#starting = undefined);
   }
@@ -105,7 +122,7 @@ export class NatsTransport implements PeerTransport {
         role,
         version: this.#o.version,
         key: this.#key,
-        handler: this.#o.handler,
+        receiver: this.#receiver!,
         hub: this.#o.hub,
         log,
         hello: () => ({

@@ -2,8 +2,11 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { Hub } from "../node/hub.ts";
 import type { Envelope } from "../core/envelope.ts";
+import { signatureKey } from "../core/signature.ts";
+import type { SessionDelivery } from "../node/channel.ts";
 import { freePorts } from "../../tests/support/harness.ts";
 import { NatsServer, natsSkip, poll } from "../../tests/support/nats.ts";
+import { testReceiver } from "../../tests/support/receiver.ts";
 import type { NatsConfig } from "./config.ts";
 import { NatsTransport, type NatsTransportOptions } from "./transport.ts";
 
@@ -16,17 +19,16 @@ after(async () => {
   await Promise.all(servers.map((s) => s.stop()));
 });
 
-const answer = async (r: Request) => {
-  const e = await r.json() as Envelope;
-  return Response.json({ ok: true, message_id: e.message_id });
+const SECRET = "a-long-random-secret-for-tests";
+
+type Extra = Partial<NatsTransportOptions> & {
+  mesh?: string;
+  durable?: boolean;
+  roster?: string[];
+  deliver?: (envelope: Envelope) => Promise<SessionDelivery>;
 };
 
-function transport(
-  role: string,
-  url: string,
-  extra: Partial<NatsTransportOptions> & { mesh?: string; durable?: boolean; roster?: string[] } =
-    {},
-): NatsTransport {
+function transport(role: string, url: string, extra: Extra = {}): NatsTransport {
   const config: NatsConfig = {
     servers: [url],
     mesh: extra.mesh ?? "lifecycle",
@@ -37,14 +39,14 @@ function transport(
   const t = new NatsTransport({
     config,
     role,
-    secret: "a-long-random-secret-for-tests",
+    secret: SECRET,
     version: "test",
-    handler: answer,
     hub: new Hub(),
     log: () => {},
     retryMs: 100,
     ...extra,
   });
+  t.bind(testReceiver({ key: signatureKey(SECRET), role, deliver: extra.deliver }));
   transports.push(t);
   return t;
 }
@@ -135,11 +137,10 @@ test(
     const bob = transport("bob", server.url, {
       mesh,
       durable: true,
-      handler: async (r) => {
-        const e = await r.json() as Envelope;
+      deliver: async (e) => {
         got.push(e.message);
         if (e.message === "one") await held;
-        return Response.json({ ok: true, message_id: e.message_id });
+        return "delivered";
       },
     });
     await bob.start();
@@ -159,3 +160,20 @@ test(
     }, "a direct delivery once the backlog is empty");
   },
 );
+
+test("NatsTransport binds one receiver, and does not start without one", async () => {
+  const options = {
+    config: { servers: ["nats://127.0.0.1:1"], mesh: "m", durable: false, presenceTtlMs: 3_000 },
+    role: "alice",
+    secret: SECRET,
+    version: "test",
+    hub: new Hub(),
+    log: () => {},
+  } as NatsTransportOptions;
+  const unbound = new NatsTransport(options);
+  await assert.rejects(unbound.start(), /starts after bind\(receiver\)/);
+  const receiver = testReceiver({ key: signatureKey(SECRET), role: "alice" });
+  unbound.bind(receiver);
+  assert.throws(() => unbound.bind(receiver), /bound to a receiver already/);
+  await unbound.close();
+});

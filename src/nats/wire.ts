@@ -1,68 +1,31 @@
 /**
- * Translation between NATS messages and the node's fetch-style handler, pure apart from
- * building `Request`/`Response` objects. An incoming broker message becomes a `Request` for
- * the handler (so signature checks, rate limits and dedupe are the HTTP path's); its answer
- * travels back as JSON `{"status":…,"body":…}`.
+ * Translation between NATS messages and the node's answers, pure: an incoming broker message
+ * goes to the node's receive rules (`node/receive.ts`) as an `Inbound`, and its answer travels
+ * back as JSON `{"status":…,"body":…}` with the status an HTTP peer would get.
  *
  * @module
  */
 
 import type { PeerReply } from "../core/outcome.ts";
 import { WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP } from "../core/signature.ts";
+import type { Answer } from "../node/receive.ts";
 
-/** The only headers carried from a broker message into the handler: no secret header. */
+/** The only headers read from a broker message: the signature's, never a secret header. */
 export const SIGNED_HEADERS: readonly string[] = [WEBHOOK_ID, WEBHOOK_TIMESTAMP, WEBHOOK_SIGNATURE];
 
-/** Origin of requests made from broker messages; it never resolves. */
-const NATS_ORIGIN = "http://nats.invalid";
-
-/** Reads a header of a NATS message (`MsgHdrs.get` returns "" when absent). */
-export type HeaderReader = (name: string) => string;
-
 /**
- * A `POST /message` request (or `POST /receipt`, with `path`) carrying a broker message, with
- * only its signature headers: an unsigned message is refused by the handler as any unsigned
- * HTTP request would be.
+ * Encodes the node's answer as the reply payload `{"status":…,"body":…}`, with
+ * `retry_after_seconds` when it gives a retry hint.
  */
-export function messageRequest(
-  get: HeaderReader | undefined,
-  body: Uint8Array,
-  path: "/message" | "/receipt" = "/message",
-): Request {
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  for (const name of SIGNED_HEADERS) {
-    const value = get?.(name) ?? "";
-    if (value !== "") headers[name] = value;
-  }
-  // Typed as ArrayBuffer-backed: the bytes come from a NATS message, never a SharedArrayBuffer.
-  const bytes = body as Uint8Array<ArrayBuffer>;
-  return new Request(`${NATS_ORIGIN}${path}`, { method: "POST", headers, body: bytes });
-}
-
-/** A `GET /health` request, for probes. */
-export function healthRequest(): Request {
-  return new Request(`${NATS_ORIGIN}/health`);
-}
-
-/**
- * Encodes the handler's answer as the reply payload `{"status":…,"body":…}`, with
- * `retry_after_seconds` from a `Retry-After` header.
- */
-export async function encodeReply(response: Response): Promise<Uint8Array> {
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch { /* not JSON: the text itself is the body, as an HTTP client would see it */ }
-  const retryAfter = Number(response.headers.get("retry-after") ?? NaN);
-  const reply = Number.isFinite(retryAfter)
-    ? { status: response.status, body, retry_after_seconds: retryAfter }
-    : { status: response.status, body };
+export function encodeAnswer({ status, body, retryAfterSeconds }: Answer): Uint8Array {
+  const reply = retryAfterSeconds === undefined
+    ? { status, body }
+    : { status, body, retry_after_seconds: retryAfterSeconds };
   return new TextEncoder().encode(JSON.stringify(reply));
 }
 
 /**
- * The reply payload of a failure the handler did not produce itself (it threw): `status` with
+ * The reply payload of a failure the node did not answer itself (it threw): `status` with
  * the body `{"ok":false,"error":…}`, so the sender gets an answer instead of a timeout.
  */
 export function errorReply(status: number, error: string): Uint8Array {

@@ -1,6 +1,6 @@
 /**
  * What a node is configured with: the {@linkcode Config} value that the command line builds
- * from flags and environment (`cli/config.ts`) and every layer reads. Types and defaults only.
+ * from flags and environment (`app/config.ts`) and every layer reads. Types and defaults only.
  *
  * @module
  */

@@ -1,7 +1,9 @@
 /**
- * The hub: an EventTarget that carries every message this node sends or receives to whoever
- * listens (the MCP channel bridge, SSE clients). Modules never call each other sideways; they
- * dispatch here and listen here.
+ * The hub: an EventTarget that records every message this node delivered (`send`) or took in
+ * (`recv`, published by the receive rules once the session has it or holds it), delivery
+ * reports and notices, for whoever watches: `/events` streams, the broker's event subject, the
+ * messenger's receipts and loop guard. The session gets messages from the receive rules
+ * directly (`receive.ts` → `channel.ts`); the hub tells the watchers what happened.
  *
  * @module
  */

@@ -1,12 +1,13 @@
 /**
  * The seam between the sending side and the wire: the messenger and the MCP side do not know
  * whether a message travels over HTTP (the default mesh) or a broker. Incoming messages of
- * every transport go through the node's one fetch-style handler (`http/handler.ts`), and every
- * answer is judged by `core/outcome.ts`.
+ * every transport go through the node's receive rules (`receive.ts`), and every answer is
+ * judged by `core/outcome.ts`.
  *
  * @module
  */
 
+import type { Receiver } from "./receiver.ts";
 import type { DeliveryOutcome, ProbeOutcome } from "../core/outcome.ts";
 import type { Envelope } from "../core/envelope.ts";
 import type { Receipt } from "./receipts.ts";
@@ -45,6 +46,12 @@ export interface TransportStatus {
 
 /** Outbound side of a transport, with its lifecycle. */
 export interface PeerTransport {
+  /**
+   * Binds a transport that also receives (a broker) to the node's receiving side: once, before
+   * {@linkcode start}; a second bind throws. A transport without it receives nothing itself
+   * (HTTP: the listener serves the node's handler).
+   */
+  bind?(receiver: Receiver): void;
   /** Connects and joins; resolves when ready or failed (see {@linkcode status}); never throws. */
   start(): Promise<void>;
   /** The peers a message can go to now: static PEERS, or the members a broker knows of. */

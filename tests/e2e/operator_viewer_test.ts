@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -30,6 +30,8 @@ describe("the viewer in tmux answers prompts and sends operator messages", () =>
   const session = `talkie-operator-${process.pid}`;
   const verdicts: z.infer<typeof VerdictSchema>["params"][] = [];
   let mesh: Mesh;
+  // The operator's private key file, removed afterwards.
+  const dir = mkdtempSync(join(tmpdir(), "talkie-operator-"));
   const screen = () => tmux("capture-pane", "-p", "-t", session);
   const see = (pattern: RegExp, what: string) =>
     waitFor(() => pattern.test(screen()), `${what}; screen:\n${screen()}`, 20_000);
@@ -41,7 +43,6 @@ describe("the viewer in tmux answers prompts and sends operator messages", () =>
     mesh.node("backend").session.client.setNotificationHandler(VerdictSchema, (n) => {
       verdicts.push(n.params);
     });
-    const dir = mkdtempSync(join(tmpdir(), "talkie-operator-"));
     const keyFile = join(dir, "operator.key");
     writeFileSync(keyFile, privateKey.export({ format: "pem", type: "pkcs8" }), { mode: 0o600 });
     const command = [
@@ -58,6 +59,7 @@ describe("the viewer in tmux answers prompts and sends operator messages", () =>
       tmux("kill-session", "-t", session);
     } catch { /* already gone */ }
     await mesh?.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test("y allows the selected prompt; the client gets the exact verdict", async () => {

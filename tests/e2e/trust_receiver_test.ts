@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -38,7 +38,10 @@ describe("a receiver's memory of what its session has", () => {
   before(async () => {
     [port] = await freePorts(1);
   });
-  after(async () => await node?.stop());
+  after(async () => {
+    await node?.stop();
+    rmSync(cache, { recursive: true, force: true });
+  });
 
   test("a retry after a restart is a duplicate; other text is 409; another sender is new", async () => {
     let keeper = await start();

@@ -1,7 +1,7 @@
 // Helpers of the Node smoke tests: pack and install npm/, free ports, and a raw stdio MCP
 // session that sees every byte the node writes to stdout.
 import { execFile, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
@@ -17,11 +17,19 @@ export function childEnv(extra = {}) {
   for (const key of Object.keys(env)) {
     if (/^(MY_ROLE|PEERS|REMOTE_HOST|INTERCOM_.*)$/.test(key)) delete env[key];
   }
-  // Delivered ids are kept in the cache directory: one of its own per test process.
-  return { ...env, XDG_CACHE_HOME: testCache, ...extra };
+  // Delivered ids are kept in the cache directory, and the bin's Node compile cache would go to
+  // the temp folder: both in one directory of this test process, removed when it exits.
+  return {
+    ...env,
+    XDG_CACHE_HOME: testCache,
+    NODE_COMPILE_CACHE: join(testCache, "node-compile-cache"),
+    ...extra,
+  };
 }
 
 const testCache = mkdtempSync(join(tmpdir(), "talkie-cache-"));
+// The children are gone when the test process exits: their cache goes with them.
+process.on("exit", () => rmSync(testCache, { recursive: true, force: true }));
 
 /** Runs a command with a time limit; resolves to {stdout, stderr}, rejects with both. */
 export function exec(command, args, options = {}) {

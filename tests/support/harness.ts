@@ -17,7 +17,7 @@
  */
 
 export { waitFor, type WaitOptions } from "./wait.ts";
-export { type Exit, type NodeOptions, NodeProcess, ROOT } from "./node_process.ts";
+export { type Exit, type NodeOptions, NodeProcess, ROOT, sharedDenoDir } from "./node_process.ts";
 export {
   type ChannelEvent,
   ChannelEventSchema,

@@ -10,8 +10,8 @@
  * @module
  */
 
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -21,6 +21,16 @@ import { waitFor } from "./wait.ts";
 
 /** The repository root, where `main.ts` lives. */
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+let denoDir: string | undefined;
+/**
+ * Deno's cache as the test runner uses it (`DENO_DIR`, else what `deno info` names): every node
+ * shares it, so none compiles the program again or leaves a compile cache behind.
+ */
+export function sharedDenoDir(): string {
+  return denoDir ??= process.env.DENO_DIR ||
+    JSON.parse(execFileSync(process.execPath, ["info", "--json"], { encoding: "utf8" })).denoDir;
+}
 
 /** Options for {@linkcode NodeProcess.spawn}. */
 export interface NodeOptions {
@@ -60,8 +70,16 @@ export class NodeProcess {
   #partial = "";
   #lineListener?: (line: string) => void;
   #session?: McpSession;
+  /** The node's own state location (cache, config, runtime and temp dirs), made by spawn. */
+  readonly stateDir: string;
 
-  private constructor(options: NodeOptions, env: Record<string, string>, args: string[]) {
+  private constructor(
+    options: NodeOptions,
+    env: Record<string, string>,
+    args: string[],
+    stateDir: string,
+  ) {
+    this.stateDir = stateDir;
     this.role = options.role;
     this.port = options.port;
     this.secret = options.secret ?? "";
@@ -76,8 +94,14 @@ export class NodeProcess {
         resolve(this.exit);
       });
     });
-    // "close" comes after "exit" once stdout and stderr ended: all output is in.
-    this.#closed = new Promise((resolve) => this.child.once("close", () => resolve()));
+    // "close" comes after "exit" once stdout and stderr ended: all output is in. The node's
+    // state goes with it (a test that restarts a node passes a directory it owns instead).
+    this.#closed = new Promise((resolve) =>
+      this.child.once("close", () => {
+        rmSync(stateDir, { recursive: true, force: true });
+        resolve();
+      })
+    );
     this.child.stdout!.setEncoding("utf8");
     this.child.stdout!.on("data", (chunk: string) => {
       const parts = (this.#partial + chunk).split("\n");
@@ -100,11 +124,17 @@ export class NodeProcess {
     this.child.stdin!.on("error", () => {});
   }
 
-  /** Spawns `deno run -A main.ts` with the node's environment; does not wait for anything. */
+  /**
+   * Spawns `deno run -A main.ts` with the node's environment; does not wait for anything. The
+   * node gets a state location of its own (`XDG_CACHE_HOME`, `XDG_CONFIG_HOME`,
+   * `XDG_RUNTIME_DIR`, `TMPDIR` under one directory), removed when it ends, and Deno's shared
+   * cache.
+   */
   static spawn(options: NodeOptions): NodeProcess {
     const peers = Object.entries(options.peers ?? {})
       .map(([name, at]) => `${name}=${typeof at === "number" ? `127.0.0.1:${at}` : at}`)
       .join(",");
+    const state = mkdtempSync(join(tmpdir(), "talkie-node-"));
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "",
@@ -114,13 +144,16 @@ export class NodeProcess {
       INTERCOM_PORT: String(options.port),
       INTERCOM_HOST: "127.0.0.1",
       ...(options.secret !== undefined ? { INTERCOM_SECRET: options.secret } : {}),
-      ...(process.env.DENO_DIR ? { DENO_DIR: process.env.DENO_DIR } : {}),
-      // Each node keeps its delivered ids in a cache of its own, so runs never see each other's;
+      DENO_DIR: sharedDenoDir(),
+      // Each node keeps its delivered ids in a state of its own, so runs never see each other's;
       // a test of a restart passes the same XDG_CACHE_HOME again.
-      XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), "talkie-cache-")),
+      XDG_CACHE_HOME: join(state, "cache"),
+      XDG_CONFIG_HOME: join(state, "config"),
+      XDG_RUNTIME_DIR: join(state, "run"),
+      TMPDIR: state,
       ...options.env,
     };
-    return new NodeProcess(options, env, options.args ?? []);
+    return new NodeProcess(options, env, options.args ?? [], state);
   }
 
   /** `http://127.0.0.1:<port>`. */

@@ -1,6 +1,7 @@
 /**
  * The SSE source: follows one node's `GET /events` with `fetch` and a spec-following parser
- * (`eventsource-parser`), since Node 20 has no `EventSource` and that one cannot send headers.
+ * (`eventsource-parser`), since Node 20 has no `EventSource` and that one cannot send the
+ * signature headers.
  * Reconnects every 3 s while the node is down, resuming with `Last-Event-ID`.
  *
  * @module
@@ -15,7 +16,10 @@ import { REPORT_OUTCOMES, SEND_STATUSES } from "../model/delivery.ts";
 
 /** Options for {@linkcode followNode}. */
 export interface SourceOptions {
-  /** Sent as `X-Intercom-Secret`. */
+  /**
+   * The mesh secret: each request is signed with it (Standard Webhooks over `GET /events`), so it
+   * never crosses the wire.
+   */
   secret: string;
   /** Receives hello, message, reset and connection events, in order. */
   onEvent: (event: ViewerEvent) => void;

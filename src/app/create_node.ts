@@ -1,7 +1,8 @@
 /**
- * Assembles a node from its parts: hub, the one inbound handler, SSE streams, the outbound
- * transport, messenger and MCP server. It opens no port and touches no stdio, so the command
- * line (`run_node.ts`) and the tests build the very same node.
+ * Assembles a node from its parts in dependency order: hub, the transport, the messenger and
+ * the MCP server that send, then the receive rules that hand messages to that session, the
+ * HTTP handler, and the transport bound to them. It opens no port and touches no stdio, so
+ * serving (`serving.ts`) and the tests build the very same node.
  *
  * @module
  */
@@ -15,7 +16,8 @@ import { DeliveredIds } from "../core/delivered.ts";
 import { cacheDir } from "../platform/dirs.ts";
 import { DeliveredLog } from "../platform/delivered_log.ts";
 import type { Channel } from "../node/channel.ts";
-import type { SessionState } from "../node/tool_context.ts";
+import type { ReceiveContext } from "../node/receive.ts";
+import { healthBody } from "../node/receiver.ts";
 import { join } from "node:path";
 import { signatureKey } from "../core/signature.ts";
 import type { Config } from "../node/config.ts";
@@ -24,15 +26,19 @@ import { createMcpServer } from "../node/mcp_server.ts";
 import { Messenger } from "../node/messenger.ts";
 import type { PeerTransport } from "../node/transport.ts";
 import { createHandler } from "../http/handler.ts";
+import type { HttpRequest } from "../http/request.ts";
 import { operatorRoutes } from "../http/operator.ts";
-import { type PermissionRelay, promptData } from "../node/permissions.ts";
+import { promptData } from "../node/permissions.ts";
 import { EventStreams } from "../http/sse.ts";
 import { AuthThrottle } from "../http/throttle.ts";
 import { HttpTransport } from "../http/transport.ts";
 import { withLocalPeers } from "../http/local_peers.ts";
 
-/** A fetch-style request handler: every inbound message of every transport goes through it. */
-export type Handler = (request: Request) => Promise<Response>;
+/**
+ * The fetch-style request handler of the node's HTTP interface: call it with a `Request`, or
+ * any {@linkcode HttpRequest}.
+ */
+export type Handler = (request: HttpRequest) => Promise<Response>;
 
 /** What {@linkcode createNode} needs besides the configuration. */
 export interface NodeDeps {
@@ -43,8 +49,9 @@ export interface NodeDeps {
   /**
    * Makes the outbound transport. Default: broker mode when `config.nats` is set (its module is
    * loaded only then), else HTTP over PEERS.
+   * @ignore (a part: `PeerTransport` and `Hub` are in the `./internal` entry)
    */
-  transport?: (parts: { handler: Handler; hub: Hub }) => PeerTransport | Promise<PeerTransport>;
+  transport?: (parts: { hub: Hub }) => PeerTransport | Promise<PeerTransport>;
   /** fetch for outbound HTTP (a private CA's), default the global one. */
   fetch?: typeof fetch;
   /**
@@ -61,17 +68,17 @@ export interface NodeDeps {
  * transport such as `StdioServerTransport`, and serve `handler` on a port.
  */
 export interface MeshNode {
-  /** Carries `send`, `recv` and report events to SSE clients and the MCP side. */
+  /**
+   * Carries `send`, `recv` and report events to SSE clients and the MCP side.
+   * @ignore (a part: `Hub` is in the `./internal` entry)
+   */
   hub: Hub;
-  /** The one inbound handler: serve it on a port, or call it with a `Request`. */
+  /** The HTTP interface: serve it on a port, or call it with a `Request`. */
   handler: Handler;
-  /** Open `/events` streams, closed on shutdown. */
-  streams: EventStreams;
-  /** How messages leave this node (HTTP over PEERS, or a broker). */
-  transport: PeerTransport;
-  /** Addresses, queues and delivers outgoing messages. */
-  messenger: Messenger;
-  /** Hands received messages to the MCP session (held until it initializes). */
+  /**
+   * Hands received messages to the MCP session (held until it initializes).
+   * @ignore (a part: `Channel` is in the `./internal` entry)
+   */
   channel: Channel;
   /**
    * The MCP server; `connect()` it to stdio or an in-memory transport.
@@ -84,11 +91,7 @@ export interface MeshNode {
   close(): Promise<void>;
 }
 
-async function defaultTransport(
-  config: Config,
-  deps: NodeDeps,
-  parts: { handler: Handler; hub: Hub },
-): Promise<PeerTransport> {
+async function defaultTransport(config: Config, deps: NodeDeps, hub: Hub): Promise<PeerTransport> {
   if (config.nats) {
     // Broker mode only: HTTP nodes never load the NATS client.
     const { NatsTransport } = await import("../nats/transport.ts");
@@ -98,7 +101,7 @@ async function defaultTransport(
       secret: config.secret,
       version: VERSION,
       log: deps.log,
-      ...parts,
+      hub,
     });
   }
   const http = new HttpTransport({
@@ -130,13 +133,6 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
   const { log } = deps;
   const hub = new Hub();
   const streams = new EventStreams(hub, deps.keepAliveMs);
-  const ref: {
-    transport?: PeerTransport;
-    channel?: Channel;
-    messenger?: Messenger;
-    session?: SessionState;
-    permissions?: PermissionRelay;
-  } = {};
   // What the session has is remembered across restarts (ids and digests, never text).
   const delivered = new DeliveredIds({
     // Longer than any sender retries (its retry window; ours is the guess), and at least twice
@@ -150,66 +146,10 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     delivered,
     log,
   );
-  const handler = createHandler({
-    role: config.role,
-    // In broker mode the peers are the broker's members (and its roster), not the ignored PEERS.
-    peers: () => (ref.transport?.peers() ?? []).map((p) => p.name),
-    online: () => ref.transport?.status().online,
-    version: VERSION,
-    secret: config.secret,
-    maxMessageBytes: config.maxMessageBytes,
-    hub,
-    streams,
-    // Replayed signed requests: twice the signature tolerance of 300 s.
-    seen: new SeenIds({ ttlMs: 600_000, maxSize: 20_000 }),
-    delivered,
-    onDelivered: (entry) => deliveredLog?.add(entry),
-    onReceipt: (receipt) => ref.messenger?.takeReceipt(receipt) ?? 0,
-    session: () => ref.session?.info() ?? { unread: 0 },
-    deliver: (envelope, hold) => ref.channel?.deliver(envelope, hold) ?? Promise.resolve("gone"),
-    signingKey: signatureKey(config.secret),
-    requireSignature: config.requireSignature,
-    limiter: config.rateLimitPerMinute
-      ? new RateLimiter({ perMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst })
-      : undefined,
-    maxEventClients: config.maxEventClients,
-    // One address may send 4 times one sender's rate, whatever names it claims (peers behind
-    // one NAT or ngrok agent share an address).
-    addressLimiter: config.rateLimitPerMinute
-      ? new RateLimiter({
-        perMinute: config.rateLimitPerMinute * 4,
-        burst: config.rateLimitBurst * 4,
-      })
-      : undefined,
-    throttle: config.authFailuresPerMinute !== 0
-      ? new AuthThrottle({ perMinute: config.authFailuresPerMinute ?? 30, burst: 10, log })
-      : undefined,
-    // A viewer that connects late still sees who is blocked on a prompt.
-    hello: () =>
-      ref.permissions
-        ? {
-          permission_requests: ref.permissions.pending().map((p) => promptData(config.role, p)),
-        }
-        : {},
-    operator: operatorRoutes({
-      role: config.role,
-      publicKey: config.operatorKey?.key,
-      seen: new SeenIds({ ttlMs: 600_000, maxSize: 5_000 }),
-      maxMessageBytes: config.maxMessageBytes,
-      verdict: (id, behavior, by) =>
-        ref.permissions?.verdict(id, behavior, by) ?? Promise.resolve("not_pending"),
-      deliver: async (envelope) => {
-        const handed = await (ref.channel?.deliver(envelope, true, true) ?? "gone");
-        if (handed === "delivered" || handed === "held") hub.publish("recv", envelope);
-        return handed;
-      },
-    }),
-  });
-  const parts = { handler, hub };
   // How queued messages end, for watchers too (the session gets them as channel events).
   hub.onReport((r) => hub.notice("delivery_report", { ...r }));
-  const transport = ref.transport = await (deps.transport?.(parts) ??
-    defaultTransport(config, deps, parts));
+  // Sending first: the transport, then the messenger and the MCP side that use it.
+  const transport = await (deps.transport?.({ hub }) ?? defaultTransport(config, deps, hub));
   const messenger = new Messenger({
     role: config.role,
     transport,
@@ -221,7 +161,6 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     sendLimitPerMinute: config.sendLimitPerMinute,
     readReceipts: config.readReceipts,
   });
-  ref.messenger = messenger;
   const mcp = createMcpServer({
     role: config.role,
     version: VERSION,
@@ -233,9 +172,73 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
       ? { timeoutMs: config.promptTimeoutMs, log: (line) => log(line) }
       : undefined,
   });
-  ref.channel = mcp.channel;
-  ref.permissions = mcp.permissions;
-  ref.session = mcp.session;
+  const { channel, permissions, session } = mcp;
+  // Then receiving, which hands messages to that session: the same rules for every transport.
+  const context: ReceiveContext = {
+    role: config.role,
+    maxMessageBytes: config.maxMessageBytes,
+    now: () => new Date(),
+    hub,
+    // Replayed signed requests: twice the signature tolerance of 300 s.
+    seen: new SeenIds({ ttlMs: 600_000, maxSize: 20_000 }),
+    delivered,
+    onDelivered: (entry) => deliveredLog?.add(entry),
+    onReceipt: (receipt) => messenger.takeReceipt(receipt),
+    deliver: (envelope, hold) => channel.deliver(envelope, hold),
+    limiter: config.rateLimitPerMinute
+      ? new RateLimiter({ perMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst })
+      : undefined,
+    // One address may send 4 times one sender's rate, whatever names it claims (peers behind
+    // one NAT or ngrok agent share an address).
+    addressLimiter: config.rateLimitPerMinute
+      ? new RateLimiter({
+        perMinute: config.rateLimitPerMinute * 4,
+        burst: config.rateLimitBurst * 4,
+      })
+      : undefined,
+  };
+  const facts = {
+    role: config.role,
+    // In broker mode the peers are the broker's members (and its roster), not the ignored PEERS.
+    peers: () => transport.peers().map((p) => p.name),
+    online: () => transport.status().online,
+    version: VERSION,
+    requireSignature: config.requireSignature,
+  };
+  const key = signatureKey(config.secret);
+  const handler = createHandler({
+    ...context,
+    ...facts,
+    secret: config.secret,
+    streams,
+    session: () => session.info(),
+    signingKey: key,
+    maxEventClients: config.maxEventClients,
+    throttle: config.authFailuresPerMinute !== 0
+      ? new AuthThrottle({ perMinute: config.authFailuresPerMinute ?? 30, burst: 10, log })
+      : undefined,
+    // A viewer that connects late still sees who is blocked on a prompt.
+    hello: () =>
+      permissions
+        ? { permission_requests: permissions.pending().map((p) => promptData(config.role, p)) }
+        : {},
+    operator: operatorRoutes({
+      role: config.role,
+      publicKey: config.operatorKey?.key,
+      seen: new SeenIds({ ttlMs: 600_000, maxSize: 5_000 }),
+      maxMessageBytes: config.maxMessageBytes,
+      verdict: (id, behavior, by) =>
+        permissions ? permissions.verdict(id, behavior, by) : Promise.resolve("not_pending"),
+      deliver: async (envelope) => {
+        const handed = await channel.deliver(envelope, true, true);
+        if (handed === "delivered" || handed === "held") hub.publish("recv", envelope);
+        return handed;
+      },
+    }),
+  });
+  // A transport that receives (a broker) is bound to the node's receiving side once, now that
+  // it exists: the one cycle (it carries the messenger's sends and the session's messages).
+  transport.bind?.({ context, key, health: () => healthBody(facts) });
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -250,10 +253,7 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
   return {
     hub,
     handler,
-    streams,
-    transport,
-    messenger,
-    channel: mcp.channel,
+    channel,
     mcp: mcp.server,
     start: () => transport.start(),
     close,

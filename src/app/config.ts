@@ -10,7 +10,7 @@ import { type Env, flag, positive } from "../core/env.ts";
 import { type Config, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_SECRET } from "../node/config.ts";
 import { DEFAULT_PORT } from "../http/address.ts";
 import { signatureKey } from "../core/signature.ts";
-import { localRegistryDir, lookupLocal } from "./local_registry.ts";
+import { localRegistryDir, lookupLocal } from "../platform/local_registry.ts";
 import { describeUnexpanded, findUnexpanded } from "./unexpanded.ts";
 import { checkName, ConfigError, parsePeers } from "./peers.ts";
 import { parseOperatorPublicKey } from "../core/operator_signature.ts";
