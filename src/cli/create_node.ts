@@ -14,6 +14,7 @@ import { SeenIds } from "../core/replay.ts";
 import { DeliveredIds } from "../core/delivered.ts";
 import { cacheDir } from "../platform/dirs.ts";
 import { DeliveredLog } from "../platform/delivered_log.ts";
+import { UsedIdsFile } from "../platform/used_ids_file.ts";
 import type { Channel } from "../node/channel.ts";
 import type { SessionState } from "../node/tool_context.ts";
 import { join } from "node:path";
@@ -52,6 +53,11 @@ export interface NodeDeps {
    * Default: `delivered-<role>.jsonl` in the user's cache directory.
    */
   deliveredFile?: string | null;
+  /**
+   * Where used operator request ids are kept across restarts; `null` keeps them in memory only.
+   * Default: `operator-ids-<role>.jsonl` in the user's cache directory.
+   */
+  operatorIdsFile?: string | null;
   /** Where the HTTP listener is, or why there is none, for `list_peers`. */
   listening?: () => { url?: string; error?: string };
 }
@@ -150,6 +156,15 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     delivered,
     log,
   );
+  // Twice the signature tolerance, and remembered across restarts: a replay stays a replay.
+  const operatorSeen = new SeenIds({ ttlMs: 600_000, maxSize: 5_000 });
+  const operatorIds = deps.operatorIdsFile === null || !config.operatorKey
+    ? operatorSeen
+    : new UsedIdsFile(
+      deps.operatorIdsFile ?? join(cacheDir(), `operator-ids-${config.role}.jsonl`),
+      operatorSeen,
+      log,
+    );
   const handler = createHandler({
     role: config.role,
     // In broker mode the peers are the broker's members (and its roster), not the ignored PEERS.
@@ -192,9 +207,9 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
         }
         : {},
     operator: operatorRoutes({
-      role: config.role,
+      target: { role: config.role, ...(config.nats ? { mesh: config.nats.mesh } : {}) },
       publicKey: config.operatorKey?.key,
-      seen: new SeenIds({ ttlMs: 600_000, maxSize: 5_000 }),
+      used: operatorIds,
       maxMessageBytes: config.maxMessageBytes,
       verdict: (id, behavior, by) =>
         ref.permissions?.verdict(id, behavior, by) ?? Promise.resolve("not_pending"),
