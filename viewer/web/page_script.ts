@@ -74,9 +74,20 @@ function drawChat() {
   if (atEnd) box.scrollTop = box.scrollHeight;
 }
 
+// The per-run token: taken from the address bar once, then kept in this tab's sessionStorage,
+// which no other origin (no other port) can read, and sent with every data request.
+var TOKEN = (function () {
+  var given = new URLSearchParams(location.search).get("token");
+  if (given) {
+    sessionStorage.setItem("ctw_token", given);
+    history.replaceState(null, "", "/");
+  }
+  return given || sessionStorage.getItem("ctw_token") || "";
+})();
+
 function post(path, body) {
-  return fetch(path, { method: "POST", headers: { "content-type": "application/json" },
-    body: JSON.stringify(body) }).then(function (r) {
+  return fetch(path, { method: "POST", headers: { "content-type": "application/json",
+    authorization: "Bearer " + TOKEN }, body: JSON.stringify(body) }).then(function (r) {
     return r.json().catch(function () { return { ok: false, error: "HTTP " + r.status }; });
   }, function (e) { return { ok: false, error: String(e) }; });
 }
@@ -195,7 +206,8 @@ function receive(type, data) {
 
 function start() {
   var live = $("live");
-  var source = new EventSource("/events");
+  // EventSource sends no headers: the token goes in its URL, seen by no other origin.
+  var source = new EventSource("/events?token=" + encodeURIComponent(TOKEN));
   source.onopen = function () { live.dataset.state = "open"; live.textContent = "live"; };
   source.onerror = function () {
     live.dataset.state = source.readyState === 2 ? "closed" : "connecting";
