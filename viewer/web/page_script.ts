@@ -8,6 +8,7 @@
  */
 
 import { OFFICE_SCRIPT } from "./page_office.ts";
+import { BREAKING, INVISIBLE } from "../../src/core/shown_text.ts";
 
 const MAIN_SCRIPT = String.raw`
 var S = { desks: [], chat: new Map(), prompts: [], flights: [], timing: { flightMs: 1500,
@@ -16,9 +17,11 @@ var filter = "";
 
 function $(id) { return document.getElementById(id); }
 function now() { return Date.now() + S.offset; }
-// Control characters and bidi overrides made visible, so text cannot disguise itself.
+// The one rule for shown text (src/core/shown_text.ts): controls and line separators become a
+// space (line feeds stay), bidi and invisible characters go, as in the terminal.
 function clean(text) {
-  return String(text).replace(/[\u0000-\u0008\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, "\ufffd");
+  return String(text).replace(/${INVISIBLE.source}/g, "")
+    .replace(/${BREAKING.source}/g, function (c) { return c === "\n" ? c : " "; });
 }
 function el(tag, attrs, children) {
   var e = document.createElement(tag);
