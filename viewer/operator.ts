@@ -6,9 +6,8 @@
  * @module
  */
 
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { defaultOperatorKeyFile } from "../src/platform/dirs.ts";
-import process from "node:process";
+import { existsSync, readFileSync } from "node:fs";
+import { defaultOperatorKeyFile, openToOthers } from "../src/platform/dirs.ts";
 import { createPrivateKey, type KeyObject, randomUUID } from "node:crypto";
 import { type OperatorTarget, signOperatorRequest } from "../src/core/operator_signature.ts";
 import type { ActionResult, OperatorActions } from "./web/actions.ts";
@@ -45,11 +44,7 @@ export function loadOperatorKey(path: string): KeyObject {
 
 /** Whether a key file is readable by others than its owner (POSIX mode bits). */
 export function keyFileIsOpen(path: string): boolean {
-  try {
-    return process.platform !== "win32" && (statSync(path).mode & 0o077) !== 0;
-  } catch {
-    return false;
-  }
+  return openToOthers(path);
 }
 
 /**
