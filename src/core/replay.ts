@@ -17,7 +17,9 @@ export interface OnceIds {
 
 /** One remembered id, as persisted: the id and when it is forgotten (Unix milliseconds). */
 export interface SeenEntry {
+  /** The id. */
   id: string;
+  /** When it is forgotten, in Unix milliseconds. */
   expiresAt: number;
 }
 
