@@ -41,7 +41,9 @@ export function keyHandler(ctx: KeyContext): (key: string) => "quit" | void {
     if (!prompt || !url || !ctx.key) return;
     const what = `${behavior === "allow" ? "allowed" : "denied"} ${prompt.toolName} ` +
       `(${prompt.requestId}) on ${prompt.role}`;
-    sendVerdict(ctx.key, { url, requestId: prompt.requestId, behavior }, { fetch: ctx.fetch })
+    // Signed for the node as the operator named it, whatever role its address claims.
+    const to = { url, role: prompt.node, requestId: prompt.requestId, behavior };
+    sendVerdict(ctx.key, to, { fetch: ctx.fetch })
       .then((reply) => {
         note(reply.ok ? `you ${what}` : `could not answer ${prompt.requestId}: ${failed(reply)}`);
         // Answered, or no longer pending there: either way it leaves the panel.
@@ -58,7 +60,7 @@ export function keyHandler(ctx: KeyContext): (key: string) => "quit" | void {
     const to = compose.to === undefined ? recipients() : [compose.to];
     for (const node of to) {
       const url = ctx.urls.get(node)!;
-      sendOperatorMessage(ctx.key, { url, text: compose.text }, { fetch: ctx.fetch })
+      sendOperatorMessage(ctx.key, { url, role: node, text: compose.text }, { fetch: ctx.fetch })
         .then((reply) => {
           if (!reply.ok) note(`message to ${node} failed: ${failed(reply)}`);
         });

@@ -6,11 +6,10 @@
  * @module
  */
 
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { defaultOperatorKeyFile } from "../src/platform/dirs.ts";
-import process from "node:process";
+import { existsSync, readFileSync } from "node:fs";
+import { defaultOperatorKeyFile, openToOthers } from "../src/platform/dirs.ts";
 import { createPrivateKey, type KeyObject, randomUUID } from "node:crypto";
-import { signOperatorRequest } from "../src/core/operator_signature.ts";
+import { type OperatorTarget, signOperatorRequest } from "../src/core/operator_signature.ts";
 import type { ActionResult, OperatorActions } from "./web/actions.ts";
 
 /**
@@ -45,11 +44,7 @@ export function loadOperatorKey(path: string): KeyObject {
 
 /** Whether a key file is readable by others than its owner (POSIX mode bits). */
 export function keyFileIsOpen(path: string): boolean {
-  try {
-    return process.platform !== "win32" && (statSync(path).mode & 0o077) !== 0;
-  } catch {
-    return false;
-  }
+  return openToOthers(path);
 }
 
 /**
@@ -86,16 +81,20 @@ export interface OperatorSendOptions {
 
 async function post(
   key: KeyObject,
-  url: string,
+  to: { url: string; role: string; mesh?: string },
   path: string,
   body: unknown,
   options: OperatorSendOptions,
 ): Promise<OperatorReply> {
+  const { url } = to;
   const text = JSON.stringify(body);
+  // Signed for this node only: the same request sent to any other node is refused there.
+  const target: OperatorTarget = { role: to.role, ...(to.mesh ? { mesh: to.mesh } : {}) };
   const headers = signOperatorRequest(key, {
     method: "POST",
     path,
     body: text,
+    target,
     id: `op_${randomUUID()}`,
     timestamp: Math.floor((options.now ?? Date.now)() / 1000),
   });
@@ -122,14 +121,17 @@ async function post(
 }
 
 /**
- * Answers a node's permission prompt: `POST <url>/operator/verdict` signed with `key`.
+ * Answers a node's permission prompt: `POST <url>/operator/verdict` signed with `key` for the
+ * node `role` (and `mesh`), so no other node takes it.
  *
  * @param verdict.url the node's base URL (`http://10.0.0.6:8788`).
+ * @param verdict.role the node's role: the signature is valid on that node only.
  * @example
  * ```ts
  * const key = loadOperatorKey("/home/me/.config/claude-talkie-walkie/operator.key");
  * const reply = await sendVerdict(key, {
  *   url: "http://10.0.0.6:8788",
+ *   role: "backend",
  *   requestId: "abcde",
  *   behavior: "allow",
  * });
@@ -137,28 +139,36 @@ async function post(
  */
 export function sendVerdict(
   key: KeyObject,
-  verdict: { url: string; requestId: string; behavior: "allow" | "deny" },
+  verdict: {
+    url: string;
+    role: string;
+    mesh?: string;
+    requestId: string;
+    behavior: "allow" | "deny";
+  },
   options: OperatorSendOptions = {},
 ): Promise<OperatorReply> {
   const body = { request_id: verdict.requestId, behavior: verdict.behavior };
-  return post(key, verdict.url, "/operator/verdict", body, options);
+  return post(key, verdict, "/operator/verdict", body, options);
 }
 
 /**
  * Sends a message from the human operator to a node's session (`POST <url>/operator/message`
- * signed with `key`); it arrives with `from="operator"` and `operator="true"`.
+ * signed with `key` for the node `role`); it arrives with `from="operator"` and
+ * `operator="true"`.
  */
 export function sendOperatorMessage(
   key: KeyObject,
-  message: { url: string; text: string },
+  message: { url: string; role: string; mesh?: string; text: string },
   options: OperatorSendOptions = {},
 ): Promise<OperatorReply> {
-  return post(key, message.url, "/operator/message", { text: message.text }, options);
+  return post(key, message, "/operator/message", { text: message.text }, options);
 }
 
 /**
  * The operator's actions for the web page (`web/actions.ts`): verdicts and messages signed
- * with `key` and sent to the watched nodes at `urls` (desk key → base URL).
+ * with `key` and sent to the watched nodes at `urls` (desk key → base URL). Each is signed for
+ * the node named by its desk key, which is the role given on the command line.
  */
 export function operatorActions(
   key: KeyObject,
@@ -175,7 +185,7 @@ export function operatorActions(
     async verdict(node, requestId, behavior) {
       const url = urls.get(node);
       if (!url) return unknown(node);
-      return result(await sendVerdict(key, { url, requestId, behavior }, options));
+      return result(await sendVerdict(key, { url, role: node, requestId, behavior }, options));
     },
     async message(to, text) {
       const nodes = to === "all" ? [...urls.keys()] : [to];
@@ -183,7 +193,7 @@ export function operatorActions(
       for (const node of nodes) {
         const url = urls.get(node);
         if (!url) return unknown(node);
-        const reply = await sendOperatorMessage(key, { url, text }, options);
+        const reply = await sendOperatorMessage(key, { url, role: node, text }, options);
         if (!reply.ok) failed.push(`${node}: ${reply.error}`);
       }
       return failed.length ? { ok: false, error: failed.join("; ") } : { ok: true };

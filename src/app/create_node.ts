@@ -15,6 +15,7 @@ import { SeenIds } from "../core/replay.ts";
 import { DeliveredIds } from "../core/delivered.ts";
 import { cacheDir } from "../platform/dirs.ts";
 import { DeliveredLog } from "../platform/delivered_log.ts";
+import { UsedIdsFile } from "../platform/used_ids_file.ts";
 import type { Channel } from "../node/channel.ts";
 import type { ReceiveContext } from "../node/receive.ts";
 import { healthBody } from "../node/receiver.ts";
@@ -59,6 +60,11 @@ export interface NodeDeps {
    * Default: `delivered-<role>.jsonl` in the user's cache directory.
    */
   deliveredFile?: string | null;
+  /**
+   * Where used operator request ids are kept across restarts; `null` keeps them in memory only.
+   * Default: `operator-ids-<role>.jsonl` in the user's cache directory.
+   */
+  operatorIdsFile?: string | null;
   /** Where the HTTP listener is, or why there is none, for `list_peers`. */
   listening?: () => { url?: string; error?: string };
 }
@@ -146,6 +152,15 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     delivered,
     log,
   );
+  // Twice the signature tolerance, and remembered across restarts: a replay stays a replay.
+  const operatorSeen = new SeenIds({ ttlMs: 600_000, maxSize: 5_000 });
+  const operatorIds = deps.operatorIdsFile === null || !config.operatorKey
+    ? operatorSeen
+    : new UsedIdsFile(
+      deps.operatorIdsFile ?? join(cacheDir(), `operator-ids-${config.role}.jsonl`),
+      operatorSeen,
+      log,
+    );
   // How queued messages end, for watchers too (the session gets them as channel events).
   hub.onReport((r) => hub.notice("delivery_report", { ...r }));
   // Sending first: the transport, then the messenger and the MCP side that use it.
@@ -223,9 +238,9 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
         ? { permission_requests: permissions.pending().map((p) => promptData(config.role, p)) }
         : {},
     operator: operatorRoutes({
-      role: config.role,
+      target: { role: config.role, ...(config.nats ? { mesh: config.nats.mesh } : {}) },
       publicKey: config.operatorKey?.key,
-      seen: new SeenIds({ ttlMs: 600_000, maxSize: 5_000 }),
+      used: operatorIds,
       maxMessageBytes: config.maxMessageBytes,
       verdict: (id, behavior, by) =>
         permissions ? permissions.verdict(id, behavior, by) : Promise.resolve("not_pending"),

@@ -8,21 +8,27 @@
  * - `POST /operator/message` `{"text": "…"}`: a message from the human operator to the session,
  *   marked `from="operator"` and `operator="true"`. 200 `{"ok":true,"message_id":…}`.
  *
- * Anything not signed by the operator key (the mesh secret, a peer's Standard Webhooks
- * signature, no signature, a replayed id, a stale time) is refused with 403; a node without
- * `INTERCOM_OPERATOR_KEY` refuses every operator request with 403.
+ * Anything not signed by the operator key for this very node (the mesh secret, a peer's
+ * Standard Webhooks signature, no signature, a request signed for another node, a replayed id, a
+ * stale time) is refused with 403; a node without `INTERCOM_OPERATOR_KEY` refuses every operator
+ * request with 403. The headers are checked before any body is read, and the body is read like
+ * an unverified `POST /message` body: the same size and time limits, the same bound on reads at
+ * once.
  *
  * @module
  */
 
 import type { KeyObject } from "node:crypto";
-import { verifyOperatorRequest } from "../core/operator_signature.ts";
+import {
+  checkOperatorHeaders,
+  type OperatorTarget,
+  verifyOperatorRequest,
+} from "../core/operator_signature.ts";
 import { byteLength, type Envelope, newMessageId } from "../core/envelope.ts";
 import { OPERATOR_ROLE } from "../core/names.ts";
-import type { SeenIds } from "../core/replay.ts";
+import type { OnceIds } from "../core/replay.ts";
 import type { SessionDelivery } from "../node/channel.ts";
 import type { Behavior, VerdictOutcome } from "../node/permissions.ts";
-import { readLimited } from "./body.ts";
 import type { HttpRequest } from "./request.ts";
 
 /** The paths served here. */
@@ -30,12 +36,12 @@ export const OPERATOR_PATHS: readonly string[] = ["/operator/verdict", "/operato
 
 /** What the operator endpoints need from the node. */
 export interface OperatorRouteOptions {
-  /** This node's role (the `to` of operator messages). */
-  role: string;
+  /** This node: its role (the `to` of operator messages) and mesh, what a signature must name. */
+  target: OperatorTarget;
   /** The operator's public key; undefined: the node has none and refuses everything. */
   publicKey?: KeyObject;
-  /** Operator ids already used (replays). */
-  seen: SeenIds;
+  /** Operator ids already used (replays), kept across restarts by the caller. */
+  used: OnceIds;
   /** Limit on an operator message's UTF-8 text, in bytes. */
   maxMessageBytes: number;
   /** Answers a pending prompt. */
@@ -53,35 +59,45 @@ const json = (status: number, body: unknown) =>
   });
 const fail = (status: number, error: string) => json(status, { ok: false, error });
 
+/**
+ * Reads the body of a request whose signature is not yet known: the handler's one reader of
+ * unverified bodies (size and time limits, and a bound on reads at once), or the refusal.
+ */
+export type ReadUnverified = () => Promise<Uint8Array | Response>;
+
 /** Makes the handler of `POST /operator/verdict` and `POST /operator/message`. */
 export function operatorRoutes(
   options: OperatorRouteOptions,
-): (request: HttpRequest, path: string) => Promise<Response> {
+): (request: HttpRequest, path: string, read: ReadUnverified) => Promise<Response> {
   const now = options.now ?? (() => new Date());
-  return async (request, path) => {
+  const role = options.target.role;
+  // Refusals before the body is read end the connection, so an upload cannot hold it open.
+  const refuse = (status: number, error: string) =>
+    new Response(JSON.stringify({ ok: false, error }), {
+      status,
+      headers: { "content-type": "application/json; charset=utf-8", connection: "close" },
+    });
+  return async (request, path, read) => {
     if (!options.publicKey) {
-      return fail(
-        403,
-        `"${options.role}" has no INTERCOM_OPERATOR_KEY: it takes no operator requests`,
-      );
+      return refuse(403, `"${role}" has no INTERCOM_OPERATOR_KEY: it takes no operator requests`);
     }
-    let body: Uint8Array;
-    try {
-      body = await readLimited(request.body, options.maxMessageBytes * 6 + 4096, 10_000);
-    } catch {
-      return fail(413, "The operator request body is too large or too slow");
-    }
+    // The headers first: nothing is read for a request that cannot be the operator's.
+    const early = checkOperatorHeaders(request.headers, now().getTime() / 1000);
+    if (!early.ok) return refuse(403, `Not signed by the operator key (${early.reason})`);
+    const body = await read();
+    if (body instanceof Response) return body;
     const checked = verifyOperatorRequest(options.publicKey, {
       method: request.method,
       path,
       body,
       headers: request.headers,
+      target: options.target,
     }, now().getTime() / 1000);
     if (!checked.ok) {
       // The mesh secret and peers' signatures are not enough here, by design.
       return fail(403, `Not signed by the operator key (${checked.reason})`);
     }
-    if (!options.seen.checkAndAdd(`operator-id:${checked.id}`, now().getTime())) {
+    if (!options.used.checkAndAdd(`operator-id:${checked.id}`, now().getTime())) {
       return fail(403, `Operator request ${checked.id} was already used: a replay is refused`);
     }
     let fields: Record<string, unknown>;
@@ -107,7 +123,7 @@ export function operatorRoutes(
     if (outcome === "not_pending") {
       return fail(
         409,
-        `Permission prompt "${rid.toLowerCase()}" is no longer pending on "${options.role}" ` +
+        `Permission prompt "${rid.toLowerCase()}" is no longer pending on "${role}" ` +
           "(answered, expired or unknown)",
       );
     }
@@ -125,13 +141,13 @@ export function operatorRoutes(
     const envelope: Envelope = {
       message_id: newMessageId(),
       from: OPERATOR_ROLE,
-      to: options.role,
+      to: role,
       message: text,
       sent_at: now().toISOString(),
     };
     const handed = await options.deliver(envelope);
     if (handed !== "delivered" && handed !== "held") {
-      return fail(503, `"${options.role}"'s Claude session cannot take it now (${handed})`);
+      return fail(503, `"${role}"'s Claude session cannot take it now (${handed})`);
     }
     return json(200, { ok: true, message_id: envelope.message_id, held: handed === "held" });
   }

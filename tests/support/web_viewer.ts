@@ -17,6 +17,8 @@ import { waitFor } from "./wait.ts";
 export interface WebViewer {
   /** The page, at 1280x800, on the viewer's URL. */
   page: Page;
+  /** The URL the viewer printed, token included. */
+  url: string;
   /** Feeds an event to the viewer's model as if a node had sent it. */
   push: (event: ViewerEvent) => void;
   /** Closes the browser and stops the viewer. */
@@ -45,6 +47,7 @@ export async function openWebViewer(mesh: Mesh, operator?: OperatorActions): Pro
   await page.goto(url, { waitUntil: "domcontentloaded" });
   return {
     page,
+    url,
     push: (event) => push(event),
     close: async () => {
       await chromium.close();
