@@ -24,8 +24,8 @@ import {
 } from "./sources/nats.ts";
 import { followNode } from "./sources/sse.ts";
 import { initialState, update, type ViewerEvent, type ViewerState } from "./model/state.ts";
-import { resolveTargets } from "./model/targets.ts";
-import { localRegistryDir, lookupLocal } from "../src/cli/local_registry.ts";
+import { newLocalTargets, resolveTargets, type Target } from "./model/targets.ts";
+import { listEntries, localRegistryDir, lookupLocal, pidAlive } from "../src/cli/local_registry.ts";
 import { runTerminal } from "./terminal.ts";
 import type { OperatorActions } from "./web/actions.ts";
 import { type LiveView, runWeb } from "./web/run.ts";
@@ -36,8 +36,10 @@ export const VIEWER_HELP = `Usage: claude-talkie-walkie viewer [options] [name=h
 Shows every node's activity as one live office in the terminal: desks, moods, speech
 bubbles, arrows between speakers and a chat feed. Quit with q or Ctrl-C.
 
-Nodes: name=host[:port] arguments (as in PEERS: https:// and ngrok hosts work); without
-arguments, PEERS and this machine's node (MY_ROLE at 127.0.0.1:INTERCOM_PORT).
+Nodes: name=host[:port] arguments (as in PEERS: https:// and ngrok hosts work), or bare
+names of this machine's sessions (INTERCOM_PORT=auto), followed to their new port when
+they restart and shown as "not started" until they run; without arguments, every session
+of this machine as they come and go, PEERS and MY_ROLE's node (127.0.0.1:INTERCOM_PORT).
 The secret comes from INTERCOM_SECRET.
 
 Broker mode: --nats nats://host:4222 watches every node of the mesh through NATS instead
@@ -74,6 +76,9 @@ const FLAGS = {
   "operator-key": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
+
+/** How often the no-argument form looks for new sessions in the local registry, ms. */
+const LOCAL_POLL_MS = 2000;
 
 /** How long `--once` waits for every node to answer, ms. */
 const ONCE_WAIT_MS = 1500;
@@ -137,9 +142,7 @@ export async function viewerMain(
   let values, positionals, targets;
   try {
     ({ values, positionals } = parseArgs({ args, options: FLAGS, allowPositionals: true }));
-    // Bare names are this machine's nodes of INTERCOM_PORT=auto, found in the user's registry.
-    const local = (name: string) => lookupLocal(localRegistryDir(env), name);
-    targets = values.nats === undefined ? resolveTargets(positionals, env, local) : [];
+    targets = values.nats === undefined ? resolveTargets(positionals, env) : [];
   } catch (e) {
     await write(process.stderr, `viewer: ${(e as Error).message}; see --help\n`);
     return 2;
@@ -162,10 +165,18 @@ export async function viewerMain(
   if (values.nats !== undefined) {
     return await watchMesh(values.nats, env, { ...values, web }, fps, options);
   }
-  if (targets.length === 0) {
+  // Bare names are this machine's nodes of INTERCOM_PORT=auto, found in the user's registry;
+  // without arguments, every node there is watched, as sessions start.
+  const registry = localRegistryDir(env);
+  const everyLocal = positionals.length === 0;
+  const registered = () => listEntries(registry).filter((e) => pidAlive(e.pid)).map((e) => e.role);
+  if (everyLocal) targets.push(...newLocalTargets(targets.map((t) => t.name), registered()));
+  // The live screen and the page wait for sessions to start; one frame or a pipe cannot.
+  if (targets.length === 0 && (values.once || (!web && !process.stdout.isTTY))) {
     await write(
       process.stderr,
-      "viewer: No nodes to watch: give name=host[:port] arguments or set PEERS or MY_ROLE\n",
+      "viewer: No nodes to watch: no session runs on this machine; give name=host[:port] " +
+        "arguments or set PEERS or MY_ROLE\n",
     );
     return 2;
   }
@@ -183,7 +194,21 @@ export async function viewerMain(
   const view: LiveView = { state: initialState(targets.map((t) => t.name), Date.now()) };
   offerNotes(view, options);
   let noteCount = 0;
-  const urls = new Map(targets.map((t) => [t.name, t.url]));
+  // Each desk's address as last resolved: the operator's keys and the page sign for these.
+  const urls = new Map<string, string>();
+  const addresses: Record<string, string> = {};
+  const resolve = (t: Target) => () => {
+    const url = t.url ?? lookupLocal(registry, t.name);
+    if (url === undefined) {
+      urls.delete(t.name);
+      delete addresses[t.name];
+    } else {
+      urls.set(t.name, url);
+      addresses[t.name] = url;
+    }
+    return url;
+  };
+  for (const t of targets) if (t.url) resolve(t)();
   // The page's Allow/Deny and composer (--web) sign with the same key as the terminal's keys.
   const actions = operatorKey && operatorActions(operatorKey, urls);
   const onKey = keyHandler({
@@ -193,20 +218,33 @@ export async function viewerMain(
     key: operatorKey,
     urls,
   });
-  const sources = targets.map((t) =>
-    followNode(t.name, t.url, {
+  const follow = (t: Target) =>
+    followNode(t.name, resolve(t), {
       secret: env.INTERCOM_SECRET ?? DEFAULT_SECRET,
       signal: stop.signal,
       onEvent: fold(view),
-    })
-  );
+    });
+  const sources = targets.map(follow);
+  if (everyLocal) {
+    // Sessions that start later get a desk within a poll.
+    const poll = setInterval(() => {
+      const fresh = newLocalTargets(
+        view.state.desks.filter((d) => d.watched).map((d) => d.key),
+        registered(),
+      );
+      if (fresh.length === 0) return;
+      fold(view)({ type: "watch", nodes: fresh.map((t) => t.name) });
+      sources.push(...fresh.map(follow));
+    }, LOCAL_POLL_MS);
+    stop.signal.addEventListener("abort", () => clearInterval(poll), { once: true });
+  }
   return await show(view, sources, stop, {
     once: values.once,
     noColor: values["no-color"],
     fps,
     env,
     signal: options.signal,
-    web: web && { ...web, addresses: Object.fromEntries(targets.map((t) => [t.name, t.url])) },
+    web: web && { ...web, addresses },
     options: { ...options, operator: options.operator ?? actions },
     onKey,
     operatorPanel: operatorKey !== undefined,
