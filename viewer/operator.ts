@@ -84,21 +84,57 @@ export interface OperatorSendOptions {
   timeoutMs?: number;
 }
 
-async function post(
+/** The two operator requests: their paths are `/operator/verdict` and `/operator/message`. */
+export type OperatorAction = "verdict" | "message";
+
+/**
+ * One operator request to one node, however it travels (HTTP, or the broker): the node's
+ * desk key, the action and its JSON body; resolves to the node's answer, never rejects.
+ */
+export type OperatorSend = (
+  node: string,
+  action: OperatorAction,
+  body: Record<string, unknown>,
+) => Promise<OperatorReply>;
+
+/**
+ * The body text and the three operator headers of `POST /operator/<action>` signed with `key`
+ * (`core/operator_signature.ts`): the one signing step of every operator request, whichever
+ * way it travels.
+ *
+ * @param nowMs the signing time, ms.
+ */
+export function signedOperatorRequest(
   key: KeyObject,
-  url: string,
-  path: string,
-  body: unknown,
-  options: OperatorSendOptions,
-): Promise<OperatorReply> {
+  action: OperatorAction,
+  body: Record<string, unknown>,
+  nowMs: number,
+): { path: string; text: string; headers: Record<string, string> } {
+  const path = `/operator/${action}`;
   const text = JSON.stringify(body);
   const headers = signOperatorRequest(key, {
     method: "POST",
     path,
     body: text,
     id: `op_${randomUUID()}`,
-    timestamp: Math.floor((options.now ?? Date.now)() / 1000),
+    timestamp: Math.floor(nowMs / 1000),
   });
+  return { path, text, headers };
+}
+
+async function post(
+  key: KeyObject,
+  url: string,
+  action: OperatorAction,
+  body: Record<string, unknown>,
+  options: OperatorSendOptions,
+): Promise<OperatorReply> {
+  const { path, text, headers } = signedOperatorRequest(
+    key,
+    action,
+    body,
+    (options.now ?? Date.now)(),
+  );
   try {
     const response = await (options.fetch ?? fetch)(`${url}${path}`, {
       method: "POST",
@@ -141,7 +177,7 @@ export function sendVerdict(
   options: OperatorSendOptions = {},
 ): Promise<OperatorReply> {
   const body = { request_id: verdict.requestId, behavior: verdict.behavior };
-  return post(key, verdict.url, "/operator/verdict", body, options);
+  return post(key, verdict.url, "verdict", body, options);
 }
 
 /**
@@ -153,7 +189,25 @@ export function sendOperatorMessage(
   message: { url: string; text: string },
   options: OperatorSendOptions = {},
 ): Promise<OperatorReply> {
-  return post(key, message.url, "/operator/message", { text: message.text }, options);
+  return post(key, message.url, "message", { text: message.text }, options);
+}
+
+/**
+ * Operator requests over HTTP to the watched nodes at `urls` (desk key → base URL, read at
+ * each request, so a node that moved to a new port is reached there).
+ */
+export function httpOperatorSend(
+  key: KeyObject,
+  urls: ReadonlyMap<string, string>,
+  options: OperatorSendOptions = {},
+): OperatorSend {
+  return (node, action, body) => {
+    const url = urls.get(node);
+    if (!url) {
+      return Promise.resolve({ ok: false, status: 0, error: `"${node}" is not a watched node` });
+    }
+    return post(key, url, action, body, options);
+  };
 }
 
 /**
@@ -165,25 +219,25 @@ export function operatorActions(
   urls: ReadonlyMap<string, string>,
   options: OperatorSendOptions = {},
 ): OperatorActions {
+  return actionsOver(httpOperatorSend(key, urls, options), () => [...urls.keys()]);
+}
+
+/**
+ * The web page's operator actions over any {@linkcode OperatorSend}; `recipients` lists the
+ * nodes `"all"` means.
+ */
+export function actionsOver(send: OperatorSend, recipients: () => string[]): OperatorActions {
   const result = (reply: OperatorReply): ActionResult =>
     reply.ok ? { ok: true } : { ok: false, error: reply.error };
-  const unknown = (node: string): ActionResult => ({
-    ok: false,
-    error: `"${node}" is not a watched node`,
-  });
   return {
     async verdict(node, requestId, behavior) {
-      const url = urls.get(node);
-      if (!url) return unknown(node);
-      return result(await sendVerdict(key, { url, requestId, behavior }, options));
+      return result(await send(node, "verdict", { request_id: requestId, behavior }));
     },
     async message(to, text) {
-      const nodes = to === "all" ? [...urls.keys()] : [to];
+      const nodes = to === "all" ? recipients() : [to];
       const failed: string[] = [];
       for (const node of nodes) {
-        const url = urls.get(node);
-        if (!url) return unknown(node);
-        const reply = await sendOperatorMessage(key, { url, text }, options);
+        const reply = await send(node, "message", { text });
         if (!reply.ok) failed.push(`${node}: ${reply.error}`);
       }
       return failed.length ? { ok: false, error: failed.join("; ") } : { ok: true };

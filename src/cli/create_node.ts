@@ -87,7 +87,7 @@ export interface MeshNode {
 async function defaultTransport(
   config: Config,
   deps: NodeDeps,
-  parts: { handler: Handler; hub: Hub },
+  parts: { handler: Handler; hub: Hub; hello: () => Record<string, unknown> },
 ): Promise<PeerTransport> {
   if (config.nats) {
     // Broker mode only: HTTP nodes never load the NATS client.
@@ -98,7 +98,9 @@ async function defaultTransport(
       secret: config.secret,
       version: VERSION,
       log: deps.log,
-      ...parts,
+      handler: parts.handler,
+      hub: parts.hub,
+      helloExtras: parts.hello,
     });
   }
   const http = new HttpTransport({
@@ -150,6 +152,11 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     delivered,
     log,
   );
+  // A viewer that connects late still sees who is blocked on a prompt (/events and NATS).
+  const helloExtras = () =>
+    ref.permissions
+      ? { permission_requests: ref.permissions.pending().map((p) => promptData(config.role, p)) }
+      : {};
   const handler = createHandler({
     role: config.role,
     // In broker mode the peers are the broker's members (and its roster), not the ignored PEERS.
@@ -184,13 +191,7 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     throttle: config.authFailuresPerMinute !== 0
       ? new AuthThrottle({ perMinute: config.authFailuresPerMinute ?? 30, burst: 10, log })
       : undefined,
-    // A viewer that connects late still sees who is blocked on a prompt.
-    hello: () =>
-      ref.permissions
-        ? {
-          permission_requests: ref.permissions.pending().map((p) => promptData(config.role, p)),
-        }
-        : {},
+    hello: helloExtras,
     operator: operatorRoutes({
       role: config.role,
       publicKey: config.operatorKey?.key,
@@ -209,7 +210,7 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
   // How queued messages end, for watchers too (the session gets them as channel events).
   hub.onReport((r) => hub.notice("delivery_report", { ...r }));
   const transport = ref.transport = await (deps.transport?.(parts) ??
-    defaultTransport(config, deps, parts));
+    defaultTransport(config, deps, { ...parts, hello: helloExtras }));
   const messenger = new Messenger({
     role: config.role,
     transport,

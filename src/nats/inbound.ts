@@ -9,12 +9,20 @@ import type { Msg, NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "../platform/log.ts";
 import type { WireReport } from "./durable.ts";
 import type { MeshNames } from "./subjects.ts";
-import { encodeReply, errorReply, healthRequest, messageRequest, SIGNED_HEADERS } from "./wire.ts";
+import {
+  encodeReply,
+  errorReply,
+  healthRequest,
+  messageRequest,
+  operatorRequest,
+  SIGNED_HEADERS,
+} from "./wire.ts";
 import { errorText, throttledLog } from "./log_once.ts";
 import { verifySignature } from "../core/signature.ts";
 
 /**
- * Answers `<mesh>.<role>` (messages) and `<mesh>.<role>.health` (probes) with the handler's
+ * Answers `<mesh>.<role>` (messages), `<mesh>.<role>.health` (probes), `.receipt` and the
+ * operator's `.operator.verdict` and `.operator.message` with the handler's
  * verdict. While `live()` is false (another session holds the role) nothing is answered, so
  * that session's answer is the one the sender gets. A handler that throws is answered with
  * status 500 and `{"ok":false,"error":…}` (the sender retries) rather than left to time out.
@@ -64,6 +72,16 @@ export function serveRole(
       o.names.receipt(o.role),
       "receipt",
       (m) => messageRequest((n) => m.headers?.get(n) ?? "", m.data, "/receipt"),
+    ),
+    answer(
+      o.names.operatorAll(o.role),
+      "operator request",
+      (m) =>
+        operatorRequest(
+          m.subject.slice(m.subject.lastIndexOf(".") + 1),
+          (n) => m.headers?.get(n) ?? "",
+          m.data,
+        ),
     ),
   ];
   return () => subs.forEach((s) => s.unsubscribe());

@@ -39,6 +39,8 @@ export interface NatsTransportOptions {
   /** Its events go to `<mesh>.events.<role>`; reports of stored messages come back to it. */
   hub: Hub;
   log: Logger;
+  /** More fields of the `hello` event (the pending permission prompts). */
+  helloExtras?: () => Record<string, unknown>;
   /** Timeout of one delivery request, in milliseconds (default 5 000). */
   timeoutMs?: number;
   /** Wait before connecting or joining again after a failure, in milliseconds (default 3 000). */
@@ -113,6 +115,7 @@ export class NatsTransport implements PeerTransport {
           peers: this.#addressable(),
           online: this.#live(),
           version: this.#o.version,
+          ...this.#o.helloExtras?.(),
         }),
       });
     } catch (e) {

@@ -9,6 +9,11 @@
 
 import type { PeerReply } from "../core/outcome.ts";
 import { WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP } from "../core/signature.ts";
+import {
+  OPERATOR_ID,
+  OPERATOR_SIGNATURE,
+  OPERATOR_TIMESTAMP,
+} from "../core/operator_signature.ts";
 
 /** The only headers carried from a broker message into the handler: no secret header. */
 export const SIGNED_HEADERS: readonly string[] = [WEBHOOK_ID, WEBHOOK_TIMESTAMP, WEBHOOK_SIGNATURE];
@@ -36,6 +41,34 @@ export function messageRequest(
   }
   // Typed as ArrayBuffer-backed: the bytes come from a NATS message, never a SharedArrayBuffer.
   const bytes = body as Uint8Array<ArrayBuffer>;
+  return new Request(`${NATS_ORIGIN}${path}`, { method: "POST", headers, body: bytes });
+}
+
+/** The only headers carried from an operator request on the broker into the handler. */
+export const OPERATOR_HEADERS: readonly string[] = [
+  OPERATOR_ID,
+  OPERATOR_TIMESTAMP,
+  OPERATOR_SIGNATURE,
+];
+
+/**
+ * A `POST /operator/<action>` request carrying an operator request from the broker (subject
+ * `<mesh>.<role>.operator.<action>`), with only the operator's signature headers: the handler
+ * checks the signature, the time and replays exactly as for the HTTP endpoint.
+ */
+export function operatorRequest(
+  action: string,
+  get: HeaderReader | undefined,
+  body: Uint8Array,
+): Request {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  for (const name of OPERATOR_HEADERS) {
+    const value = get?.(name) ?? "";
+    if (value !== "") headers[name] = value;
+  }
+  const bytes = body as Uint8Array<ArrayBuffer>;
+  // A subject token is never "/" or "?", so the path stays /operator/<token>.
+  const path = `/operator/${encodeURIComponent(action)}`;
   return new Request(`${NATS_ORIGIN}${path}`, { method: "POST", headers, body: bytes });
 }
 
