@@ -9,11 +9,7 @@
 
 import type { PeerReply } from "../core/outcome.ts";
 import { WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP } from "../core/signature.ts";
-import {
-  OPERATOR_ID,
-  OPERATOR_SIGNATURE,
-  OPERATOR_TIMESTAMP,
-} from "../core/operator_signature.ts";
+import { OPERATOR_ID, OPERATOR_SIGNATURE, OPERATOR_TIMESTAMP } from "../core/operator_signature.ts";
 
 /** The only headers carried from a broker message into the handler: no secret header. */
 export const SIGNED_HEADERS: readonly string[] = [WEBHOOK_ID, WEBHOOK_TIMESTAMP, WEBHOOK_SIGNATURE];
