@@ -126,10 +126,10 @@ describe("the web office in a browser", { skip }, () => {
         return xs.length === 4 && new Set(xs).size === 1; })()`,
     );
     // Measured in one evaluation: the office is redrawn between two of puppeteer's calls.
-    const names: number[] = await page.evaluate(
+    const names = await page.evaluate(
       `[...document.querySelectorAll("#office .desk .name")]
         .map((e) => e.getBoundingClientRect().height)`,
-    );
+    ) as number[];
     assert.equal(names.length, 4);
     for (const h of names) assert.ok(h >= 11, `desk names are ${names} px tall`);
     const buttons = await page.$$eval(
