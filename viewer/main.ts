@@ -34,7 +34,8 @@ of this machine as they come and go, PEERS and MY_ROLE's node (127.0.0.1:INTERCO
 The secret comes from INTERCOM_SECRET.
 
 Broker mode: --nats nats://host:4222 watches every node of the mesh through NATS instead
-(mesh from INTERCOM_MESH, login from INTERCOM_NATS_CREDS / _USER and _PASSWORD / _TOKEN).
+(mesh from INTERCOM_MESH, login from INTERCOM_NATS_CREDS / _USER and _PASSWORD / _TOKEN);
+the operator's verdicts and messages then go through the broker too.
 
 Human operator: with the operator's private key (--operator-key PATH, else
 ~/.config/claude-talkie-walkie/operator.key when it exists) a panel under the office
