@@ -38,7 +38,9 @@ export function parseTargets(entries: readonly string[]): Target[] {
       // A bare name is a node on this machine (INTERCOM_PORT=auto), as in PEERS.
       const problem = roleProblem(entry);
       if (problem) {
-        throw new SyntaxError(`Node "${entry}" is no role name (${problem}): or write name=host`);
+        throw new SyntaxError(
+          `Node "${entry}" ${problem}; a node of another machine is written name=host[:port]`,
+        );
       }
       if (!out.some((t) => t.name === entry)) out.push({ name: entry });
       continue;

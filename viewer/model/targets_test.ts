@@ -11,7 +11,8 @@ test("parseTargets reads name=host[:port] like PEERS, https and ngrok included",
 });
 
 test("parseTargets names the entry it cannot read", () => {
-  assert.throws(() => parseTargets(["back end"]), /"back end" is no role name/);
+  assert.throws(() => parseTargets(["back end"]), /"back end" may only contain/);
+  assert.throws(() => parseTargets(["operator"]), /"operator" is reserved/);
   assert.throws(() => parseTargets(["=10.0.0.1"]), /empty name/);
   assert.throws(() => parseTargets(["a=h", "a=i"]), /given twice/);
   assert.throws(() => parseTargets(["a=ftp://h"]), /Node "a=ftp:\/\/h": unsupported scheme/);
