@@ -87,3 +87,4 @@ export {
   type Receiver,
   verifySigned,
 } from "./src/node/receiver.ts";
+export type { OperatorInbound, OperatorReceiver } from "./src/node/operator.ts";

@@ -79,25 +79,62 @@ export interface OperatorSendOptions {
   timeoutMs?: number;
 }
 
-async function post(
+/** The two operator requests: their paths are `/operator/verdict` and `/operator/message`. */
+export type OperatorAction = "verdict" | "message";
+
+/**
+ * One operator request to one node, however it travels (HTTP, or the broker): the node's
+ * desk key, the action and its JSON body; resolves to the node's answer, never rejects.
+ */
+export type OperatorSend = (
+  node: string,
+  action: OperatorAction,
+  body: Record<string, unknown>,
+) => Promise<OperatorReply>;
+
+/**
+ * The body text and the three operator headers of `POST /operator/<action>` signed with `key`
+ * (`core/operator_signature.ts`): the one signing step of every operator request, whichever
+ * way it travels.
+ *
+ * @param request.target the node it is for: its role (the desk name the operator gave, never
+ *   the role an address claims) and its mesh in broker mode.
+ * @param request.nowMs the signing time, ms.
+ */
+export function signedOperatorRequest(
   key: KeyObject,
-  to: { url: string; role: string; mesh?: string },
-  path: string,
-  body: unknown,
-  options: OperatorSendOptions,
-): Promise<OperatorReply> {
-  const { url } = to;
-  const text = JSON.stringify(body);
+  request: {
+    target: OperatorTarget;
+    action: OperatorAction;
+    body: Record<string, unknown>;
+    nowMs: number;
+  },
+): { path: string; text: string; headers: Record<string, string> } {
+  const path = `/operator/${request.action}`;
+  const text = JSON.stringify(request.body);
   // Signed for this node only: the same request sent to any other node is refused there.
-  const target: OperatorTarget = { role: to.role, ...(to.mesh ? { mesh: to.mesh } : {}) };
+  const { role, mesh } = request.target;
   const headers = signOperatorRequest(key, {
     method: "POST",
     path,
     body: text,
-    target,
+    target: { role, ...(mesh ? { mesh } : {}) },
     id: `op_${randomUUID()}`,
-    timestamp: Math.floor((options.now ?? Date.now)() / 1000),
+    timestamp: Math.floor(request.nowMs / 1000),
   });
+  return { path, text, headers };
+}
+
+async function post(
+  key: KeyObject,
+  to: { url: string; role: string; mesh?: string },
+  action: OperatorAction,
+  body: Record<string, unknown>,
+  options: OperatorSendOptions,
+): Promise<OperatorReply> {
+  const { url, ...target } = to;
+  const nowMs = (options.now ?? Date.now)();
+  const { path, text, headers } = signedOperatorRequest(key, { target, action, body, nowMs });
   try {
     const response = await (options.fetch ?? fetch)(`${url}${path}`, {
       method: "POST",
@@ -148,8 +185,8 @@ export function sendVerdict(
   },
   options: OperatorSendOptions = {},
 ): Promise<OperatorReply> {
-  const body = { request_id: verdict.requestId, behavior: verdict.behavior };
-  return post(key, verdict, "/operator/verdict", body, options);
+  const { requestId, behavior, ...to } = verdict;
+  return post(key, to, "verdict", { request_id: requestId, behavior }, options);
 }
 
 /**
@@ -162,38 +199,57 @@ export function sendOperatorMessage(
   message: { url: string; role: string; mesh?: string; text: string },
   options: OperatorSendOptions = {},
 ): Promise<OperatorReply> {
-  return post(key, message, "/operator/message", { text: message.text }, options);
+  const { text, ...to } = message;
+  return post(key, to, "message", { text }, options);
+}
+
+/**
+ * Operator requests over HTTP to the watched nodes at `urls` (desk key → base URL, read at
+ * each request, so a node that moved to a new port is reached there).
+ */
+export function httpOperatorSend(
+  key: KeyObject,
+  urls: ReadonlyMap<string, string>,
+  options: OperatorSendOptions = {},
+): OperatorSend {
+  return (node, action, body) => {
+    const url = urls.get(node);
+    if (!url) {
+      return Promise.resolve({ ok: false, status: 0, error: `"${node}" is not a watched node` });
+    }
+    // Signed for the node as the operator named it, whatever role its address claims.
+    return post(key, { url, role: node }, action, body, options);
+  };
 }
 
 /**
  * The operator's actions for the web page (`web/actions.ts`): verdicts and messages signed
- * with `key` and sent to the watched nodes at `urls` (desk key → base URL). Each is signed for
- * the node named by its desk key, which is the role given on the command line.
+ * with `key` and sent to the watched nodes at `urls` (desk key → base URL).
  */
 export function operatorActions(
   key: KeyObject,
   urls: ReadonlyMap<string, string>,
   options: OperatorSendOptions = {},
 ): OperatorActions {
+  return actionsOver(httpOperatorSend(key, urls, options), () => [...urls.keys()]);
+}
+
+/**
+ * The web page's operator actions over any {@linkcode OperatorSend}; `recipients` lists the
+ * nodes `"all"` means.
+ */
+export function actionsOver(send: OperatorSend, recipients: () => string[]): OperatorActions {
   const result = (reply: OperatorReply): ActionResult =>
     reply.ok ? { ok: true } : { ok: false, error: reply.error };
-  const unknown = (node: string): ActionResult => ({
-    ok: false,
-    error: `"${node}" is not a watched node`,
-  });
   return {
     async verdict(node, requestId, behavior) {
-      const url = urls.get(node);
-      if (!url) return unknown(node);
-      return result(await sendVerdict(key, { url, role: node, requestId, behavior }, options));
+      return result(await send(node, "verdict", { request_id: requestId, behavior }));
     },
     async message(to, text) {
-      const nodes = to === "all" ? [...urls.keys()] : [to];
+      const nodes = to === "all" ? recipients() : [to];
       const failed: string[] = [];
       for (const node of nodes) {
-        const url = urls.get(node);
-        if (!url) return unknown(node);
-        const reply = await sendOperatorMessage(key, { url, role: node, text }, options);
+        const reply = await send(node, "message", { text });
         if (!reply.ok) failed.push(`${node}: ${reply.error}`);
       }
       return failed.length ? { ok: false, error: failed.join("; ") } : { ok: true };

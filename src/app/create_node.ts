@@ -29,6 +29,7 @@ import type { PeerTransport } from "../node/transport.ts";
 import { createHandler } from "../http/handler.ts";
 import type { HttpRequest } from "../http/request.ts";
 import { operatorRoutes } from "../http/operator.ts";
+import { operatorReceiver } from "../node/operator.ts";
 import { promptData } from "../node/permissions.ts";
 import { EventStreams } from "../http/sse.ts";
 import { AuthThrottle } from "../http/throttle.ts";
@@ -221,6 +222,24 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     requireSignature: config.requireSignature,
   };
   const key = signatureKey(config.secret);
+  // A viewer that connects late still sees who is blocked on a prompt (/events and a broker).
+  const hello = () =>
+    permissions
+      ? { permission_requests: permissions.pending().map((p) => promptData(config.role, p)) }
+      : {};
+  const operator = operatorReceiver({
+    target: { role: config.role, ...(config.nats ? { mesh: config.nats.mesh } : {}) },
+    publicKey: config.operatorKey?.key,
+    used: operatorIds,
+    maxMessageBytes: config.maxMessageBytes,
+    verdict: (id, behavior, by) =>
+      permissions ? permissions.verdict(id, behavior, by) : Promise.resolve("not_pending"),
+    deliver: async (envelope) => {
+      const handed = await channel.deliver(envelope, true, true);
+      if (handed === "delivered" || handed === "held") hub.publish("recv", envelope);
+      return handed;
+    },
+  });
   const handler = createHandler({
     ...context,
     ...facts,
@@ -232,28 +251,12 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     throttle: config.authFailuresPerMinute !== 0
       ? new AuthThrottle({ perMinute: config.authFailuresPerMinute ?? 30, burst: 10, log })
       : undefined,
-    // A viewer that connects late still sees who is blocked on a prompt.
-    hello: () =>
-      permissions
-        ? { permission_requests: permissions.pending().map((p) => promptData(config.role, p)) }
-        : {},
-    operator: operatorRoutes({
-      target: { role: config.role, ...(config.nats ? { mesh: config.nats.mesh } : {}) },
-      publicKey: config.operatorKey?.key,
-      used: operatorIds,
-      maxMessageBytes: config.maxMessageBytes,
-      verdict: (id, behavior, by) =>
-        permissions ? permissions.verdict(id, behavior, by) : Promise.resolve("not_pending"),
-      deliver: async (envelope) => {
-        const handed = await channel.deliver(envelope, true, true);
-        if (handed === "delivered" || handed === "held") hub.publish("recv", envelope);
-        return handed;
-      },
-    }),
+    hello,
+    operator: operatorRoutes(operator),
   });
   // A transport that receives (a broker) is bound to the node's receiving side once, now that
   // it exists: the one cycle (it carries the messenger's sends and the session's messages).
-  transport.bind?.({ context, key, health: () => healthBody(facts) });
+  transport.bind?.({ context, key, health: () => healthBody(facts), hello, operator });
 
   let closing: Promise<void> | undefined;
   const close = () =>

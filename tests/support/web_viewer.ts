@@ -25,13 +25,20 @@ export interface WebViewer {
   close(): Promise<void>;
 }
 
-/** Starts `viewer --web` on every node of `mesh` and opens its page in Chromium. */
-export async function openWebViewer(mesh: Mesh, operator?: OperatorActions): Promise<WebViewer> {
+/**
+ * Starts `viewer --web` on every node of `mesh` (and the `extra` name=address targets) and
+ * opens its page in Chromium.
+ */
+export async function openWebViewer(
+  mesh: Mesh,
+  operator?: OperatorActions,
+  extra: readonly string[] = [],
+): Promise<WebViewer> {
   const stop = new AbortController();
   let url = "";
   let push: (event: ViewerEvent) => void = () => {};
   const done = viewerMain(
-    ["--web", ...mesh.nodes.map((n) => `${n.role}=127.0.0.1:${n.port}`)],
+    ["--web", ...mesh.nodes.map((n) => `${n.role}=127.0.0.1:${n.port}`), ...extra],
     { INTERCOM_SECRET: mesh.secret },
     {
       signal: stop.signal,
