@@ -60,7 +60,7 @@ export {
   type SendResult,
 } from "./src/node/messenger.ts";
 export { EventStreams, type OpenOptions, type SseMessage } from "./src/http/sse.ts";
-export { SeenIds, type SeenIdsOptions } from "./src/core/replay.ts";
+export { type OnceIds, type SeenEntry, SeenIds, type SeenIdsOptions } from "./src/core/replay.ts";
 export {
   type DeliveredEntry,
   DeliveredIds,
@@ -87,3 +87,4 @@ export {
   type Receiver,
   verifySigned,
 } from "./src/node/receiver.ts";
+export type { OperatorInbound, OperatorReceiver } from "./src/node/operator.ts";

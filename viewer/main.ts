@@ -6,29 +6,25 @@
  * @module
  */
 
-import { readFileSync } from "node:fs";
 import type { KeyObject } from "node:crypto";
-import { keyHandler } from "./keys.ts";
-import { operatorActions, viewerOperatorKey } from "./operator.ts";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { DEFAULT_SECRET } from "../src/node/config.ts";
-import { colorWanted } from "./view/ansi.ts";
-import { preferredHeight, render } from "./view/scene.ts";
-import {
-  connectViewer,
-  describeConnectError,
-  followMesh,
-  meshMembers,
-  viewerNatsConfig,
-} from "./sources/nats.ts";
+import { httpOperatorSend, viewerOperatorKey } from "./operator.ts";
 import { followNode } from "./sources/sse.ts";
-import { initialState, update, type ViewerEvent, type ViewerState } from "./model/state.ts";
-import { resolveTargets } from "./model/targets.ts";
-import { localRegistryDir, lookupLocal } from "../src/platform/local_registry.ts";
-import { runTerminal } from "./terminal.ts";
-import type { OperatorActions } from "./web/actions.ts";
-import { type LiveView, runWeb } from "./web/run.ts";
+import { initialState } from "./model/state.ts";
+import { newLocalTargets, resolveTargets, type Target } from "./model/targets.ts";
+import {
+  listEntries,
+  localRegistryDir,
+  lookupLocal,
+  pidAlive,
+} from "../src/platform/local_registry.ts";
+import { fold, offerNotes, operatorParts, show, type ViewerMainOptions, write } from "./show.ts";
+import { watchMesh } from "./watch_mesh.ts";
+import type { LiveView } from "./web/run.ts";
+
+export type { ViewerMainOptions } from "./show.ts";
 
 /** Help text of the `viewer` command. */
 export const VIEWER_HELP = `Usage: claude-talkie-walkie viewer [options] [name=host[:port] ...]
@@ -36,12 +32,15 @@ export const VIEWER_HELP = `Usage: claude-talkie-walkie viewer [options] [name=h
 Shows every node's activity as one live office in the terminal: desks, moods, speech
 bubbles, arrows between speakers and a chat feed. Quit with q or Ctrl-C.
 
-Nodes: name=host[:port] arguments (as in PEERS: https:// and ngrok hosts work); without
-arguments, PEERS and this machine's node (MY_ROLE at 127.0.0.1:INTERCOM_PORT).
+Nodes: name=host[:port] arguments (as in PEERS: https:// and ngrok hosts work), or bare
+names of this machine's sessions (INTERCOM_PORT=auto), followed to their new port when
+they restart and shown as "not started" until they run; without arguments, every session
+of this machine as they come and go, PEERS and MY_ROLE's node (127.0.0.1:INTERCOM_PORT).
 The secret comes from INTERCOM_SECRET.
 
 Broker mode: --nats nats://host:4222 watches every node of the mesh through NATS instead
-(mesh from INTERCOM_MESH, login from INTERCOM_NATS_CREDS / _USER and _PASSWORD / _TOKEN).
+(mesh from INTERCOM_MESH, login from INTERCOM_NATS_CREDS / _USER and _PASSWORD / _TOKEN);
+the operator's verdicts and messages then go through the broker too.
 
 Human operator: with the operator's private key (--operator-key PATH, else
 ~/.config/claude-talkie-walkie/operator.key when it exists) a panel under the office
@@ -75,44 +74,8 @@ const FLAGS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-/** How long `--once` waits for every node to answer, ms. */
-const ONCE_WAIT_MS = 1500;
-
-function write(
-  stream: { write(text: string, done: () => void): unknown },
-  text: string,
-): Promise<void> {
-  return new Promise((resolve) => stream.write(text, () => resolve()));
-}
-
-/** Options for {@linkcode viewerMain}. */
-export interface ViewerMainOptions {
-  /** Ends the live screen from outside. */
-  signal?: AbortSignal;
-  /** Receives a function that adds a note line to the feed. */
-  notes?: (note: (text: string) => void) => void;
-  /** Receives a function that folds any event into the state, as if a source reported it. */
-  inject?: (push: (event: ViewerEvent) => void) => void;
-  /** `--web`: signed operator actions for the page's Allow/Deny and composer. */
-  operator?: OperatorActions;
-  /** `--web`: told the URL to open (token included) once the page is served. */
-  onWebListening?: (url: string) => void;
-}
-
-// Events from the sources and the host, folded into the state at the time they arrive.
-function fold(view: LiveView): (event: ViewerEvent) => void {
-  return (event) => {
-    view.state = update(view.state, event, Date.now());
-    view.changed?.();
-  };
-}
-
-// Hands the host a note function and an event function, if it asked for them.
-function offerNotes(view: LiveView, options: ViewerMainOptions): void {
-  let count = 0;
-  options.notes?.((text) => fold(view)({ type: "note", id: `note-${++count}`, text }));
-  options.inject?.(fold(view));
-}
+/** How often the no-argument form looks for new sessions in the local registry, ms. */
+const LOCAL_POLL_MS = 2000;
 
 /**
  * Runs the viewer.
@@ -137,9 +100,7 @@ export async function viewerMain(
   let values, positionals, targets;
   try {
     ({ values, positionals } = parseArgs({ args, options: FLAGS, allowPositionals: true }));
-    // Bare names are this machine's nodes of INTERCOM_PORT=auto, found in the user's registry.
-    const local = (name: string) => lookupLocal(localRegistryDir(env), name);
-    targets = values.nats === undefined ? resolveTargets(positionals, env, local) : [];
+    targets = values.nats === undefined ? resolveTargets(positionals, env) : [];
   } catch (e) {
     await write(process.stderr, `viewer: ${(e as Error).message}; see --help\n`);
     return 2;
@@ -159,16 +120,6 @@ export async function viewerMain(
     return 2;
   }
   const web = values.web ? { host: values.host, port } : undefined;
-  if (values.nats !== undefined) {
-    return await watchMesh(values.nats, env, { ...values, web }, fps, options);
-  }
-  if (targets.length === 0) {
-    await write(
-      process.stderr,
-      "viewer: No nodes to watch: give name=host[:port] arguments or set PEERS or MY_ROLE\n",
-    );
-    return 2;
-  }
   let operatorKey: KeyObject | undefined;
   try {
     operatorKey = viewerOperatorKey(values["operator-key"], env, (warning) => {
@@ -178,174 +129,75 @@ export async function viewerMain(
     await write(process.stderr, `viewer: ${(e as Error).message}\n`);
     return 2;
   }
+  if (values.nats !== undefined) {
+    return await watchMesh(values.nats, env, { ...values, web, operatorKey }, fps, options);
+  }
+  // Bare names are this machine's nodes of INTERCOM_PORT=auto, found in the user's registry;
+  // without arguments, every node there is watched, as sessions start.
+  const registry = localRegistryDir(env);
+  const everyLocal = positionals.length === 0;
+  const registered = () => listEntries(registry).filter((e) => pidAlive(e.pid)).map((e) => e.role);
+  if (everyLocal) targets.push(...newLocalTargets(targets.map((t) => t.name), registered()));
+  // The live screen and the page wait for sessions to start; one frame or a pipe cannot.
+  if (targets.length === 0 && (values.once || (!web && !process.stdout.isTTY))) {
+    await write(
+      process.stderr,
+      "viewer: No nodes to watch: no session runs on this machine; give name=host[:port] " +
+        "arguments or set PEERS or MY_ROLE\n",
+    );
+    return 2;
+  }
   const stop = new AbortController();
   // Messages sent before now are history: they fill the feed, nobody talks because of them.
   const view: LiveView = { state: initialState(targets.map((t) => t.name), Date.now()) };
   offerNotes(view, options);
-  let noteCount = 0;
-  const urls = new Map(targets.map((t) => [t.name, t.url]));
+  // Each desk's address as last resolved: the operator's keys and the page sign for these.
+  const urls = new Map<string, string>();
+  const addresses: Record<string, string> = {};
+  const resolve = (t: Target) => () => {
+    const url = t.url ?? lookupLocal(registry, t.name);
+    if (url === undefined) {
+      urls.delete(t.name);
+      delete addresses[t.name];
+    } else {
+      urls.set(t.name, url);
+      addresses[t.name] = url;
+    }
+    return url;
+  };
+  for (const t of targets) if (t.url) resolve(t)();
   // The page's Allow/Deny and composer (--web) sign with the same key as the terminal's keys.
-  const actions = operatorKey && operatorActions(operatorKey, urls);
-  const onKey = keyHandler({
-    state: () => view.state,
-    fold: fold(view),
-    note: (text) => fold(view)({ type: "note", id: `operator-${++noteCount}`, text }),
-    key: operatorKey,
-    urls,
-  });
-  const sources = targets.map((t) =>
-    followNode(t.name, t.url, {
+  const send = operatorKey && httpOperatorSend(operatorKey, urls);
+  const { onKey, actions } = operatorParts(view, send, () => [...urls.keys()]);
+  const follow = (t: Target) =>
+    followNode(t.name, resolve(t), {
       secret: env.INTERCOM_SECRET ?? DEFAULT_SECRET,
       signal: stop.signal,
       onEvent: fold(view),
-    })
-  );
+    });
+  const sources = targets.map(follow);
+  if (everyLocal) {
+    // Sessions that start later get a desk within a poll.
+    const poll = setInterval(() => {
+      const fresh = newLocalTargets(
+        view.state.desks.filter((d) => d.watched).map((d) => d.key),
+        registered(),
+      );
+      if (fresh.length === 0) return;
+      fold(view)({ type: "watch", nodes: fresh.map((t) => t.name) });
+      sources.push(...fresh.map(follow));
+    }, LOCAL_POLL_MS);
+    stop.signal.addEventListener("abort", () => clearInterval(poll), { once: true });
+  }
   return await show(view, sources, stop, {
     once: values.once,
     noColor: values["no-color"],
     fps,
     env,
     signal: options.signal,
-    web: web && { ...web, addresses: Object.fromEntries(targets.map((t) => [t.name, t.url])) },
+    web: web && { ...web, addresses },
     options: { ...options, operator: options.operator ?? actions },
     onKey,
-    operatorPanel: operatorKey !== undefined,
+    operatorPanel: send !== undefined,
   });
-}
-
-/** `--nats`: desks for the members online now, events of every node through the broker. */
-async function watchMesh(
-  url: string,
-  env: Record<string, string | undefined>,
-  values: { once?: boolean; "no-color"?: boolean; web?: WebFlags },
-  fps: number,
-  options: ViewerMainOptions,
-): Promise<number> {
-  let config;
-  try {
-    config = viewerNatsConfig(url, env, (p) => readFileSync(p, "utf8"));
-  } catch (e) {
-    await write(process.stderr, `viewer: ${(e as Error).message}\n`);
-    return 2;
-  }
-  let nc;
-  try {
-    nc = await connectViewer(config);
-  } catch (e) {
-    await write(process.stderr, `viewer: ${describeConnectError(e, config)}\n`);
-    return 1;
-  }
-  const members = await meshMembers(nc, config.mesh);
-  const view: LiveView = { state: initialState(members, Date.now()) };
-  offerNotes(view, options);
-  const stop = new AbortController();
-  const source = followMesh(nc, config.mesh, {
-    members,
-    signal: stop.signal,
-    onEvent: fold(view),
-  });
-  return await show(view, [source], stop, {
-    once: values.once,
-    noColor: values["no-color"],
-    fps,
-    env,
-    signal: options.signal,
-    web: values.web,
-    options,
-  });
-}
-
-/** `--web` and its `--host`, `--port`; `addresses` of the watched nodes when known. */
-interface WebFlags {
-  host?: string;
-  port: number;
-  addresses?: Record<string, string>;
-}
-
-// Runs the live screen, the web page (--web) or prints one frame (--once) until quit, then
-// stops the sources.
-async function show(
-  view: LiveView,
-  sources: Promise<void>[],
-  stop: AbortController,
-  o: {
-    once?: boolean;
-    noColor?: boolean;
-    fps: number;
-    env: Record<string, string | undefined>;
-    signal?: AbortSignal;
-    web?: WebFlags;
-    options: ViewerMainOptions;
-    onKey?: (key: string) => "quit" | void;
-    operatorPanel?: boolean;
-  },
-): Promise<number> {
-  const values = { once: o.once, "no-color": o.noColor };
-  const { fps, env, signal } = o;
-  const utcOffsetMinutes = -new Date().getTimezoneOffset();
-  try {
-    if (values.once) return await once(() => view.state, utcOffsetMinutes);
-    if (o.web) {
-      return await runWeb(view, {
-        ...o.web,
-        signal,
-        operator: o.options.operator,
-        onListening: o.options.onWebListening,
-        log: (line) => write(process.stderr, line + "\n"),
-        print: (line) => write(process.stdout, line + "\n"),
-      });
-    }
-    if (!process.stdout.isTTY) {
-      await write(process.stderr, "viewer: stdout is not a terminal; use --once for one frame\n");
-      return 2;
-    }
-    await runTerminal({
-      stdout: process.stdout,
-      stdin: process.stdin,
-      fps,
-      signal,
-      onKey: o.onKey,
-      color: colorWanted(env, values["no-color"] ?? false),
-      draw: (size, now) => {
-        view.state = update(view.state, { type: "tick" }, now);
-        return render(view.state, { ...size, now, utcOffsetMinutes, operator: o.operatorPanel });
-      },
-    });
-    return 0;
-  } catch (e) {
-    await write(process.stderr, `viewer: ${(e as Error).stack ?? e}\n`);
-    return 1;
-  } finally {
-    stop.abort();
-    await Promise.all(sources);
-  }
-}
-
-// Waits until every watched node answered (or ONCE_WAIT_MS), then prints one plain frame.
-async function once(current: () => ViewerState, utcOffsetMinutes: number): Promise<number> {
-  const started = Date.now();
-  const settled = () =>
-    current().desks.every((d) => !d.watched || (d.connection && d.connection !== "connecting"));
-  while (!settled() && Date.now() - started < ONCE_WAIT_MS) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  // Replayed history follows the hello closely: give it a moment.
-  await new Promise((r) => setTimeout(r, 150));
-  const state = current();
-  const width = process.stdout.isTTY ? process.stdout.columns ?? 80 : 80;
-  const now = Date.now();
-  const frame = render(update(state, { type: "tick" }, now), {
-    width,
-    height: preferredHeight(state, width),
-    now,
-    utcOffsetMinutes,
-    interactive: false,
-  });
-  await write(process.stdout, frame.toText() + "\n");
-  for (const d of state.desks) {
-    if (d.watched && d.connection !== "online") {
-      await write(process.stderr, `viewer: ${d.key}: ${d.error ?? d.connection}\n`);
-    }
-  }
-  return state.desks.some((d) => d.connection === "online") ? 0 : 1;
 }

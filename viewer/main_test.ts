@@ -79,7 +79,8 @@ test("viewer refuses bad arguments with exit code 2 and prints --help", async ()
   const bad = await runViewer(["--fps", "99", "a=h"], {});
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--fps "99"/);
-  const none = await runViewer([], {});
+  // An empty registry: no session runs on this "machine".
+  const none = await runViewer([], { INTERCOM_LOCAL_DIR: "/nonexistent/claude-talkie-walkie" });
   assert.equal(none.code, 2);
   assert.match(none.stderr, /No nodes to watch/);
   const help = await runViewer(["--help"], {});

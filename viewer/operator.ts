@@ -6,11 +6,10 @@
  * @module
  */
 
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { defaultOperatorKeyFile } from "../src/platform/dirs.ts";
-import process from "node:process";
+import { existsSync, readFileSync } from "node:fs";
+import { defaultOperatorKeyFile, openToOthers } from "../src/platform/dirs.ts";
 import { createPrivateKey, type KeyObject, randomUUID } from "node:crypto";
-import { signOperatorRequest } from "../src/core/operator_signature.ts";
+import { type OperatorTarget, signOperatorRequest } from "../src/core/operator_signature.ts";
 import type { ActionResult, OperatorActions } from "./web/actions.ts";
 
 /**
@@ -45,11 +44,7 @@ export function loadOperatorKey(path: string): KeyObject {
 
 /** Whether a key file is readable by others than its owner (POSIX mode bits). */
 export function keyFileIsOpen(path: string): boolean {
-  try {
-    return process.platform !== "win32" && (statSync(path).mode & 0o077) !== 0;
-  } catch {
-    return false;
-  }
+  return openToOthers(path);
 }
 
 /**
@@ -84,21 +79,62 @@ export interface OperatorSendOptions {
   timeoutMs?: number;
 }
 
-async function post(
+/** The two operator requests: their paths are `/operator/verdict` and `/operator/message`. */
+export type OperatorAction = "verdict" | "message";
+
+/**
+ * One operator request to one node, however it travels (HTTP, or the broker): the node's
+ * desk key, the action and its JSON body; resolves to the node's answer, never rejects.
+ */
+export type OperatorSend = (
+  node: string,
+  action: OperatorAction,
+  body: Record<string, unknown>,
+) => Promise<OperatorReply>;
+
+/**
+ * The body text and the three operator headers of `POST /operator/<action>` signed with `key`
+ * (`core/operator_signature.ts`): the one signing step of every operator request, whichever
+ * way it travels.
+ *
+ * @param request.target the node it is for: its role (the desk name the operator gave, never
+ *   the role an address claims) and its mesh in broker mode.
+ * @param request.nowMs the signing time, ms.
+ */
+export function signedOperatorRequest(
   key: KeyObject,
-  url: string,
-  path: string,
-  body: unknown,
-  options: OperatorSendOptions,
-): Promise<OperatorReply> {
-  const text = JSON.stringify(body);
+  request: {
+    target: OperatorTarget;
+    action: OperatorAction;
+    body: Record<string, unknown>;
+    nowMs: number;
+  },
+): { path: string; text: string; headers: Record<string, string> } {
+  const path = `/operator/${request.action}`;
+  const text = JSON.stringify(request.body);
+  // Signed for this node only: the same request sent to any other node is refused there.
+  const { role, mesh } = request.target;
   const headers = signOperatorRequest(key, {
     method: "POST",
     path,
     body: text,
+    target: { role, ...(mesh ? { mesh } : {}) },
     id: `op_${randomUUID()}`,
-    timestamp: Math.floor((options.now ?? Date.now)() / 1000),
+    timestamp: Math.floor(request.nowMs / 1000),
   });
+  return { path, text, headers };
+}
+
+async function post(
+  key: KeyObject,
+  to: { url: string; role: string; mesh?: string },
+  action: OperatorAction,
+  body: Record<string, unknown>,
+  options: OperatorSendOptions,
+): Promise<OperatorReply> {
+  const { url, ...target } = to;
+  const nowMs = (options.now ?? Date.now)();
+  const { path, text, headers } = signedOperatorRequest(key, { target, action, body, nowMs });
   try {
     const response = await (options.fetch ?? fetch)(`${url}${path}`, {
       method: "POST",
@@ -122,14 +158,17 @@ async function post(
 }
 
 /**
- * Answers a node's permission prompt: `POST <url>/operator/verdict` signed with `key`.
+ * Answers a node's permission prompt: `POST <url>/operator/verdict` signed with `key` for the
+ * node `role` (and `mesh`), so no other node takes it.
  *
  * @param verdict.url the node's base URL (`http://10.0.0.6:8788`).
+ * @param verdict.role the node's role: the signature is valid on that node only.
  * @example
  * ```ts
  * const key = loadOperatorKey("/home/me/.config/claude-talkie-walkie/operator.key");
  * const reply = await sendVerdict(key, {
  *   url: "http://10.0.0.6:8788",
+ *   role: "backend",
  *   requestId: "abcde",
  *   behavior: "allow",
  * });
@@ -137,23 +176,50 @@ async function post(
  */
 export function sendVerdict(
   key: KeyObject,
-  verdict: { url: string; requestId: string; behavior: "allow" | "deny" },
+  verdict: {
+    url: string;
+    role: string;
+    mesh?: string;
+    requestId: string;
+    behavior: "allow" | "deny";
+  },
   options: OperatorSendOptions = {},
 ): Promise<OperatorReply> {
-  const body = { request_id: verdict.requestId, behavior: verdict.behavior };
-  return post(key, verdict.url, "/operator/verdict", body, options);
+  const { requestId, behavior, ...to } = verdict;
+  return post(key, to, "verdict", { request_id: requestId, behavior }, options);
 }
 
 /**
  * Sends a message from the human operator to a node's session (`POST <url>/operator/message`
- * signed with `key`); it arrives with `from="operator"` and `operator="true"`.
+ * signed with `key` for the node `role`); it arrives with `from="operator"` and
+ * `operator="true"`.
  */
 export function sendOperatorMessage(
   key: KeyObject,
-  message: { url: string; text: string },
+  message: { url: string; role: string; mesh?: string; text: string },
   options: OperatorSendOptions = {},
 ): Promise<OperatorReply> {
-  return post(key, message.url, "/operator/message", { text: message.text }, options);
+  const { text, ...to } = message;
+  return post(key, to, "message", { text }, options);
+}
+
+/**
+ * Operator requests over HTTP to the watched nodes at `urls` (desk key → base URL, read at
+ * each request, so a node that moved to a new port is reached there).
+ */
+export function httpOperatorSend(
+  key: KeyObject,
+  urls: ReadonlyMap<string, string>,
+  options: OperatorSendOptions = {},
+): OperatorSend {
+  return (node, action, body) => {
+    const url = urls.get(node);
+    if (!url) {
+      return Promise.resolve({ ok: false, status: 0, error: `"${node}" is not a watched node` });
+    }
+    // Signed for the node as the operator named it, whatever role its address claims.
+    return post(key, { url, role: node }, action, body, options);
+  };
 }
 
 /**
@@ -165,25 +231,25 @@ export function operatorActions(
   urls: ReadonlyMap<string, string>,
   options: OperatorSendOptions = {},
 ): OperatorActions {
+  return actionsOver(httpOperatorSend(key, urls, options), () => [...urls.keys()]);
+}
+
+/**
+ * The web page's operator actions over any {@linkcode OperatorSend}; `recipients` lists the
+ * nodes `"all"` means.
+ */
+export function actionsOver(send: OperatorSend, recipients: () => string[]): OperatorActions {
   const result = (reply: OperatorReply): ActionResult =>
     reply.ok ? { ok: true } : { ok: false, error: reply.error };
-  const unknown = (node: string): ActionResult => ({
-    ok: false,
-    error: `"${node}" is not a watched node`,
-  });
   return {
     async verdict(node, requestId, behavior) {
-      const url = urls.get(node);
-      if (!url) return unknown(node);
-      return result(await sendVerdict(key, { url, requestId, behavior }, options));
+      return result(await send(node, "verdict", { request_id: requestId, behavior }));
     },
     async message(to, text) {
-      const nodes = to === "all" ? [...urls.keys()] : [to];
+      const nodes = to === "all" ? recipients() : [to];
       const failed: string[] = [];
       for (const node of nodes) {
-        const url = urls.get(node);
-        if (!url) return unknown(node);
-        const reply = await sendOperatorMessage(key, { url, text }, options);
+        const reply = await send(node, "message", { text });
         if (!reply.ok) failed.push(`${node}: ${reply.error}`);
       }
       return failed.length ? { ok: false, error: failed.join("; ") } : { ok: true };

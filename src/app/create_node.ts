@@ -15,6 +15,7 @@ import { SeenIds } from "../core/replay.ts";
 import { DeliveredIds } from "../core/delivered.ts";
 import { cacheDir } from "../platform/dirs.ts";
 import { DeliveredLog } from "../platform/delivered_log.ts";
+import { UsedIdsFile } from "../platform/used_ids_file.ts";
 import type { Channel } from "../node/channel.ts";
 import type { ReceiveContext } from "../node/receive.ts";
 import { healthBody } from "../node/receiver.ts";
@@ -28,6 +29,7 @@ import type { PeerTransport } from "../node/transport.ts";
 import { createHandler } from "../http/handler.ts";
 import type { HttpRequest } from "../http/request.ts";
 import { operatorRoutes } from "../http/operator.ts";
+import { operatorReceiver } from "../node/operator.ts";
 import { promptData } from "../node/permissions.ts";
 import { EventStreams } from "../http/sse.ts";
 import { AuthThrottle } from "../http/throttle.ts";
@@ -59,6 +61,11 @@ export interface NodeDeps {
    * Default: `delivered-<role>.jsonl` in the user's cache directory.
    */
   deliveredFile?: string | null;
+  /**
+   * Where used operator request ids are kept across restarts; `null` keeps them in memory only.
+   * Default: `operator-ids-<role>.jsonl` in the user's cache directory.
+   */
+  operatorIdsFile?: string | null;
   /** Where the HTTP listener is, or why there is none, for `list_peers`. */
   listening?: () => { url?: string; error?: string };
 }
@@ -146,6 +153,15 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     delivered,
     log,
   );
+  // Twice the signature tolerance, and remembered across restarts: a replay stays a replay.
+  const operatorSeen = new SeenIds({ ttlMs: 600_000, maxSize: 5_000 });
+  const operatorIds = deps.operatorIdsFile === null || !config.operatorKey
+    ? operatorSeen
+    : new UsedIdsFile(
+      deps.operatorIdsFile ?? join(cacheDir(), `operator-ids-${config.role}.jsonl`),
+      operatorSeen,
+      log,
+    );
   // How queued messages end, for watchers too (the session gets them as channel events).
   hub.onReport((r) => hub.notice("delivery_report", { ...r }));
   // Sending first: the transport, then the messenger and the MCP side that use it.
@@ -206,6 +222,24 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     requireSignature: config.requireSignature,
   };
   const key = signatureKey(config.secret);
+  // A viewer that connects late still sees who is blocked on a prompt (/events and a broker).
+  const hello = () =>
+    permissions
+      ? { permission_requests: permissions.pending().map((p) => promptData(config.role, p)) }
+      : {};
+  const operator = operatorReceiver({
+    target: { role: config.role, ...(config.nats ? { mesh: config.nats.mesh } : {}) },
+    publicKey: config.operatorKey?.key,
+    used: operatorIds,
+    maxMessageBytes: config.maxMessageBytes,
+    verdict: (id, behavior, by) =>
+      permissions ? permissions.verdict(id, behavior, by) : Promise.resolve("not_pending"),
+    deliver: async (envelope) => {
+      const handed = await channel.deliver(envelope, true, true);
+      if (handed === "delivered" || handed === "held") hub.publish("recv", envelope);
+      return handed;
+    },
+  });
   const handler = createHandler({
     ...context,
     ...facts,
@@ -217,28 +251,12 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     throttle: config.authFailuresPerMinute !== 0
       ? new AuthThrottle({ perMinute: config.authFailuresPerMinute ?? 30, burst: 10, log })
       : undefined,
-    // A viewer that connects late still sees who is blocked on a prompt.
-    hello: () =>
-      permissions
-        ? { permission_requests: permissions.pending().map((p) => promptData(config.role, p)) }
-        : {},
-    operator: operatorRoutes({
-      role: config.role,
-      publicKey: config.operatorKey?.key,
-      seen: new SeenIds({ ttlMs: 600_000, maxSize: 5_000 }),
-      maxMessageBytes: config.maxMessageBytes,
-      verdict: (id, behavior, by) =>
-        permissions ? permissions.verdict(id, behavior, by) : Promise.resolve("not_pending"),
-      deliver: async (envelope) => {
-        const handed = await channel.deliver(envelope, true, true);
-        if (handed === "delivered" || handed === "held") hub.publish("recv", envelope);
-        return handed;
-      },
-    }),
+    hello,
+    operator: operatorRoutes(operator),
   });
   // A transport that receives (a broker) is bound to the node's receiving side once, now that
   // it exists: the one cycle (it carries the messenger's sends and the session's messages).
-  transport.bind?.({ context, key, health: () => healthBody(facts) });
+  transport.bind?.({ context, key, health: () => healthBody(facts), hello, operator });
 
   let closing: Promise<void> | undefined;
   const close = () =>

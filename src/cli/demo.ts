@@ -11,7 +11,15 @@ import { parseArgs } from "node:util";
 import process from "node:process";
 import { Client, StdioClientTransport } from "../platform/sdk.ts";
 import { freePort, selfCommand } from "../platform/runtime.ts";
-import { DEMO_ROLES, type DemoAction, openerAt, replyFor, RESTART_NOTE } from "./demo_script.ts";
+import {
+  DEMO_ROLES,
+  type DemoAction,
+  demoLine,
+  NEXT_STEP,
+  openerAt,
+  replyFor,
+  RESTART_NOTE,
+} from "./demo_script.ts";
 import { ChannelEventSchema } from "../node/channel.ts";
 
 const ChannelEvent = ChannelEventSchema;
@@ -37,7 +45,11 @@ export interface DemoOptions {
   firstOpenerMs?: number;
 }
 
-const clock = (iso: string) => new Date(iso).toTimeString().slice(0, 8);
+// A time the sender gave, or now when there is none (receipts) or it does not parse.
+const clock = (iso?: string) => {
+  const at = iso === undefined ? NaN : Date.parse(iso);
+  return new Date(Number.isNaN(at) ? Date.now() : at).toTimeString().slice(0, 8);
+};
 
 /** Starts the three nodes and their scripted sessions. */
 export async function startDemo(options: DemoOptions = {}): Promise<DemoMesh> {
@@ -70,9 +82,10 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoMesh> {
     const client = new Client({ name: `demo-${name}`, version: "1" });
     client.setNotificationHandler(ChannelEvent, ({ params }) => {
       const meta = params.meta ?? {};
-      options.onLine?.(
-        `${clock(meta.sent_at)} ${meta.from} → ${meta.to}: ${params.content.replace(/\s+/g, " ")}`,
-      );
+      const line = demoLine(name, meta, params.content, clock);
+      if (line) options.onLine?.(line);
+      // Only chat messages get an answer: receipts and reports are not someone talking.
+      if (meta.kind !== undefined || !meta.from) return;
       const reply = replyFor(name, meta.from, meta.reply_to !== undefined, turn++);
       if (reply?.tool === "send_message") reply.reply_to = meta.message_id;
       if (reply) setTimeout(() => act(name, reply), 600 + (turn % 3) * 400);
@@ -161,5 +174,7 @@ export async function demoMain(args: string[]): Promise<number> {
   } finally {
     clearTimeout(timer);
     await mesh.close();
+    // After the viewer left its alternate screen, so the line stays in the scrollback.
+    process.stdout.write(`${NEXT_STEP}\n`);
   }
 }

@@ -101,3 +101,32 @@ export function replyFor(
   if (isReply || !lines) return undefined;
   return { tool: "send_message", to: from, message: lines[turn % lines.length] };
 }
+
+/** What the demo prints after it stops: the step that sets up real sessions. */
+export const NEXT_STEP =
+  "Next: connect your own Claude Code sessions: in each project directory run " +
+  "npx -y claude-talkie-walkie init";
+
+/**
+ * The printed line for one channel event a stand-in session received: a chat message as
+ * `14:32:17 frontend → tester: text`, a read receipt as `14:32:18 tester read frontend's
+ * message`, anything else (other delivery reports, events of an unknown shape) `undefined`.
+ *
+ * @param role the session that received the event.
+ * @param meta the event's meta attributes (see `node/channel.ts`).
+ * @param content the event's text.
+ * @param clock formats an ISO time (or the arrival time) as `HH:MM:SS`.
+ */
+export function demoLine(
+  role: string,
+  meta: Readonly<Record<string, string>>,
+  content: string,
+  clock: (iso?: string) => string,
+): string | undefined {
+  if (meta.kind === "delivery_report") {
+    if (meta.outcome !== "read" || !meta.peer || meta.count) return undefined;
+    return `${clock()} ${meta.peer} read ${role}'s message`;
+  }
+  if (meta.kind !== undefined || !meta.from || !meta.to) return undefined;
+  return `${clock(meta.sent_at)} ${meta.from} → ${meta.to}: ${content.replace(/\s+/g, " ")}`;
+}

@@ -8,6 +8,7 @@
 
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { openSecretFiles } from "../platform/dirs.ts";
 import { resolve } from "node:path";
 import { createServer } from "node:net";
 import process from "node:process";
@@ -40,6 +41,13 @@ function describeSecret(args: string[], env: Env, config: Config): string {
   if (env.INTERCOM_SECRET === undefined) return "no INTERCOM_SECRET (the default, loopback only)";
   if (config.secret === DEFAULT_SECRET) return "INTERCOM_SECRET is the default";
   return `secret from INTERCOM_SECRET (${config.secret.length} characters)`;
+}
+
+/** The `--secret-file` of node flags (`--secret-file PATH` or `--secret-file=PATH`). */
+function secretFileOf(args: string[]): string | undefined {
+  const at = args.indexOf("--secret-file");
+  if (at >= 0) return args[at + 1];
+  return args.find((a) => a.startsWith("--secret-file="))?.slice("--secret-file=".length);
 }
 
 /** Whether `port` can be bound on `hostname` now; the error code when not. */
@@ -161,6 +169,7 @@ async function checkPeers(config: Config): Promise<Check[]> {
 /** Every check, in report order. A configuration that cannot load ends the list early. */
 export async function diagnose(args: string[], env: Env): Promise<Check[]> {
   const checks: Check[] = [{ level: "ok", text: `claude-talkie-walkie ${VERSION}` }];
+  for (const w of openSecretFiles(secretFileOf(args), env)) checks.push({ level: "warn", text: w });
   const unexpanded = findUnexpanded(args, env);
   for (const u of unexpanded) checks.push({ level: "fail", text: describeUnexpanded(u) });
   if (unexpanded.length > 0) return [...checks, await checkClaude()];

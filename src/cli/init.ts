@@ -10,6 +10,7 @@
 
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { openSecretFiles } from "../platform/dirs.ts";
 import { networkInterfaces } from "node:os";
 import { basename, resolve } from "node:path";
 import process from "node:process";
@@ -97,6 +98,14 @@ function validate(answers: InitAnswers): void {
   loadConfig(args, { INTERCOM_SECRET: generateSecret() }, () => "");
 }
 
+/** What is wrong with a file, in a few words: a directory, no permission, or the error code. */
+function fileProblem(e: unknown): string {
+  const code = (e as { code?: string }).code;
+  if (code === "EISDIR") return "it is a directory";
+  if (code === "EACCES" || code === "EPERM") return "permission denied";
+  return code ?? (e as Error).message;
+}
+
 /** Runs `init`; resolves to the exit code. */
 export async function initMain(args: string[]): Promise<number> {
   const out = (text: string) => process.stdout.write(text);
@@ -142,7 +151,13 @@ export async function initMain(args: string[]): Promise<number> {
       out(JSON.stringify({ mcpServers: { [SERVER_NAME]: entry } }, null, 2) + "\n");
     } else {
       const file = resolve(values.file ?? ".mcp.json");
-      const existing = existsSync(file) ? readFileSync(file, "utf8") : undefined;
+      let existing: string | undefined;
+      try {
+        existing = existsSync(file) ? readFileSync(file, "utf8") : undefined;
+      } catch (e) {
+        err(`claude-talkie-walkie init: cannot read ${file}: ${fileProblem(e)}\n`);
+        return 1;
+      }
       let replace = values.force === true;
       if (!replace && existing?.includes(`"${SERVER_NAME}"`) && rl) {
         replace = /^y/i.test(
@@ -162,11 +177,17 @@ export async function initMain(args: string[]): Promise<number> {
         );
         return 1;
       }
-      writeFileSync(file, text);
+      try {
+        writeFileSync(file, text);
+      } catch (e) {
+        err(`claude-talkie-walkie init: cannot write ${file}: ${fileProblem(e)}\n`);
+        return 1;
+      }
       note(
         `Wrote the "${SERVER_NAME}" server into ${file} (role ${answers.role}, port ${answers.port}).\n`,
       );
     }
+    for (const warning of openSecretFiles(answers.secretFile)) err(`warning: ${warning}\n`);
     const secretGiven = answers.secretFile !== undefined ||
       (process.env.INTERCOM_SECRET ?? "").trim() !== "" &&
         !process.env.INTERCOM_SECRET!.includes("${");

@@ -12,7 +12,7 @@ import { createLogger, type Logger, writeTo } from "../platform/log.ts";
 import { ConfigError } from "../node/config.ts";
 import { loadConfig } from "../app/config.ts";
 import { serveNode } from "../app/serving.ts";
-import { answersHealth, cleanStale, registerLocal } from "../platform/local_registry.ts";
+import { cleanStale, processStartTime, registerLocal } from "../platform/local_registry.ts";
 import { VERSION } from "../platform/version.ts";
 
 /** Printed on stderr when a person starts a node in a terminal instead of Claude Code. */
@@ -23,20 +23,28 @@ JSON-RPC on stdin/stdout, so what you type here is not read as messages. Add it 
 server:talkie-walkie". "claude-talkie-walkie --help" lists the commands; Ctrl-C stops this node.
 `;
 
+/** How often a running node checks that its registry entry is still there, in milliseconds. */
+const REASSERT_MS = 5_000;
+
 /**
- * Registers this node's role for host-less PEERS on this machine (INTERCOM_PORT=auto) and
- * cleans entries of nodes that are gone. Returns the function that removes the entry.
+ * Registers this node's role for host-less PEERS on this machine (INTERCOM_PORT=auto), removes
+ * entries of processes that are gone, and writes the entry again while the node runs whenever
+ * it went missing. Returns the function that removes it.
  */
 function registerSelf(role: string, url: string, dir: string, log: Logger): () => void {
   // A wildcard bind is reached through loopback by this machine's other sessions.
   const reachable = url.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//[::1]:");
   try {
-    const { unregister, replaced } = registerLocal(dir, {
+    const gone = cleanStale(dir, process.pid);
+    if (gone.length) log(`removed local entries of nodes that are gone: ${gone.join(", ")}`);
+    const startTime = processStartTime(process.pid);
+    const { unregister, reassert, replaced } = registerLocal(dir, {
       role,
       url: reachable,
       pid: process.pid,
       version: VERSION,
       started_at: new Date().toISOString(),
+      ...(startTime ? { start_time: startTime } : {}),
     });
     if (replaced) {
       log(
@@ -45,11 +53,19 @@ function registerSelf(role: string, url: string, dir: string, log: Logger): () =
       );
     }
     log(`registered "${role}" at ${reachable} in ${dir}`);
-    cleanStale(dir, answersHealth, process.pid).then(
-      (gone) => gone.length && log(`removed stale local entries: ${gone.join(", ")}`),
-      () => {},
-    );
-    return unregister;
+    const timer = setInterval(() => {
+      try {
+        if (reassert()) log(`registered "${role}" again: its entry in ${dir} had gone`);
+      } catch (e) {
+        log(`warning: cannot register "${role}" again in ${dir}: ${(e as Error).message}`);
+      }
+    }, REASSERT_MS);
+    // The timer alone must not keep the process alive.
+    (timer as { unref?: () => void }).unref?.();
+    return () => {
+      clearInterval(timer);
+      unregister();
+    };
   } catch (e) {
     log(`error: cannot register "${role}" in ${dir}: ${(e as Error).message}`);
     return () => {};

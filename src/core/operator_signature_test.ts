@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { generateKeyPairSync } from "node:crypto";
+import { Buffer } from "node:buffer";
+import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import {
   formatOperatorPublicKey,
   parseOperatorPublicKey,
@@ -11,20 +12,70 @@ import {
 
 const { privateKey, publicKey } = generateKeyPairSync("ed25519");
 const T = 1_800_000_000;
-const request = { method: "POST", path: "/operator/verdict", body: '{"request_id":"abcde"}' };
+type Req = {
+  method: string;
+  path: string;
+  body: string;
+  target: { role: string; mesh?: string };
+};
+const request: Req = {
+  method: "POST",
+  path: "/operator/verdict",
+  body: '{"request_id":"abcde"}',
+  target: { role: "alpha" },
+};
 
-function signed(overrides: Partial<typeof request> = {}, timestamp = T) {
+function signed(overrides: Partial<Req> = {}, timestamp = T) {
   const headers = new Headers(
     signOperatorRequest(privateKey, { ...request, id: "op_1", timestamp }),
   );
   return { ...request, ...overrides, headers };
 }
 
-test("signedBytes binds domain, method, path, id, timestamp and body", () => {
+test("signedBytes binds domain, method, path, target node, id, timestamp and body", () => {
   assert.equal(
-    signedBytes({ method: "post", path: "/p", body: "b" }, "i", 7).toString(),
-    "talkie-operator-v1\nPOST\n/p\ni\n7\nb",
+    signedBytes({ method: "post", path: "/p", body: "b", target: { role: "alpha" } }, "i", 7)
+      .toString(),
+    "talkie-operator-v2\nPOST\n/p\nalpha\n\ni\n7\nb",
   );
+  const meshed = { method: "POST", path: "/p", body: "b", target: { role: "a", mesh: "m" } };
+  assert.equal(
+    signedBytes(meshed, "i", 7).toString(),
+    "talkie-operator-v2\nPOST\n/p\na\nm\ni\n7\nb",
+  );
+  for (const target of [{ role: "" }, { role: "a\nb" }, { role: "a", mesh: "m\n" }]) {
+    assert.throws(() => signedBytes({ ...meshed, target }, "i", 7), TypeError);
+  }
+});
+
+test("parseOperatorPublicKey refuses keys of small order, with which a forgery verifies", () => {
+  const identity = Buffer.alloc(32);
+  identity[0] = 1;
+  const forged = Buffer.concat([identity, Buffer.alloc(32)]).toString("base64");
+  const key = createPublicKey({
+    key: Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), identity]),
+    format: "der",
+    type: "spki",
+  });
+  const headers = new Headers({
+    "operator-id": "op_x",
+    "operator-timestamp": String(T),
+    "operator-signature": `ed25519,${forged}`,
+  });
+  // The reason the key is refused: with it, an all-zero signature passes.
+  assert.equal(verifyOperatorRequest(key, { ...request, headers }, T).ok, true);
+  for (
+    const raw of [
+      identity,
+      Buffer.alloc(32),
+      Buffer.from("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", "hex"),
+    ]
+  ) {
+    assert.throws(
+      () => parseOperatorPublicKey(`ed25519:${raw.toString("base64")}`),
+      /small order/,
+    );
+  }
 });
 
 test("an operator public key round-trips through its ed25519: text", () => {
@@ -55,6 +106,8 @@ test("verifyOperatorRequest refuses another body, path, method, key or a stale t
       ["path", signed({ path: "/operator/message" }), publicKey, T],
       ["method", signed({ method: "PUT" }), publicKey, T],
       ["key", signed(), other, T],
+      ["role", signed({ target: { role: "beta" } }), publicKey, T],
+      ["mesh", signed({ target: { role: "alpha", mesh: "m" } }), publicKey, T],
     ] as const
   ) {
     const r = verifyOperatorRequest(key, req, now);

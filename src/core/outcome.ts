@@ -7,6 +7,9 @@
  * @module
  */
 
+import { ROLE_NAME } from "./names.ts";
+import { shownLine } from "./shown_text.ts";
+
 /**
  * Why a delivery did not succeed (yet). `stored`: a broker keeps the message for a receiver that
  * is offline and a delivery report comes when it is delivered; `held`: the receiving node keeps
@@ -90,9 +93,10 @@ const field = (body: unknown, key: string): unknown =>
 /** The peer's own error text, or a short description of what it answered. */
 function errorText(reply: PeerReply): string {
   const error = field(reply.body, "error");
-  if (typeof error === "string" && error.trim() !== "") return error.slice(0, 300);
-  const text = reply.text?.trim().replace(/\s+/g, " ");
-  return text ? `HTTP ${reply.status}: ${text.slice(0, 120)}` : `HTTP ${reply.status}`;
+  // Whatever answered wrote it: one line, bounded, before a session or a person sees it.
+  if (typeof error === "string" && error.trim() !== "") return shownLine(error, 300);
+  const text = shownLine(reply.text ?? "", 120);
+  return text ? `HTTP ${reply.status}: ${text}` : `HTTP ${reply.status}`;
 }
 
 /**
@@ -171,8 +175,12 @@ export function probeOutcome(
   role: string | undefined,
   latencyMs: number,
 ): ProbeOutcome {
+  // Anything may answer at an address, no secret needed: every field is a claim, checked here.
   const b = reply.body;
   const peerRole = field(b, "role");
+  if (reply.status === 200 && typeof peerRole === "string" && !ROLE_NAME.test(peerRole)) {
+    return { state: "offline", reason: "/health answered with a role that is not a valid name" };
+  }
   if (reply.status !== 200 || typeof peerRole !== "string") {
     return {
       state: "offline",
@@ -194,10 +202,10 @@ export function probeOutcome(
     state: "online",
     role: peerRole,
     latencyMs,
-    version: typeof version === "string" ? version : undefined,
+    version: typeof version === "string" ? shownLine(version, 40) : undefined,
     signatures,
     authenticated: typeof authenticated === "boolean" ? authenticated : undefined,
-    authError: typeof authError === "string" ? authError.slice(0, 200) : undefined,
+    authError: typeof authError === "string" ? shownLine(authError, 200) : undefined,
     ...(session !== null && typeof session === "object" ? { session: peerSession(session) } : {}),
   };
 }
@@ -208,7 +216,7 @@ function peerSession(s: object): PeerSession {
   const status = field(s, "status");
   return {
     ...(typeof unread === "number" && Number.isSafeInteger(unread) ? { unread } : {}),
-    ...(typeof status === "string" ? { status: status.slice(0, 200) } : {}),
+    ...(typeof status === "string" ? { status: shownLine(status, 200) } : {}),
     ...(field(s, "channel_events") === "unlikely" ? { channelEventsUnlikely: true } : {}),
   };
 }

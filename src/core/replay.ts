@@ -6,6 +6,23 @@
  * @module
  */
 
+/**
+ * Ids that may be used once (operator request ids): the one question a receiver asks. Kept
+ * small so where the ids live (memory, a file) can change behind it.
+ */
+export interface OnceIds {
+  /** True when `id` is new at `nowMs` (and is now remembered), false when it was used. */
+  checkAndAdd(id: string, nowMs: number): boolean;
+}
+
+/** One remembered id, as persisted: the id and when it is forgotten (Unix milliseconds). */
+export interface SeenEntry {
+  /** The id. */
+  id: string;
+  /** When it is forgotten, in Unix milliseconds. */
+  expiresAt: number;
+}
+
 /** Options of {@linkcode SeenIds}. */
 export interface SeenIdsOptions {
   /**
@@ -38,7 +55,7 @@ export interface SeenIdsOptions {
  * const again = replays.checkAndAdd("msg_1", Date.now()); // false: answer "duplicate"
  * ```
  */
-export class SeenIds {
+export class SeenIds implements OnceIds {
   readonly #ttlMs: number;
   readonly #maxSize: number;
   /** id → expiry time in ms. */
@@ -60,6 +77,11 @@ export class SeenIds {
     }
     this.#ttlMs = ttlMs;
     this.#maxSize = maxSize;
+  }
+
+  /** How long an id is remembered, in milliseconds. */
+  get ttlMs(): number {
+    return this.#ttlMs;
   }
 
   /** How many ids are remembered (expired ones may linger until the next call). */
@@ -91,6 +113,22 @@ export class SeenIds {
   /** Forgets `id`, so it may be used again (a request that was not taken after all). */
   forget(id: string): void {
     this.#expiries.delete(id);
+  }
+
+  /** The ids remembered at `nowMs`, oldest first, with their expiry. */
+  entries(nowMs: number): SeenEntry[] {
+    this.#prune(nowMs);
+    return [...this.#expiries].map(([id, expiresAt]) => ({ id, expiresAt }));
+  }
+
+  /** Restores persisted ids that have not expired at `nowMs` (their expiry kept). */
+  load(entries: Iterable<SeenEntry>, nowMs: number): void {
+    const live = [...entries].filter((e) => e.expiresAt > nowMs)
+      .sort((a, b) => a.expiresAt - b.expiresAt).slice(-this.#maxSize);
+    for (const e of live) {
+      this.#expiries.delete(e.id);
+      this.#expiries.set(e.id, Math.min(e.expiresAt, nowMs + this.#ttlMs));
+    }
   }
 
   /** Drops expired ids from the front; stops at the first live one. */

@@ -206,8 +206,10 @@ export function createHandler(
     if (path === "/message") return await message(request);
     if (path === "/receipt") return await receipt(request);
     if (path.startsWith("/operator/")) {
-      return auth.throttled(request) ?? await options.operator?.(request, path) ??
-        fail(403, "This node takes no operator requests");
+      // Its body is read as an unverified /message body: the same limits, the same slots.
+      const read = () => auth.unverified(request, () => readBody(request));
+      return auth.throttled(request) ?? await options.operator?.(request, path, read) ??
+        fail(403, "This node takes no operator requests", CLOSE);
     }
     const refused = auth.throttled(request) ?? auth.checkEvents(request);
     if (refused) return refused;

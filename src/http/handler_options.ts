@@ -86,6 +86,13 @@ export interface HandlerOptions {
   now?: () => Date;
   /** More fields of the SSE `hello` (the pending permission prompts). */
   hello?: () => Record<string, unknown>;
-  /** `POST /operator/verdict` and `/operator/message` (`operator.ts`); 403 without it. */
-  operator?: (request: HttpRequest, path: string) => Promise<Response>;
+  /**
+   * `POST /operator/verdict` and `/operator/message` (`operator.ts`); 403 without it. `read`
+   * reads the body as an unverified `/message` body is read (limits, bound on reads at once).
+   */
+  operator?: (
+    request: HttpRequest,
+    path: string,
+    read: () => Promise<Uint8Array | Response>,
+  ) => Promise<Response>;
 }

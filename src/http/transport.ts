@@ -67,8 +67,9 @@ export class HttpTransport implements PeerTransport {
     const known = this.#signs.get(peer.name);
     if (known !== undefined) return known;
     const health = await this.probe(peer);
-    // Unknown while the peer is down: sign, and ask again on the next attempt.
-    return health.state === "offline" ? true : health.signatures;
+    // Unknown while the peer is down: sign, and ask again on the next attempt. An address that
+    // answers as another role is not that peer: it gets a signature, never the secret.
+    return health.state === "online" ? health.signatures : true;
   }
 
   #learn(peer: Peer, signatures: boolean): void {
@@ -126,7 +127,8 @@ export class HttpTransport implements PeerTransport {
       signingKey: this.#key,
       fetch: this.#o.fetch,
     });
-    if (outcome.state !== "offline") this.#learn(peer, outcome.signatures);
+    // Only the peer itself teaches how to reach it, not whatever answers at its address.
+    if (outcome.state === "online") this.#learn(peer, outcome.signatures);
     return outcome;
   }
 

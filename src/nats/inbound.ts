@@ -10,15 +10,16 @@ import type { Msg, NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "../platform/log.ts";
 import type { WireReport } from "./durable.ts";
 import type { MeshNames } from "./subjects.ts";
-import { encodeAnswer, errorReply, SIGNED_HEADERS } from "./wire.ts";
+import { encodeAnswer, errorReply, OPERATOR_HEADERS, SIGNED_HEADERS } from "./wire.ts";
 import { errorText, throttledLog } from "./log_once.ts";
 import { verifySignature } from "../core/signature.ts";
 import { type Answer, answerOf, receive, receiveReceipt } from "../node/receive.ts";
 import { type Receiver, verifySigned } from "../node/receiver.ts";
 
 /**
- * Answers `<mesh>.<role>` (messages), `<mesh>.<role>.health` (probes) and
- * `<mesh>.<role>.receipt` (read receipts) with the node's answer, as an HTTP peer would get
+ * Answers `<mesh>.<role>` (messages), `<mesh>.<role>.health` (probes),
+ * `<mesh>.<role>.receipt` (read receipts) and the operator's `.operator.verdict` and
+ * `.operator.message` with the node's answer, as an HTTP peer would get
  * it. Only the signature headers of a message are read: a message without a valid signature
  * is refused with 401. While `live()` is false (another session holds the role) nothing is
  * answered, so that session's answer is the one the sender gets. A failure inside the node is
@@ -75,6 +76,22 @@ export function serveRole(
       const verified = verify(m);
       if ("status" in verified) return Promise.resolve(verified);
       return Promise.resolve(receiveReceipt({ bytes: m.data, verified }, context));
+    }),
+    answer(o.names.operatorAll(o.role), "operator request", async (m): Promise<Answer> => {
+      const headers = new Headers();
+      for (const name of OPERATOR_HEADERS) {
+        const value = m.headers?.get(name) ?? "";
+        if (value !== "") headers.set(name, value);
+      }
+      const operator = o.receiver.operator;
+      if (!operator) {
+        return {
+          status: 403,
+          body: { ok: false, error: `"${o.role}" takes no operator requests` },
+        };
+      }
+      const action = m.subject.slice(m.subject.lastIndexOf(".") + 1);
+      return operator.check(headers) ?? await operator.receive({ action, headers, body: m.data });
     }),
   ];
   return () => subs.forEach((s) => s.unsubscribe());

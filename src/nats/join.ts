@@ -125,6 +125,8 @@ export async function joinMesh(nc: NatsConnection, o: JoinOptions): Promise<Memb
       o.hub.subscribe((r) =>
         publishEvent(nc, names.events(role), { event: r.kind, data: r.envelope })
       ),
+      // Status lines, outcomes and permission prompts, as /events has them.
+      o.hub.onNotice((n) => publishEvent(nc, names.events(role), n)),
     );
     const beat = setInterval(hello, config.presenceTtlMs / 3);
     stops.push(() => clearInterval(beat));

@@ -7,6 +7,7 @@
  * | `<mesh>.<role>.health` | probes (what `GET /health` says) |
  * | `<mesh>.<role>.reports` | delivery reports for messages that waited in the stream |
  * | `<mesh>.<role>.receipt` | read receipts (as `POST /receipt`) |
+ * | `<mesh>.<role>.operator.verdict`, `.operator.message` | the human operator's signed requests (as `POST /operator/…`) |
  * | `<mesh>.events.<role>` | each node's hub events, for `viewer --nats` |
  * | `<mesh>.inbox.<role>` | the durable stream's subjects (`INTERCOM_NATS_DURABLE`) |
  * | KV `<mesh>_presence` | who is online: one key per role, heartbeats, TTL |
@@ -21,6 +22,10 @@ export interface MeshNames {
   health(role: string): string;
   reports(role: string): string;
   receipt(role: string): string;
+  /** The operator's request `verdict` or `message` to `role`. */
+  operator(role: string, action: "verdict" | "message"): string;
+  /** Wildcard over both operator requests to `role`. */
+  operatorAll(role: string): string;
   events(role: string): string;
   /** Wildcard over every node's events. */
   allEvents: string;
@@ -46,6 +51,8 @@ export function meshNames(mesh: string): MeshNames {
     health: (role) => `${mesh}.${role}.health`,
     reports: (role) => `${mesh}.${role}.reports`,
     receipt: (role) => `${mesh}.${role}.receipt`,
+    operator: (role, action) => `${mesh}.${role}.operator.${action}`,
+    operatorAll: (role) => `${mesh}.${role}.operator.*`,
     events: (role) => `${mesh}.events.${role}`,
     allEvents: `${mesh}.events.*`,
     inbox: (role) => `${mesh}.inbox.${role}`,

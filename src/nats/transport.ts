@@ -130,6 +130,7 @@ export class NatsTransport implements PeerTransport {
           peers: this.#addressable(),
           online: this.#live(),
           version: this.#o.version,
+          ...this.#receiver!.hello?.(),
         }),
       });
     } catch (e) {

@@ -9,9 +9,17 @@
 import type { PeerReply } from "../core/outcome.ts";
 import { WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP } from "../core/signature.ts";
 import type { Answer } from "../node/receive.ts";
+import { OPERATOR_ID, OPERATOR_SIGNATURE, OPERATOR_TIMESTAMP } from "../core/operator_signature.ts";
 
 /** The only headers read from a broker message: the signature's, never a secret header. */
 export const SIGNED_HEADERS: readonly string[] = [WEBHOOK_ID, WEBHOOK_TIMESTAMP, WEBHOOK_SIGNATURE];
+
+/** The only headers read from an operator request on the broker: the operator's signature. */
+export const OPERATOR_HEADERS: readonly string[] = [
+  OPERATOR_ID,
+  OPERATOR_TIMESTAMP,
+  OPERATOR_SIGNATURE,
+];
 
 /**
  * Encodes the node's answer as the reply payload `{"status":…,"body":…}`, with

@@ -9,6 +9,7 @@
  */
 
 import { z } from "zod";
+import { shownLine } from "../core/shown_text.ts";
 
 /** Method of the request Claude Code sends. */
 export const PERMISSION_REQUEST_METHOD = "notifications/claude/channel/permission_request";
@@ -104,7 +105,7 @@ export class PermissionRelay {
     (timer as { unref?: () => void }).unref?.();
     this.#timers.set(id, timer);
     this.#o.notice("permission_request", promptData(this.#o.role, this.#pending.get(id)!));
-    this.#o.log(`permission prompt ${id} pending: ${oneLine(request.tool_name)}`);
+    this.#o.log(`permission prompt ${id} pending: ${shownLine(request.tool_name, 80)}`);
   }
 
   /**
@@ -129,7 +130,7 @@ export class PermissionRelay {
       at,
     });
     this.#o.log(
-      `permission ${id} (${oneLine(prompt.tool_name)}): ${behavior} by ${by} at ${at}`,
+      `permission ${id} (${shownLine(prompt.tool_name, 80)}): ${behavior} by ${by} at ${at}`,
     );
     return "sent";
   }
@@ -156,11 +157,4 @@ export class PermissionRelay {
     this.#drop(id);
     this.#o.notice("permission_expired", { role: this.#o.role, request_id: id, reason: why });
   }
-}
-
-// Untrusted text in a log line: one line, bounded.
-function oneLine(text: string): string {
-  // deno-lint-ignore no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "?")
-    .slice(0, 80);
 }

@@ -14,6 +14,7 @@ import {
   WEBHOOK_TIMESTAMP,
 } from "../core/signature.ts";
 import type { Answer, ReceiveContext } from "./receive.ts";
+import type { OperatorReceiver } from "./operator.ts";
 
 /** What a transport needs to hand inbound messages to the node. */
 export interface Receiver {
@@ -23,6 +24,10 @@ export interface Receiver {
   key: Uint8Array;
   /** What `/health` says to anyone: role, peers, version, the protocols spoken. */
   health(): Record<string, unknown>;
+  /** More fields of a watcher's `hello` (the pending permission prompts). */
+  hello?(): Record<string, unknown>;
+  /** The human operator's requests (`node/operator.ts`). */
+  operator?: OperatorReceiver;
 }
 
 /** What {@linkcode healthBody} reports. */

@@ -7,6 +7,7 @@
 
 import { z } from "zod";
 import { sessionText } from "../core/envelope.ts";
+import { shownLine } from "../core/shown_text.ts";
 import { text } from "./describe.ts";
 import type { InboxMessage } from "./inbox.ts";
 import { STATUS_MAX_LENGTH, type ToolContext } from "./tool_context.ts";
@@ -62,10 +63,8 @@ export function registerInboxTools(ctx: ToolContext): void {
     },
   }, ({ text: line }) => {
     session.lastToolAt = Date.now();
-    // One line: control characters (newlines, escapes) become spaces.
-    // deno-lint-ignore no-control-regex
-    const clean = sessionText(line).replace(/[\u0000-\u001f\u007f]+/g, " ")
-      .trim();
+    // Other sessions, the viewers and /events show it: one line, nothing hidden or reordered.
+    const clean = shownLine(sessionText(line), Number.MAX_SAFE_INTEGER);
     if (clean.length > STATUS_MAX_LENGTH) {
       return text(
         `The status is ${clean.length} characters, over the limit of ${STATUS_MAX_LENGTH}: shorten it`,

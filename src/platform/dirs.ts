@@ -5,6 +5,7 @@
  */
 
 import { homedir } from "node:os";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 
@@ -35,4 +36,34 @@ export function defaultOperatorKeyFile(
   env: Record<string, string | undefined> = process.env,
 ): string {
   return join(configDir(env), "operator.key");
+}
+
+/**
+ * Whether a file is readable or writable by other users than its owner (POSIX mode bits,
+ * `mode & 0o077`); false on Windows and for a file that cannot be read.
+ */
+export function openToOthers(path: string): boolean {
+  try {
+    return process.platform !== "win32" && (statSync(path).mode & 0o077) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Warnings for secret files others can read: the mesh secret's `--secret-file` (when given)
+ * and the operator's private key at its default place (when it exists). Each names the file and
+ * the fix.
+ */
+export function openSecretFiles(
+  secretFile: string | undefined,
+  env: Record<string, string | undefined> = process.env,
+): string[] {
+  const files = [
+    ...(secretFile ? [[secretFile, "the shared secret"]] : []),
+    [defaultOperatorKeyFile(env), "the operator's private key"],
+  ];
+  return files.filter(([path]) => openToOthers(path)).map(([path, what]) =>
+    `${path} (${what}) is readable by other users: chmod 600 it`
+  );
 }

@@ -3,11 +3,18 @@
  * pid) into a per-user directory of mode 0700, and a peer written without a host
  * (`PEERS=frontend,tester`) is looked up there at send time, since sessions start in any order.
  *
- * Entry format (JSON, one file per role): `{"role","url","pid","version","started_at"}`.
+ * Entry format (JSON, one file per role): `{"role","url","pid","version","started_at",
+ * "start_time"}`. An entry is trusted for one thing: where to look for that role. It is removed
+ * only when its process is gone (no such pid, or a pid reused by a process that started at
+ * another time), never because the node was slow to answer; and each node writes its entry
+ * again while it runs when it finds it missing or left by a process that is gone. Whoever
+ * answers at the address still proves nothing: a node that answers as another role gets
+ * nothing secret (`http/transport.ts`).
  *
  * @module
  */
 
+import { execFileSync } from "node:child_process";
 import {
   chmodSync,
   lstatSync,
@@ -31,6 +38,8 @@ export interface LocalEntry {
   version: string;
   /** ISO 8601 time of registration. */
   started_at: string;
+  /** When the process started, as {@linkcode processStartTime} tells it; absent where unknown. */
+  start_time?: string;
 }
 
 /**
@@ -76,6 +85,43 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/**
+ * When process `pid` started, as an opaque text to compare: on Linux field 22 of
+ * `/proc/<pid>/stat` (clock ticks since boot), elsewhere `ps -o lstart=`; undefined when it
+ * cannot be told (no such process, Windows, no `ps`). Together with the pid it names one
+ * process, so a pid reused by another process is told apart.
+ */
+export function processStartTime(pid: number): string | undefined {
+  if (!Number.isInteger(pid) || pid <= 0 || process.platform === "win32") return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) is in parentheses and may hold spaces: count after it.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] || undefined;
+  } catch (e) {
+    if (process.platform === "linux" || (e as { code?: string }).code !== "ENOENT") {
+      return undefined;
+    }
+  }
+  try {
+    const out = execFileSync("ps", ["-o", "lstart=", "-p", String(pid)], {
+      encoding: "utf8",
+      timeout: 2_000,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    return out.trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the process of `entry` is gone: its pid is dead, or now names a later process. */
+export function processGone(entry: LocalEntry): boolean {
+  if (!pidAlive(entry.pid)) return true;
+  if (entry.start_time === undefined) return false;
+  const now = processStartTime(entry.pid);
+  return now !== undefined && now !== entry.start_time;
+}
+
 const fileOf = (dir: string, role: string) => join(dir, `${role}.json`);
 
 function parseEntry(text: string): LocalEntry | undefined {
@@ -116,7 +162,7 @@ export function readEntry(dir: string, role: string): LocalEntry | undefined {
 export function lookupLocal(dir: string, role: string): string | undefined {
   const entry = readEntry(dir, role);
   if (!entry) return undefined;
-  if (!pidAlive(entry.pid)) {
+  if (processGone(entry)) {
     rmSync(fileOf(dir, role), { force: true });
     return undefined;
   }
@@ -134,69 +180,67 @@ export function listEntries(dir: string): LocalEntry[] {
   return names.map((n) => readEntry(dir, n.slice(0, -5))).filter((e) => e !== undefined);
 }
 
+/** This node's registration: remove it, or write it again when it went missing. */
+export interface Registration {
+  /** Removes the entry, unless another node has taken the role since. */
+  unregister: () => void;
+  /**
+   * Writes the entry again when the file is missing or left by a process that is gone (another
+   * node's mistake, a cleaner, a restart of the directory); leaves a live node's entry alone.
+   *
+   * @returns true when it wrote the entry.
+   */
+  reassert: () => boolean;
+  /** The entry this one replaced when its process still runs (a role used twice). */
+  replaced?: LocalEntry;
+}
+
 /**
- * Writes this node's entry (atomically, mode 0600) and returns a function that removes it
- * again, unless another node has taken the role since.
- *
- * @returns the entry this one replaced when its process still runs (a role used twice).
+ * Writes this node's entry (atomically, mode 0600) and returns the functions that remove it or
+ * write it again.
  */
-export function registerLocal(
-  dir: string,
-  entry: LocalEntry,
-): { unregister: () => void; replaced?: LocalEntry } {
+export function registerLocal(dir: string, entry: LocalEntry): Registration {
   ensurePrivateDir(dir);
   const previous = readEntry(dir, entry.role);
-  const replaced = previous && previous.pid !== entry.pid && pidAlive(previous.pid)
+  const replaced = previous && previous.pid !== entry.pid && !processGone(previous)
     ? previous
     : undefined;
   const tmp = join(dir, `.${entry.role}.${entry.pid}.tmp`);
-  writeFileSync(tmp, JSON.stringify(entry) + "\n", { mode: 0o600 });
-  renameSync(tmp, fileOf(dir, entry.role));
+  const write = (e: LocalEntry) => {
+    writeFileSync(tmp, JSON.stringify(e) + "\n", { mode: 0o600 });
+    renameSync(tmp, fileOf(dir, entry.role));
+  };
+  write(entry);
   const unregister = () => {
     if (readEntry(dir, entry.role)?.pid !== entry.pid) return;
     // The node we took the role from still runs: give it back, or it stays unreachable.
-    if (replaced && pidAlive(replaced.pid)) {
-      writeFileSync(tmp, JSON.stringify(replaced) + "\n", { mode: 0o600 });
-      renameSync(tmp, fileOf(dir, entry.role));
-      return;
-    }
+    if (replaced && !processGone(replaced)) return write(replaced);
     rmSync(fileOf(dir, entry.role), { force: true });
   };
-  return { unregister, ...(replaced ? { replaced } : {}) };
+  const reassert = () => {
+    const now = readEntry(dir, entry.role);
+    if (now && (now.pid === entry.pid || !processGone(now))) return false;
+    ensurePrivateDir(dir);
+    write(entry);
+    return true;
+  };
+  return { unregister, reassert, ...(replaced ? { replaced } : {}) };
 }
 
 /**
- * Removes stale entries: a dead pid, or a node that does not answer `/health` with its role
- * (a reused pid). `answers` probes one entry; it is injected so tests need no network.
+ * Removes the entries whose process is gone ({@linkcode processGone}); a live node that is slow
+ * to answer keeps its entry.
  *
  * @returns the roles removed.
  */
-export async function cleanStale(
-  dir: string,
-  answers: (entry: LocalEntry) => Promise<boolean>,
-  own?: number,
-): Promise<string[]> {
+export function cleanStale(dir: string, own?: number): string[] {
   const removed: string[] = [];
-  await Promise.all(
-    listEntries(dir).map(async (entry) => {
-      if (entry.pid === own) return;
-      if (pidAlive(entry.pid) && await answers(entry)) return;
-      // Read again: the role may have been taken by a fresh node meanwhile.
-      if (readEntry(dir, entry.role)?.pid !== entry.pid) return;
-      rmSync(fileOf(dir, entry.role), { force: true });
-      removed.push(entry.role);
-    }),
-  );
-  return removed;
-}
-
-/** Probes `/health` of an entry: true when it answers with the entry's role within 1.5 s. */
-export async function answersHealth(entry: LocalEntry): Promise<boolean> {
-  try {
-    const response = await fetch(`${entry.url}/health`, { signal: AbortSignal.timeout(1_500) });
-    const body = await response.json().catch(() => null) as { role?: unknown } | null;
-    return body?.role === entry.role;
-  } catch {
-    return false;
+  for (const entry of listEntries(dir)) {
+    if (entry.pid === own || !processGone(entry)) continue;
+    // Read again: the role may have been taken by a fresh node meanwhile.
+    if (readEntry(dir, entry.role)?.pid !== entry.pid) continue;
+    rmSync(fileOf(dir, entry.role), { force: true });
+    removed.push(entry.role);
   }
+  return removed;
 }

@@ -9,6 +9,7 @@ import {
   type LocalEntry,
   localRegistryDir,
   lookupLocal,
+  processStartTime,
   readEntry,
   registerLocal,
 } from "./local_registry.ts";
@@ -88,16 +89,49 @@ test(
 );
 
 test(
-  "cleanStale removes dead pids and live pids that do not answer, keeps our own and good ones",
-  withDir(async (dir) => {
+  "cleanStale removes only entries whose process is gone: a dead pid or a reused one",
+  withDir((dir) => {
+    const started = processStartTime(process.ppid);
     registerLocal(dir, entry("dead", DEAD_PID));
+    // A live process that answers nothing (stopped, swapped out) keeps its entry.
     registerLocal(dir, entry("silent", process.ppid, 1));
-    registerLocal(dir, entry("fine", process.ppid, 2));
-    registerLocal(dir, entry("me", process.pid, 3));
+    registerLocal(dir, { ...entry("reused", process.ppid, 2), start_time: "1" });
+    registerLocal(dir, { ...entry("fine", process.ppid, 3), start_time: started });
+    registerLocal(dir, entry("me", process.pid, 4));
     writeFileSync(join(dir, "junk.json"), "{not json");
-    const removed = await cleanStale(dir, (e) => Promise.resolve(e.role === "fine"), process.pid);
-    assert.deepEqual(removed.sort(), ["dead", "silent"]);
-    assert.deepEqual(readdirSync(dir).sort(), ["fine.json", "junk.json", "me.json"]);
+    const removed = cleanStale(dir, process.pid);
+    const gone = started === undefined ? ["dead"] : ["dead", "reused"];
+    assert.deepEqual(removed.sort(), gone);
+    assert.equal(readdirSync(dir).includes("silent.json"), true);
+    assert.equal(readdirSync(dir).includes("fine.json"), true);
+  }),
+);
+
+test(
+  "processStartTime tells this process's start and nothing for a dead pid",
+  () => {
+    if (process.platform === "win32") return;
+    const mine = processStartTime(process.pid);
+    assert.equal(typeof mine, "string");
+    assert.equal(processStartTime(process.pid), mine);
+    assert.equal(processStartTime(DEAD_PID), undefined);
+  },
+);
+
+test(
+  "reassert writes the entry again when it went missing, never over a live node",
+  withDir((dir) => {
+    const mine = registerLocal(dir, entry("a", process.pid));
+    assert.equal(mine.reassert(), false);
+    rmSync(join(dir, "a.json"));
+    assert.equal(mine.reassert(), true);
+    assert.equal(readEntry(dir, "a")?.pid, process.pid);
+    registerLocal(dir, entry("a", process.ppid, 40001));
+    assert.equal(mine.reassert(), false);
+    assert.equal(readEntry(dir, "a")?.pid, process.ppid);
+    registerLocal(dir, entry("a", DEAD_PID, 40002));
+    assert.equal(mine.reassert(), true);
+    assert.equal(readEntry(dir, "a")?.pid, process.pid);
   }),
 );
 

@@ -117,6 +117,7 @@ describe("the permission relay and operator messages", () => {
     // An id that is not pending.
     const unknown = await sendVerdict(privateKey, {
       url: url(),
+      role: "backend",
       requestId: "zzzzz",
       behavior: "allow",
     });
@@ -128,6 +129,7 @@ describe("the permission relay and operator messages", () => {
     await request("peer", "abcde");
     const noKey = await sendVerdict(privateKey, {
       url: mesh.node("peer").url,
+      role: "peer",
       requestId: "abcde",
       behavior: "allow",
     });
@@ -142,6 +144,7 @@ describe("the permission relay and operator messages", () => {
     };
     const reply = await sendVerdict(privateKey, {
       url: url(),
+      role: "backend",
       requestId: "ABCDE",
       behavior: "allow",
     }, { fetch: recording });
@@ -164,6 +167,7 @@ describe("the permission relay and operator messages", () => {
     assert.match((await replayed.json()).error, /already used/);
     const late = await sendVerdict(privateKey, {
       url: url(),
+      role: "backend",
       requestId: "abcde",
       behavior: "deny",
     });
@@ -190,6 +194,7 @@ describe("the permission relay and operator messages", () => {
     await events.until(() => notices("permission_expired").some((n) => n.request_id === "qwert"));
     const tooLate = await sendVerdict(privateKey, {
       url: url(),
+      role: "backend",
       requestId: "qwert",
       behavior: "allow",
     });
@@ -199,7 +204,11 @@ describe("the permission relay and operator messages", () => {
   test("an operator message arrives marked; a peer cannot forge it", async () => {
     const backend = mesh.node("backend").session;
     const from = backend.events.length;
-    const reply = await sendOperatorMessage(privateKey, { url: url(), text: "stop after this" });
+    const reply = await sendOperatorMessage(privateKey, {
+      url: url(),
+      role: "backend",
+      text: "stop after this",
+    });
     assert.deepEqual(reply, { ok: true });
     const [event] = await backend.waitForEvents(1, { from });
     assert.equal(event.content, "stop after this");

@@ -17,19 +17,28 @@ import { waitFor } from "./wait.ts";
 export interface WebViewer {
   /** The page, at 1280x800, on the viewer's URL. */
   page: Page;
+  /** The URL the viewer printed, token included. */
+  url: string;
   /** Feeds an event to the viewer's model as if a node had sent it. */
   push: (event: ViewerEvent) => void;
   /** Closes the browser and stops the viewer. */
   close(): Promise<void>;
 }
 
-/** Starts `viewer --web` on every node of `mesh` and opens its page in Chromium. */
-export async function openWebViewer(mesh: Mesh, operator?: OperatorActions): Promise<WebViewer> {
+/**
+ * Starts `viewer --web` on every node of `mesh` (and the `extra` name=address targets) and
+ * opens its page in Chromium.
+ */
+export async function openWebViewer(
+  mesh: Mesh,
+  operator?: OperatorActions,
+  extra: readonly string[] = [],
+): Promise<WebViewer> {
   const stop = new AbortController();
   let url = "";
   let push: (event: ViewerEvent) => void = () => {};
   const done = viewerMain(
-    ["--web", ...mesh.nodes.map((n) => `${n.role}=127.0.0.1:${n.port}`)],
+    ["--web", ...mesh.nodes.map((n) => `${n.role}=127.0.0.1:${n.port}`), ...extra],
     { INTERCOM_SECRET: mesh.secret },
     {
       signal: stop.signal,
@@ -45,6 +54,7 @@ export async function openWebViewer(mesh: Mesh, operator?: OperatorActions): Pro
   await page.goto(url, { waitUntil: "domcontentloaded" });
   return {
     page,
+    url,
     push: (event) => push(event),
     close: async () => {
       await chromium.close();

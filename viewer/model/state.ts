@@ -26,11 +26,21 @@ import {
   replacePrompts,
 } from "./prompts.ts";
 
-/** The state of the connection to a watched node. */
-export type Connection = "connecting" | "online" | "offline" | "auth-failed";
+/**
+ * The state of the connection to a watched node; `not-started`: a node of this machine that
+ * the local registry does not list (yet).
+ */
+export type Connection = "connecting" | "online" | "offline" | "auth-failed" | "not-started";
 
 /** What a desk's avatar shows. */
-export type Mood = "idle" | "talking" | "listening" | "connecting" | "offline" | "waiting";
+export type Mood =
+  | "idle"
+  | "talking"
+  | "listening"
+  | "connecting"
+  | "offline"
+  | "waiting"
+  | "not-started";
 
 /** One desk in the office: a watched node, or a peer a watched node said it has. */
 export interface Desk {
@@ -134,6 +144,8 @@ export type ViewerEvent =
   | DeliveryEvent
   | PromptEvent
   | { type: "note"; id: string; text: string }
+  /** More nodes to watch (a session of this machine started): a desk each, connecting. */
+  | { type: "watch"; nodes: readonly string[] }
   | { type: "select"; delta: -1 | 1 }
   | { type: "compose"; edit: ComposeEdit }
   | { type: "tick" };
@@ -183,6 +195,7 @@ export function findDesk(state: ViewerState, name: string): Desk | undefined {
  */
 export function moodOf(desk: Desk, now: number): Mood {
   if (desk.connection === "connecting") return "connecting";
+  if (desk.connection === "not-started") return "not-started";
   if (desk.connection === "offline" || desk.connection === "auth-failed") return "offline";
   // Blocked on a prompt matters more than who spoke last.
   if (desk.waiting) return "waiting";
@@ -251,6 +264,8 @@ export function update(state: ViewerState, event: ViewerEvent, now: number): Vie
       const prompts = removePrompt(state.prompts, event.node, event.requestId);
       return prompts === state.prompts ? state : markWaiting({ ...state, prompts });
     }
+    case "watch":
+      return watch(state, event.nodes);
     case "select":
       return moveSelection(state, event.delta);
     case "compose":
@@ -329,6 +344,21 @@ function hello(state: ViewerState, event: Extract<ViewerEvent, { type: "hello" }
   for (const peer of event.peers) {
     if (!desks.some((d) => d.role === peer || d.key === peer)) {
       desks = [...desks, { key: peer, role: peer, watched: false }];
+    }
+  }
+  return { ...state, desks };
+}
+
+// A peer desk learned from a hello under the same name becomes the watched desk.
+function watch(state: ViewerState, nodes: readonly string[]): ViewerState {
+  const fresh = nodes.filter((n) => !state.desks.some((d) => d.key === n && d.watched));
+  if (fresh.length === 0) return state;
+  const desks: Desk[] = state.desks.map((d) =>
+    fresh.includes(d.key) ? { ...d, watched: true, connection: "connecting" } : d
+  );
+  for (const key of fresh) {
+    if (!desks.some((d) => d.key === key)) {
+      desks.push({ key, role: key, watched: true, connection: "connecting" });
     }
   }
   return { ...state, desks };

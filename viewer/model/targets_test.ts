@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseTargets, resolveTargets } from "./targets.ts";
+import { newLocalTargets, parseTargets, resolveTargets } from "./targets.ts";
 
 test("parseTargets reads name=host[:port] like PEERS, https and ngrok included", () => {
   assert.deepEqual(parseTargets(["backend=10.0.0.6:8788", "web=abc.ngrok-free.app", " x=h "]), [
@@ -11,7 +11,8 @@ test("parseTargets reads name=host[:port] like PEERS, https and ngrok included",
 });
 
 test("parseTargets names the entry it cannot read", () => {
-  assert.throws(() => parseTargets(["backend"]), /"backend" has no "="/);
+  assert.throws(() => parseTargets(["back end"]), /"back end" may only contain/);
+  assert.throws(() => parseTargets(["operator"]), /"operator" is reserved/);
   assert.throws(() => parseTargets(["=10.0.0.1"]), /empty name/);
   assert.throws(() => parseTargets(["a=h", "a=i"]), /given twice/);
   assert.throws(() => parseTargets(["a=ftp://h"]), /Node "a=ftp:\/\/h": unsupported scheme/);
@@ -38,15 +39,20 @@ test("parseTargets refuses the operator's reserved name", () => {
   assert.throws(() => parseTargets(["operator=127.0.0.1"]), /reserved for the human operator/);
 });
 
-test("parseTargets finds a bare name among this machine's nodes (INTERCOM_PORT=auto)", () => {
-  const local = (name: string) => name === "backend" ? "http://127.0.0.1:40123" : undefined;
-  assert.deepEqual(parseTargets(["backend", "tester=10.0.0.7"], local), [
-    { name: "backend", url: "http://127.0.0.1:40123" },
+test("parseTargets keeps a bare name as a node of this machine, looked up later", () => {
+  assert.deepEqual(parseTargets(["backend", "tester=10.0.0.7", "backend"]), [
+    { name: "backend" },
     { name: "tester", url: "http://10.0.0.7:8788" },
   ]);
-  assert.throws(() => parseTargets(["backnd"], local), /no node "backnd" runs on this machine/);
   assert.deepEqual(
-    resolveTargets([], { PEERS: "backend", MY_ROLE: "ops", INTERCOM_PORT: "auto" }, local),
-    [{ name: "backend", url: "http://127.0.0.1:40123" }],
+    resolveTargets([], { PEERS: "backend", MY_ROLE: "ops", INTERCOM_PORT: "auto" }),
+    [{ name: "ops" }, { name: "backend" }],
   );
+});
+
+test("newLocalTargets adds the registry's roles not watched yet, in name order", () => {
+  assert.deepEqual(newLocalTargets(["tester"], ["tester", "docs", "backend", "docs", "a b"]), [
+    { name: "backend" },
+    { name: "docs" },
+  ]);
 });

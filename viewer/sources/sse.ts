@@ -189,6 +189,10 @@ async function errorText(response: Response): Promise<string> {
  * until `options.signal` aborts. Reports `connecting` before each attempt, `online` with the
  * hello, `auth-failed` on 401/403 and `offline` with the reason otherwise; never throws.
  *
+ * `url` may be a function, asked before every attempt: a node of this machine gets a new port
+ * on each restart, and the local registry knows it. While it answers `undefined` the node is
+ * reported `not-started` and asked again after the retry wait.
+ *
  * The first request sends `Last-Event-ID: 0`, which makes the node replay the history it still
  * has (or answer `reset` when that no longer starts at 1); later ones send the last id seen.
  *
@@ -203,11 +207,30 @@ async function errorText(response: Response): Promise<string> {
  * });
  * ```
  */
-export async function followNode(node: string, url: string, options: SourceOptions): Promise<void> {
+export async function followNode(
+  node: string,
+  url: string | (() => string | undefined),
+  options: SourceOptions,
+): Promise<void> {
   const { signal, onEvent } = options;
   const doFetch = options.fetch ?? fetch;
   let lastEventId = "0";
+  let previous: string | undefined;
   while (!signal.aborted) {
+    const base = typeof url === "string" ? url : url();
+    if (base === undefined) {
+      onEvent({
+        type: "connection",
+        node,
+        status: "not-started",
+        error: `no node "${node}" runs on this machine yet`,
+      });
+      await sleep(options.retryMs ?? 3000, signal);
+      continue;
+    }
+    // Another process now (a restart): its history is its own, ask for all of it.
+    if (previous !== undefined && base !== previous) lastEventId = "0";
+    previous = base;
     onEvent({ type: "connection", node, status: "connecting" });
     const attempt = new AbortController();
     const abort = () => attempt.abort();
@@ -223,7 +246,7 @@ export async function followNode(node: string, url: string, options: SourceOptio
       // From the request to the node's hello: the round trip a person sees as latency.
       const started = performance.now();
       let greeted = false;
-      const response = await doFetch(`${url}/events`, {
+      const response = await doFetch(`${base}/events`, {
         // Signed over "GET /events" (see requestLine), so the secret never crosses the wire
         // and the signature opens this endpoint only; a fresh id each attempt.
         headers: {

@@ -23,6 +23,7 @@ const FULL_EYES: Record<Face["eyes"], string> = {
   left: "█▄██▄███",
   right: "███▄██▄█",
   x: "██╳██╳██",
+  asleep: "██─██─██",
 };
 
 /**
@@ -57,6 +58,7 @@ const COMPACT_EYES: Record<Face["eyes"], string> = {
   left: "▄██▄██",
   right: "██▄██▄",
   x: "█╳██╳█",
+  asleep: "█─██─█",
 };
 
 /** A two-row avatar for a compact office: a six-column head, a spare column for the ear. */

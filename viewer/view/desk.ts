@@ -67,9 +67,46 @@ export function drawDesk(frame: Frame, desk: Desk, options: DeskOptions): void {
   frame.put(y + size.rows.mood, x + within(size, size.deskLeft + 2, label), label, color);
 }
 
+// `fit`, without a space before its "…".
+const cut = (text: string, width: number) => fit(text, width).replace(/\s+…$/, "…");
+
 /**
- * Draws a speech bubble in the slot at (`x`, `y`): a rounded box with `text` cut to fit and a
- * tail pointing down at the avatar's head (`┬`, then `╵` in the full size).
+ * `text` in at most `lines` lines of at most `width` columns, broken between words (a word
+ * longer than a line is cut); the last line ends with `…` when text was left over.
+ *
+ * @example
+ * ```ts
+ * wrap("check the login flow on staging", 12, 2); // ["check the", "login flow …"]
+ * ```
+ */
+export function wrap(text: string, width: number, lines: number): string[] {
+  const words = preview(text, width * lines).split(" ").filter((w) => w !== "");
+  const out: string[] = [];
+  let line = "";
+  for (const [i, word] of words.entries()) {
+    const next = line === "" ? word : `${line} ${word}`;
+    if (textWidth(next) <= width) {
+      line = next;
+      continue;
+    }
+    if (line !== "") out.push(line);
+    if (out.length === lines) {
+      out[lines - 1] = cut(out[lines - 1] + " " + words.slice(i).join(" "), width);
+      return out;
+    }
+    line = cut(word, width);
+  }
+  if (line !== "") out.push(line);
+  if (out.length > lines) {
+    out.splice(lines - 1, out.length, fit(out.slice(lines - 1).join(" "), width));
+  }
+  return out;
+}
+
+/**
+ * Draws a speech bubble in the slot at (`x`, `y`): a rounded box with `text` wrapped over the
+ * size's lines and cut to fit, and a tail pointing down at the avatar's head (`┬`, then `╵`
+ * in the full and large sizes).
  *
  * ```
  * ╭──────────────╮
@@ -84,8 +121,11 @@ export function drawBubble(
   options: { x: number; y: number; size: DeskSize },
 ): void {
   const { x, y, size } = options;
-  const inner = fit(preview(text, size.bubbleWidth), size.bubbleWidth - 4);
-  const width = textWidth(inner) + 4;
+  const lines = size.bubbleLines > 1
+    ? wrap(text, size.bubbleWidth - 4, size.bubbleLines)
+    : [fit(preview(text, size.bubbleWidth), size.bubbleWidth - 4)];
+  const inner = Math.max(...lines.map(textWidth));
+  const width = inner + 4;
   const lowest = size.bubbleLeft;
   const left = Math.max(
     lowest,
@@ -93,11 +133,16 @@ export function drawBubble(
   );
   const tail = size.center - left;
   const line: Style = { fg: "green" };
-  frame.put(y, x + left, "╭" + "─".repeat(width - 2) + "╮", line);
-  frame.put(y + 1, x + left, "│ ", line);
-  frame.put(y + 1, x + left + 2, inner);
-  frame.put(y + 1, x + left + width - 2, " │", line);
+  // A short message sits low, next to the head: the empty lines are above it.
+  const top = y + size.bubbleLines - lines.length;
+  frame.put(top, x + left, "╭" + "─".repeat(width - 2) + "╮", line);
+  lines.forEach((text, i) => {
+    frame.put(top + 1 + i, x + left, "│ ", line);
+    frame.put(top + 1 + i, x + left + 2, text);
+    frame.put(top + 1 + i, x + left + width - 2, " │", line);
+  });
   const bottom = "╰" + "─".repeat(tail - 1) + "┬" + "─".repeat(width - tail - 2) + "╯";
-  frame.put(y + 2, x + left, bottom, line);
-  if (size.tailRow) frame.put(y + 3, x + size.center, "╵", line);
+  const under = y + size.bubbleLines + 1;
+  frame.put(under, x + left, bottom, line);
+  if (size.tailRow) frame.put(under + 1, x + size.center, "╵", line);
 }

@@ -9,6 +9,7 @@
  */
 
 import stringWidth from "string-width";
+import { shownText } from "../../src/core/shown_text.ts";
 import { CLEAR_SCREEN, moveTo, PLAIN, RESET, sameStyle, sgr, type Style } from "./ansi.ts";
 
 /** One terminal cell. A wide character's second column is a cell with `ch: ""`, `width: 0`. */
@@ -24,15 +25,12 @@ export interface Cell {
 const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 
 /**
- * Makes untrusted text safe for one terminal line: control characters become spaces, bidi
- * overrides go (they reorder what follows on the screen), and so does VS16, whose emoji
- * terminals disagree on the width of (they would shift the rest of the row).
+ * Makes untrusted text safe for one terminal line by the one rule of `core/shown_text.ts`
+ * (controls and line breaks become spaces, bidi and invisible characters go), and drops VS16,
+ * whose emoji terminals disagree on the width of (they would shift the rest of the row).
  */
 export function sanitize(text: string): string {
-  return text
-    // deno-lint-ignore no-control-regex
-    .replace(/[\x00-\x1f\x7f-\x9f]/g, " ")
-    .replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069\ufe0f]/g, "");
+  return shownText(text).replace(/\n/g, " ").replace(/\ufe0f/g, "");
 }
 
 /**

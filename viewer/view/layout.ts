@@ -1,6 +1,7 @@
 /**
- * Where things go: the two desk sizes (the original's, and a compact one for crowded offices)
- * and the choice of size, columns and rows for a number of desks in a terminal.
+ * Where things go: the three desk sizes (a large one for big terminals, the original's, and a
+ * compact one for crowded offices) and the choice of size, columns and rows for a number of
+ * desks in a terminal.
  *
  * Rows of the screen, top to bottom: the room (walls around rows of desks), a `─── chat ───`
  * rule, the feed, and one hint line.
@@ -12,7 +13,7 @@ import { COMPACT_SPRITE, FULL_SPRITE, type Sprite } from "./avatar.ts";
 
 /** One desk size. Offsets are relative to the desk's slot (its top-left corner). */
 export interface DeskSize {
-  name: "full" | "compact";
+  name: "large" | "full" | "compact";
   /** Columns of a slot, gap included, and rows of a row of desks, floor included. */
   slotWidth: number;
   rowHeight: number;
@@ -23,6 +24,8 @@ export interface DeskSize {
   center: number;
   /** Widest bubble, in columns, and its leftmost column. */
   bubbleWidth: number;
+  /** Lines of text a bubble holds (the message wraps over them). */
+  bubbleLines: number;
   bubbleLeft: number;
   /** Whether a `╵` row under the bubble points at the head (else the `┬` does). */
   tailRow: boolean;
@@ -34,6 +37,27 @@ export interface DeskSize {
   rows: { avatar: number; desk: number; name: number; mood: number; floor: number };
 }
 
+/**
+ * A large desk for a big terminal: 36 columns, 15 rows; the bubble holds three lines of 30
+ * columns (a whole short sentence), the desk top is twice the original's.
+ */
+export const LARGE: DeskSize = {
+  name: "large",
+  slotWidth: 36,
+  rowHeight: 15,
+  sprite: FULL_SPRITE,
+  avatarLeft: 14,
+  center: 18,
+  bubbleWidth: 34,
+  bubbleLines: 3,
+  bubbleLeft: 1,
+  tailRow: true,
+  deskLeft: 8,
+  deskWidth: 20,
+  legs: true,
+  rows: { avatar: 6, desk: 10, name: 12, mood: 13, floor: 14 },
+};
+
 /** The original's desk: 18 columns, 13 rows (bubble, tail, 4-row avatar, desk, legs, ...). */
 export const FULL: DeskSize = {
   name: "full",
@@ -43,6 +67,7 @@ export const FULL: DeskSize = {
   avatarLeft: 5,
   center: 9,
   bubbleWidth: 16,
+  bubbleLines: 1,
   bubbleLeft: 1,
   tailRow: true,
   deskLeft: 4,
@@ -60,6 +85,7 @@ export const COMPACT: DeskSize = {
   avatarLeft: 2,
   center: 6,
   bubbleWidth: 12,
+  bubbleLines: 1,
   bubbleLeft: 0,
   tailRow: false,
   deskLeft: 2,
@@ -72,7 +98,7 @@ export const COMPACT: DeskSize = {
 export const CHROME_ROWS = 2;
 
 /** Feed rows each size must leave to be chosen: the full office gives way to a compact one. */
-export const MIN_FEED: Record<DeskSize["name"], number> = { full: 3, compact: 1 };
+export const MIN_FEED: Record<DeskSize["name"], number> = { large: 12, full: 3, compact: 1 };
 
 /** Where the desks go. */
 export interface Layout {
@@ -105,11 +131,12 @@ export function slotOf(layout: Layout, i: number): { x: number; y: number } {
 }
 
 /**
- * The layout for `desks` desks in a `width` x `height` terminal: the original's desks when
- * they leave a few feed lines, else compact ones, else `undefined` (too small).
+ * The layout for `desks` desks in a `width` x `height` terminal: large desks when they leave a
+ * good feed, else the original's when they leave a few feed lines, else compact ones, else
+ * `undefined` (too small).
  */
 export function chooseLayout(desks: number, width: number, height: number): Layout | undefined {
-  for (const size of [FULL, COMPACT]) {
+  for (const size of [LARGE, FULL, COMPACT]) {
     if (width < size.slotWidth + 2) continue;
     const layout = grid(size, desks, width);
     if (height - layout.height - CHROME_ROWS >= MIN_FEED[size.name]) return layout;

@@ -11,8 +11,8 @@ import type { Desk, Mood } from "../model/state.ts";
 
 /** What the avatar's face does in one frame. */
 export interface Face {
-  /** `left`/`right`: looking that way; `closed`: a blink; `x`: X eyes. */
-  eyes: "open" | "closed" | "left" | "right" | "x";
+  /** `left`/`right`: looking that way; `closed`: a blink; `x`: X eyes; `asleep`: lids down. */
+  eyes: "open" | "closed" | "left" | "right" | "x" | "asleep";
   mouth: "closed" | "open";
   /** An ear poking out: -1 on the left, 1 on the right, 0 none. */
   ear: -1 | 0 | 1;
@@ -56,7 +56,8 @@ export function offlineReason(desk: Desk): string {
  * Every mood's look, as the original viewer describes them: idle (gray, an occasional
  * blink), talking (green, the mouth animates), listening (cyan, an ear toward the speaker),
  * connecting (yellow, looking around while it retries), offline (red, X eyes, the reason) and
- * waiting (magenta, eyes shut, a lock: its session waits on a permission prompt).
+ * waiting (magenta, eyes shut, a lock: its session waits on a permission prompt), and not
+ * started (blue, asleep: a session of this machine the viewer waits for).
  */
 export const MOODS: Record<Mood, MoodLook> = {
   idle: {
@@ -89,6 +90,11 @@ export const MOODS: Record<Mood, MoodLook> = {
     color: "magenta",
     label: () => "🔒 waiting",
     face: () => ({ ...FACE, eyes: "closed" }),
+  },
+  "not-started": {
+    color: "blue",
+    label: () => "not started",
+    face: () => ({ ...FACE, eyes: "asleep" }),
   },
   offline: {
     color: "red",

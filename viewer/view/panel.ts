@@ -58,8 +58,15 @@ export function age(ms: number): string {
 
 /** One prompt's line, without the selection mark. */
 export function promptLine(p: PendingPrompt, now: number): string {
-  // Waited since the viewer heard of it, on the viewer's clock (the node's may differ).
-  const parts = [p.role, p.toolName, p.description, p.requestId, age(now - p.seenAt)];
+  // Waited since the session asked (the node's time); never less than since the viewer heard
+  // of it, so a node clock running ahead does not make it younger.
+  const parts = [
+    p.role,
+    p.toolName,
+    p.description,
+    p.requestId,
+    age(now - Math.min(p.at, p.seenAt)),
+  ];
   return parts.map((part) => revealed(part).replace(/\s+/g, " ").trim()).join(" · ");
 }
 

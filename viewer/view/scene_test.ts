@@ -249,3 +249,38 @@ test("render keeps every row within the terminal at any size, for any names and 
     }
   }
 });
+
+test("render uses large desks at 160x48: waiting, not started, and a bubble holding a sentence", () => {
+  const names = ["backend", "frontend", "tester", "docs", "ops"];
+  let s = online(["backend", "frontend", "tester", "ops"]);
+  s = { ...s, desks: [...s.desks, { key: "docs", role: "docs", watched: true }] };
+  s = { ...s, desks: names.map((n) => s.desks.find((d) => d.key === n)!) };
+  s = apply(s, [
+    { type: "connection", node: "docs", status: "not-started", error: "no node" },
+    { type: "connection", node: "ops", status: "offline", error: "ECONNREFUSED" },
+    {
+      type: "permission_request",
+      node: "backend",
+      requestId: "abcde",
+      toolName: "Bash",
+      description: "Run npm test",
+      inputPreview: "{}",
+      role: "backend",
+      at: T0,
+    },
+  ]);
+  const e = envelope(
+    "m1",
+    "frontend",
+    "tester",
+    "check the login flow on staging: the reset link answers 404 since this morning's deploy",
+  );
+  s = apply(s, [sent(e), received(e)], T0 + 100);
+  const frame = frameAt(s, T0 + 900, 160, 48);
+  assertGridIntact(frame);
+  const text = frame.toText();
+  assert.match(text, /not started/);
+  assert.match(text, /🔒 waiting/);
+  assert.match(text, /│ staging: the reset link +│/);
+  assertGolden("large_desks_160x48", text);
+});

@@ -1,9 +1,11 @@
 /**
  * Who may talk to the web viewer: every request must name this server in `Host` (so a DNS
- * rebinding name gets nothing), come from no other origin (`Origin` absent or the same,
- * `Sec-Fetch-Site` not cross-site), and carry the per-run token: as `?token=` on the first
- * page load, then as an `HttpOnly; SameSite=Strict` cookie, or as `Authorization: Bearer`.
- * Pure: a request in, a verdict out.
+ * rebinding name gets nothing) and come from no other origin (`Origin` absent or the same,
+ * `Sec-Fetch-Site` not cross-site). The data (the event stream, the two actions) also needs the
+ * per-run token, as `Authorization: Bearer` or `?token=`. Never a cookie: browsers send cookies
+ * of 127.0.0.1 to every port of it, so any local server the browser opens would receive it. The
+ * page keeps the token in its own tab's `sessionStorage`, which no other origin (another port is
+ * another origin) can read. Pure: a request in, a verdict out.
  *
  * @module
  */
@@ -29,28 +31,30 @@ export type GuardResult =
 
 const LOOPBACK = ["127.0.0.1", "localhost", "[::1]"];
 
-/** The cookie that carries the token; per port, since cookies do not tell ports apart. */
-export function cookieName(port: number): string {
-  return `ctw_viewer_${port}`;
-}
-
-/** The `Set-Cookie` value that keeps the token for later requests of the page. */
-export function tokenCookie(port: number, token: string): string {
-  return `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`;
-}
-
 function same(a: string, b: string): boolean {
   const x = new TextEncoder().encode(a);
   const y = new TextEncoder().encode(b);
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function cookie(request: Request, name: string): string | undefined {
-  for (const part of (request.headers.get("cookie") ?? "").split(";")) {
-    const [k, ...v] = part.trim().split("=");
-    if (k === name) return v.join("=");
+/**
+ * Checks Host and Origin of `request`, not the token: enough for the page itself (its HTML,
+ * script and style hold no data).
+ */
+export function checkOrigin(request: Request, options: GuardOptions): GuardResult {
+  const host = (request.headers.get("host") ?? new URL(request.url).host).toLowerCase();
+  const allowed = [...LOOPBACK, ...(options.hosts ?? [])].map((h) => `${h}:${options.port}`);
+  if (!options.anyHost && !allowed.includes(host)) {
+    return { ok: false, status: 403, error: `Host "${host}" is not this viewer` };
   }
-  return undefined;
+  const origin = request.headers.get("origin");
+  if (origin !== null && origin.toLowerCase() !== `http://${host}`) {
+    return { ok: false, status: 403, error: "Requests from other origins are refused" };
+  }
+  if (request.headers.get("sec-fetch-site") === "cross-site") {
+    return { ok: false, status: 403, error: "Cross-site requests are refused" };
+  }
+  return { ok: true, viaQuery: false };
 }
 
 /**
@@ -66,22 +70,11 @@ function cookie(request: Request, name: string): string | undefined {
  * ```
  */
 export function checkRequest(request: Request, options: GuardOptions): GuardResult {
-  const host = (request.headers.get("host") ?? new URL(request.url).host).toLowerCase();
-  const allowed = [...LOOPBACK, ...(options.hosts ?? [])].map((h) => `${h}:${options.port}`);
-  if (!options.anyHost && !allowed.includes(host)) {
-    return { ok: false, status: 403, error: `Host "${host}" is not this viewer` };
-  }
-  const origin = request.headers.get("origin");
-  if (origin !== null && origin.toLowerCase() !== `http://${host}`) {
-    return { ok: false, status: 403, error: "Requests from other origins are refused" };
-  }
-  if (request.headers.get("sec-fetch-site") === "cross-site") {
-    return { ok: false, status: 403, error: "Cross-site requests are refused" };
-  }
+  const origin = checkOrigin(request, options);
+  if (!origin.ok) return origin;
   const query = new URL(request.url).searchParams.get("token");
   const bearer = /^Bearer (.+)$/.exec(request.headers.get("authorization") ?? "")?.[1];
-  const given = cookie(request, cookieName(options.port)) ?? bearer;
-  if (given !== undefined && same(given, options.token)) return { ok: true, viaQuery: false };
+  if (bearer !== undefined && same(bearer, options.token)) return { ok: true, viaQuery: false };
   if (query !== null && same(query, options.token)) return { ok: true, viaQuery: true };
   return {
     ok: false,

@@ -1,24 +1,25 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { checkRequest, cookieName } from "./guard.ts";
+import { checkOrigin, checkRequest } from "./guard.ts";
 
 const options = { token: "s3cr3t-token", port: 8790 };
 const req = (path: string, headers: Record<string, string> = {}) =>
   new Request(`http://127.0.0.1:8790${path}`, { headers: { host: "127.0.0.1:8790", ...headers } });
 
-test("checkRequest takes the token from the query, the cookie or a bearer header", () => {
+test("checkRequest takes the token from the query or a bearer header, never a cookie", () => {
   assert.deepEqual(checkRequest(req("/?token=s3cr3t-token"), options), {
     ok: true,
     viaQuery: true,
   });
-  const cookie = { cookie: `other=1; ${cookieName(8790)}=s3cr3t-token` };
-  assert.deepEqual(checkRequest(req("/events", cookie), options), { ok: true, viaQuery: false });
+  const cookie = { cookie: "other=1; ctw_viewer_8790=s3cr3t-token" };
+  assert.equal(checkRequest(req("/events", cookie), options).ok, false);
+  assert.equal(checkOrigin(req("/", cookie), options).ok, true);
   const bearer = { authorization: "Bearer s3cr3t-token" };
   assert.equal(checkRequest(req("/events", bearer), options).ok, true);
 });
 
 test("checkRequest refuses a missing or wrong token with 401", () => {
-  for (const r of [req("/"), req("/?token=nope"), req("/", { cookie: `${cookieName(8790)}=x` })]) {
+  for (const r of [req("/"), req("/?token=nope"), req("/", { cookie: "ctw_viewer_8790=x" })]) {
     const verdict = checkRequest(r, options);
     assert.equal(!verdict.ok && verdict.status, 401);
   }

@@ -8,6 +8,7 @@
  */
 
 import { OFFICE_SCRIPT } from "./page_office.ts";
+import { BREAKING, INVISIBLE } from "../../src/core/shown_text.ts";
 
 const MAIN_SCRIPT = String.raw`
 var S = { desks: [], chat: new Map(), prompts: [], flights: [], timing: { flightMs: 1500,
@@ -16,9 +17,11 @@ var filter = "";
 
 function $(id) { return document.getElementById(id); }
 function now() { return Date.now() + S.offset; }
-// Control characters and bidi overrides made visible, so text cannot disguise itself.
+// The one rule for shown text (src/core/shown_text.ts): controls and line separators become a
+// space (line feeds stay), bidi and invisible characters go, as in the terminal.
 function clean(text) {
-  return String(text).replace(/[\u0000-\u0008\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, "\ufffd");
+  return String(text).replace(/${INVISIBLE.source}/g, "")
+    .replace(/${BREAKING.source}/g, function (c) { return c === "\n" ? c : " "; });
 }
 function el(tag, attrs, children) {
   var e = document.createElement(tag);
@@ -74,9 +77,20 @@ function drawChat() {
   if (atEnd) box.scrollTop = box.scrollHeight;
 }
 
+// The per-run token: taken from the address bar once, then kept in this tab's sessionStorage,
+// which no other origin (no other port) can read, and sent with every data request.
+var TOKEN = (function () {
+  var given = new URLSearchParams(location.search).get("token");
+  if (given) {
+    sessionStorage.setItem("ctw_token", given);
+    history.replaceState(null, "", "/");
+  }
+  return given || sessionStorage.getItem("ctw_token") || "";
+})();
+
 function post(path, body) {
-  return fetch(path, { method: "POST", headers: { "content-type": "application/json" },
-    body: JSON.stringify(body) }).then(function (r) {
+  return fetch(path, { method: "POST", headers: { "content-type": "application/json",
+    authorization: "Bearer " + TOKEN }, body: JSON.stringify(body) }).then(function (r) {
     return r.json().catch(function () { return { ok: false, error: "HTTP " + r.status }; });
   }, function (e) { return { ok: false, error: String(e) }; });
 }
@@ -195,7 +209,8 @@ function receive(type, data) {
 
 function start() {
   var live = $("live");
-  var source = new EventSource("/events");
+  // EventSource sends no headers: the token goes in its URL, seen by no other origin.
+  var source = new EventSource("/events?token=" + encodeURIComponent(TOKEN));
   source.onopen = function () { live.dataset.state = "open"; live.textContent = "live"; };
   source.onerror = function () {
     live.dataset.state = source.readyState === 2 ? "closed" : "connecting";

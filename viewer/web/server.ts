@@ -1,7 +1,8 @@
 /**
  * The web viewer's HTTP server: one fetch-style handler (page, script, style, the one SSE
- * stream, two POST endpoints) behind {@linkcode checkRequest}, served by srvx on 127.0.0.1
- * unless told otherwise.
+ * stream, two POST endpoints) behind `guard.ts`, served by srvx on 127.0.0.1 unless told
+ * otherwise. The stream and the actions need the per-run token (a bearer header, or `?token=`
+ * for the stream); no cookie is ever set.
  *
  * @module
  */
@@ -9,7 +10,7 @@
 import { serve } from "srvx";
 import type { ViewerState } from "../model/state.ts";
 import { type ActionResult, type OperatorActions, parseMessage, parseVerdict } from "./actions.ts";
-import { checkRequest, tokenCookie } from "./guard.ts";
+import { checkOrigin, checkRequest } from "./guard.ts";
 import { PAGE_CSS, PAGE_HTML } from "./page.ts";
 import { PAGE_SCRIPT } from "./page_script.ts";
 import { changes, snapshot, sseText, type WireInfo } from "./wire.ts";
@@ -164,25 +165,20 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   }
 
   async function handle(request: Request): Promise<Response> {
-    const verdict = checkRequest(request, {
+    const guard = {
       token: options.token,
       port,
       hosts: hostname === "127.0.0.1" ? [] : [hostname],
       anyHost: hostname === "0.0.0.0" || hostname === "::",
-    });
-    if (!verdict.ok) return json(verdict.status, { ok: false, error: verdict.error });
+    };
     const path = new URL(request.url).pathname;
     const route = `${request.method} ${path}`;
-    if (route === "GET /") {
-      // The token leaves the address bar (and history) for a cookie.
-      if (verdict.viaQuery) {
-        return reply(303, "", "text/plain", {
-          location: "/",
-          "set-cookie": tokenCookie(port, options.token),
-        });
-      }
-      return reply(200, PAGE_HTML, "text/html; charset=utf-8");
-    }
+    // The page, its script and style hold no data: served to this origin without the token,
+    // so a reload works once the page has moved the token from the address bar to its tab.
+    const open = route === "GET /" || route === "GET /app.js" || route === "GET /app.css";
+    const verdict = open ? checkOrigin(request, guard) : checkRequest(request, guard);
+    if (!verdict.ok) return json(verdict.status, { ok: false, error: verdict.error });
+    if (route === "GET /") return reply(200, PAGE_HTML, "text/html; charset=utf-8");
     if (route === "GET /app.js") return reply(200, PAGE_SCRIPT, "text/javascript; charset=utf-8");
     if (route === "GET /app.css") return reply(200, PAGE_CSS, "text/css; charset=utf-8");
     if (route === "GET /events") return events();
