@@ -236,7 +236,7 @@ test("Outbox keeps queued messages in its persistence and a new outbox resumes t
   ]);
   const second = setup([up, up, up], { persistence });
   second.outbox.resume(
-    [...kept].map(([key, k]) => ({ key, peer, envelope: k.envelope, ...k })),
+    [...kept].map(([key, k]) => ({ key, peer, ...k })),
   );
   await second.finished;
   assert.deepEqual(second.delivered, ["m1", "m2", "m3"]);

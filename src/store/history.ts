@@ -9,61 +9,7 @@
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { byteLength, type Envelope, sessionText } from "../core/envelope.ts";
-
-/** One received message, as `read_messages` returns it. */
-export interface StoredMessage {
-  /** The sender's id of the message. */
-  message_id: string;
-  /** The sender's role. */
-  from: string;
-  /** ISO 8601 time the sender stamped. */
-  sent_at: string;
-  /** The `message_id` this message answers, if any. */
-  reply_to?: string;
-  /** The text, neutralised exactly as channel events are. */
-  text: string;
-  /** Whether it was read before this call. */
-  read: boolean;
-  /** When this node received it, in Unix milliseconds. */
-  received_at: number;
-}
-
-/** One search result. */
-export interface SearchMatch {
-  /** The message's id. */
-  message_id: string;
-  /** `in` (received) or `out` (sent). */
-  direction: "in" | "out";
-  /** The sender's role. */
-  from: string;
-  /** The recipient's role. */
-  to: string;
-  /** When this node received or sent it, in Unix milliseconds. */
-  at: number;
-  /** The words around the match, the match in `[` `]`, neutralised. */
-  snippet: string;
-  /** The message it answers, if any. */
-  reply_to?: string;
-  /** How a sent message ended (`delivered`, `read`, `queued`, …). */
-  outcome?: string;
-  /**
-   * The conversation around it: the messages it answers (oldest first, up to 10), then the
-   * answers to it (up to 10), each as id, from, to and the start of its text.
-   */
-  thread: { message_id: string; from: string; to: string; text: string }[];
-}
-
-/** Options of {@linkcode History.search}. */
-export interface SearchOptions {
-  /** Words to find (all of them; the last one also as a prefix). */
-  query: string;
-  /** Only messages from or to this role. */
-  peer?: string;
-  /** Only messages at or after this time, in Unix milliseconds. */
-  since?: number;
-  /** Most matches, newest first (default 10, at most 100). */
-  limit?: number;
-}
+import type { Inbox, InboxMessage, InboxRead, SearchMatch, SearchOptions } from "../node/inbox.ts";
 
 /** Outcomes a later report may not lower: `read` and `seen` say more than `delivered`. */
 const OUTCOME_RANK = `CASE outcome WHEN 'seen' THEN 3 WHEN 'read' THEN 2 ELSE 1 END`;
@@ -88,8 +34,8 @@ function shortText(text: string, max = 80): string {
   return one.length > max ? one.slice(0, max - 1) + "…" : one;
 }
 
-/** The history of one node. */
-export class History {
+/** The history of one node: its inbox, what it sent, and the search over both. */
+export class History implements Inbox {
   readonly #db: DatabaseSync;
   readonly #insert: StatementSync;
   readonly #unread: StatementSync;
@@ -141,7 +87,7 @@ export class History {
    *
    * @throws SQLite's error when the disk is full (see `isFull`) or the database fails.
    */
-  received(envelope: Envelope, nowMs: number, operator = false): void {
+  add(envelope: Envelope, nowMs: number, operator = false): void {
     this.#insert.run(
       "in",
       envelope.message_id,
@@ -201,7 +147,7 @@ export class History {
    */
   read(
     options: { unreadOnly?: boolean; from?: string; limit?: number } = {},
-  ): { messages: StoredMessage[]; dropped: number } {
+  ): InboxRead {
     const where = ["direction = 'in'"];
     const args: (string | number)[] = [];
     if (options.unreadOnly) where.push("read = 0");
@@ -245,7 +191,7 @@ export class History {
   }
 
   /** Marks one received message read (the session answered it); undefined when not unread. */
-  markRead(messageId: string): StoredMessage | undefined {
+  markRead(messageId: string): InboxMessage | undefined {
     const r = this.#markRead.get(messageId) as {
       message_id: string;
       from_role: string;

@@ -9,7 +9,8 @@
  */
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import type { DeliveredEntry, DeliveryCheck } from "../core/delivered.ts";
+import type { DeliveredEntry, DeliveredIds, DeliveryCheck } from "../core/delivered.ts";
+import type { SeenIds } from "../core/replay.ts";
 
 /** One kind of remembered id: `delivered`, `replay` or `operator`. */
 export type IdKind = "delivered" | "replay" | "operator";
@@ -41,8 +42,8 @@ class Ids {
 }
 
 /**
- * What the session was handed, per sender and message id with a text digest: the stored
- * counterpart of `core/delivered.ts`'s `DeliveredIds`, with the same methods.
+ * What the session was handed, per sender and message id with a text digest
+ * (`core/delivered.ts`'s `DeliveredIds`).
  *
  * @example
  * ```ts
@@ -55,7 +56,7 @@ class Ids {
  * db.close();
  * ```
  */
-export class StoredDeliveredIds {
+export class StoredDeliveredIds implements DeliveredIds {
   readonly #ids: Ids;
 
   /** Deliveries in `db`, each remembered for `ttlMs` milliseconds. */
@@ -98,7 +99,7 @@ export class StoredDeliveredIds {
 
 /**
  * Ids of signed requests already taken (`replay`: webhook ids; `operator`: operator request
- * ids): the stored counterpart of `core/replay.ts`'s `SeenIds`, with the same methods.
+ * ids): `core/replay.ts`'s `SeenIds`.
  *
  * @example
  * ```ts
@@ -110,7 +111,7 @@ export class StoredDeliveredIds {
  * db.close();
  * ```
  */
-export class StoredSeenIds {
+export class StoredSeenIds implements SeenIds {
   readonly #ids: Ids;
 
   /** Ids of `kind` in `db`, each remembered for `ttlMs` milliseconds. */

@@ -98,7 +98,7 @@ test("isFull tells a full database from other errors", () => {
   let error: unknown;
   try {
     for (let n = 0; n < 1_000; n++) {
-      history.received({
+      history.add({
         message_id: `m${n}`,
         from: "a",
         to: "b",

@@ -13,6 +13,8 @@ import type { DeliveredEntry } from "../core/delivered.ts";
 import { History } from "./history.ts";
 import { pruneIds, StoredDeliveredIds, StoredSeenIds } from "./ids.ts";
 import { openDatabase, type StoreState } from "./open.ts";
+
+export type { StoreState };
 import { StoredOutbox } from "./outbox.ts";
 
 /** Options of {@linkcode Store.open}. */

@@ -28,7 +28,7 @@ test("Store keeps the history, outbox and ids across a reopen and folds an old i
     assert.equal(first.info.state, "new");
     assert.equal(existsSync(legacy), false);
     const envelope = { message_id: "m2", from: "beta", to: "alpha", message: "hi", sent_at: "t" };
-    first.history.received(envelope, now);
+    first.history.add(envelope, now);
     first.outbox.add(
       { name: "beta", url: "http://b" },
       { ...envelope, from: "alpha", to: "beta" },
