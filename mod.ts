@@ -22,6 +22,7 @@ export {
   DEFAULT_SECRET,
   type Env,
   type NatsConfig,
+  type NatsTls,
 } from "./src/node/config.ts";
 export { DEFAULT_PORT, parsePeerAddress } from "./src/http/address.ts";
 // The node, assembled (createNode) or serving (serveNode)

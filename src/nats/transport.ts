@@ -22,7 +22,7 @@ import type { Envelope } from "../core/envelope.ts";
 import { signatureKey, signHeaders } from "../core/signature.ts";
 import type { Receipt } from "../node/receipts.ts";
 import type { NatsConfig } from "./config.ts";
-import { connectNats, describeConnectError, describeRequestError, isAuthError } from "./connect.ts";
+import { connectNats, describeRequestError, explainConnectError, isAuthError } from "./connect.ts";
 import { joinMesh, type Membership } from "./join.ts";
 import { errorText, throttledLog } from "./log_once.ts";
 import { meshNames } from "./subjects.ts";
@@ -89,7 +89,7 @@ export class NatsTransport implements PeerTransport {
     try {
       nc = await connectNats(config, `talkie-walkie:${role}`);
     } catch (e) {
-      this.#error = describeConnectError(e, config);
+      this.#error = await explainConnectError(e, config);
       this.#authFailed = isAuthError(e);
       // A server that is down may come up; a refused login will not fix itself.
       if (this.#authFailed) return log(`error: ${this.#error}`);
