@@ -13,6 +13,7 @@ import type { Logger } from "../platform/log.ts";
 import type { NatsConfig } from "./config.ts";
 import { DurableInbox } from "./durable.ts";
 import { listenReports, publishEvent, serveRole, watchStatus } from "./inbound.ts";
+import { consumeReports, type WireReport } from "./reports.ts";
 import { openBucket, Presence } from "./presence.ts";
 import type { MeshNames } from "./subjects.ts";
 
@@ -72,18 +73,27 @@ export async function joinMesh(nc: NatsConnection, o: JoinOptions): Promise<Memb
       ? await openBucket(kvm, names.rosterBucket, { replicas })
       : undefined;
     const durable = config.durable
-      ? new DurableInbox({ nc, names, role, key: o.key, log, handler: o.handler, replicas })
+      ? new DurableInbox({
+        nc,
+        names,
+        role,
+        key: o.key,
+        log,
+        handler: o.handler,
+        replicas,
+        maxAgeMs: config.maxAgeMs,
+        maxBytes: config.maxBytes,
+      })
       : undefined;
     await durable?.ensureStream();
     stops.push(() => durable?.close());
     watchStatus(nc, log);
-    listenReports(nc, {
-      subject: names.reports(role),
-      key: o.key,
-      log,
-      // Stored messages are out of our outbox: the receiver's report is the only word on them.
-      onReport: (report) => o.hub.report({ ...report, attempts: 1, queuedMs: report.queued_ms }),
-    });
+    // Stored messages are out of our outbox: the receiver's report is the only word on them.
+    const onReport = (report: WireReport) => {
+      durable?.settled(report.peer, report.message_id);
+      o.hub.report({ ...report, attempts: 1, queuedMs: report.queued_ms });
+    };
+    listenReports(nc, { subject: names.reports(role), key: o.key, log, onReport });
     let listening = false;
     const presence: Presence = new Presence({
       kv,
@@ -108,6 +118,9 @@ export async function joinMesh(nc: NatsConnection, o: JoinOptions): Promise<Memb
             log,
           }));
           await durable?.consume();
+          if (durable) {
+            stops.push(await consumeReports(nc, { names, role, key: o.key, log, onReport }));
+          }
         }
         hello();
         log(

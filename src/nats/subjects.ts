@@ -5,12 +5,16 @@
  * |---|---|
  * | `<mesh>.<role>` | direct messages, request-reply through the receiver's handler |
  * | `<mesh>.<role>.health` | probes (`GET /health` through the handler) |
- * | `<mesh>.<role>.reports` | delivery reports for messages that waited in the stream |
+ * | `<mesh>.<role>.reports` | delivery reports, unstored (from nodes before stored reports) |
+ * | `<mesh>.inbox.<role>.reports` | delivery reports for `<role>`'s stored messages, in the stream |
  * | `<mesh>.<role>.receipt` | read receipts (`POST /receipt` through the handler) |
- * | `<mesh>.events.<role>` | each node's hub events, for `viewer --nats` |
+ * | `<mesh>.events.<role>` | each node's hub events, for `viewer --nats`, kept in a stream |
+ * | `<mesh>.events.<role>.hello` | each node's `hello` heartbeats (live only, not kept) |
  * | `<mesh>.inbox.<role>` | the durable stream's subjects (`INTERCOM_NATS_DURABLE`) |
  * | KV `<mesh>_presence` | who is online: one key per role, heartbeats, TTL |
  * | KV `<mesh>_roster` | every role ever seen, so durable messages can address offline ones |
+ * | stream `<mesh>_inbox` | stored messages and their reports (`INTERCOM_NATS_DURABLE`) |
+ * | stream `<mesh>_events` | the last events of every node, for the viewer's history |
  *
  * @module
  */
@@ -22,8 +26,18 @@ export interface MeshNames {
   reports(role: string): string;
   receipt(role: string): string;
   events(role: string): string;
-  /** Wildcard over every node's events. */
+  /** Wildcard over every node's events (the kept ones, without hellos). */
   allEvents: string;
+  /** A node's `hello` heartbeats. */
+  hello(role: string): string;
+  /** Wildcard over every node's hellos. */
+  allHellos: string;
+  /** Stored delivery reports for `role` (the sender of the stored messages). */
+  storedReports(role: string): string;
+  /** Wildcard over every role's stored reports. */
+  allStoredReports: string;
+  /** The stream that keeps the last events for the viewer. */
+  eventStream: string;
   inbox(role: string): string;
   /** Wildcard over every role's inbox: the durable stream's subjects. */
   allInboxes: string;
@@ -48,6 +62,11 @@ export function meshNames(mesh: string): MeshNames {
     receipt: (role) => `${mesh}.${role}.receipt`,
     events: (role) => `${mesh}.events.${role}`,
     allEvents: `${mesh}.events.*`,
+    hello: (role) => `${mesh}.events.${role}.hello`,
+    allHellos: `${mesh}.events.*.hello`,
+    storedReports: (role) => `${mesh}.inbox.${role}.reports`,
+    allStoredReports: `${mesh}.inbox.*.reports`,
+    eventStream: `${mesh}_events`,
     inbox: (role) => `${mesh}.inbox.${role}`,
     allInboxes: `${mesh}.inbox.*`,
     presenceBucket: `${mesh}_presence`,

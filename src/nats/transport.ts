@@ -206,7 +206,7 @@ export class NatsTransport implements PeerTransport {
       body,
     });
     // Earlier messages still wait in the broker: this one goes behind them, to keep the order.
-    const waiting = await durable?.backlog(peer.name).catch((e) => {
+    const waiting = await durable?.waiting(peer.name).catch((e) => {
       this.#say("backlog", `warning: cannot read the stored backlog: ${errorText(e)}`);
       return 0;
     }) ?? 0;
