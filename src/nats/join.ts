@@ -11,7 +11,9 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { Hub } from "../node/hub.ts";
 import type { Logger } from "../platform/log.ts";
 import type { NatsConfig } from "./config.ts";
-import { DurableInbox } from "./durable.ts";
+import { DURABLE_LIMITS, DurableInbox } from "./durable.ts";
+import { ensureEventStream } from "./history.ts";
+import { errorText } from "./log_once.ts";
 import { listenReports, publishEvent, serveRole, watchStatus } from "./inbound.ts";
 import { consumeReports, type WireReport } from "./reports.ts";
 import { openBucket, Presence } from "./presence.ts";
@@ -58,7 +60,8 @@ export interface Membership {
 export async function joinMesh(nc: NatsConnection, o: JoinOptions): Promise<Membership> {
   const { config, names, role, log } = o;
   const stops: (() => void | Promise<void>)[] = [];
-  const hello = () => publishEvent(nc, names.events(role), { event: "hello", data: o.hello() });
+  // Hellos go on a subject of their own: heartbeats are not history for the event stream.
+  const hello = () => publishEvent(nc, names.hello(role), { event: "hello", data: o.hello() });
   let closing: Promise<void> | undefined;
   const close = () =>
     closing ??= (async () => {
@@ -87,6 +90,14 @@ export async function joinMesh(nc: NatsConnection, o: JoinOptions): Promise<Memb
       : undefined;
     await durable?.ensureStream();
     stops.push(() => durable?.close());
+    // History is a convenience for viewers: a broker that will not keep it still carries the mesh.
+    await ensureEventStream(nc, {
+      names,
+      replicas,
+      maxAgeMs: config.maxAgeMs ?? DURABLE_LIMITS.maxAgeMs,
+    }).catch((e) =>
+      log(`warning: the broker keeps no event history for viewers: ${errorText(e)}`)
+    );
     watchStatus(nc, log);
     // Stored messages are out of our outbox: the receiver's report is the only word on them.
     const onReport = (report: WireReport) => {
