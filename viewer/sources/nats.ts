@@ -37,7 +37,8 @@ export function natsViewerEvent(subject: string, data: Uint8Array): ViewerEvent 
 
 /**
  * The broker settings of `viewer --nats <url>`: servers from the flag, mesh and login from
- * the same variables a node reads (INTERCOM_MESH, INTERCOM_NATS_CREDS/USER/PASSWORD/TOKEN),
+ * the same variables a node reads (INTERCOM_MESH, INTERCOM_NATS_CREDS/USER/PASSWORD/TOKEN,
+ * INTERCOM_CA, INTERCOM_NATS_CERT/KEY),
  * checked by the node's own parser.
  *
  * @throws {ConfigError} naming the variable and the fix.
