@@ -114,10 +114,13 @@ export class DurableInbox {
     if (!info) return void await jsm.streams.add(config);
     const missing = subjects.filter((s) => !info.config.subjects?.includes(s));
     if (missing.length > 0) {
+      // Without them, reports go unstored (as before); messages are stored all the same.
       await jsm.streams.update(names.stream, {
         ...info.config,
         subjects: [...(info.config.subjects ?? []), ...missing],
-      });
+      }).catch((e) =>
+        log(`warning: cannot add the reports' subjects to ${names.stream}: ${errorText(e)}`)
+      );
     }
     if (info.config.max_age !== config.max_age || info.config.max_bytes !== maxBytes) {
       log(

@@ -95,9 +95,7 @@ export async function joinMesh(nc: NatsConnection, o: JoinOptions): Promise<Memb
       names,
       replicas,
       maxAgeMs: config.maxAgeMs ?? DURABLE_LIMITS.maxAgeMs,
-    }).catch((e) =>
-      log(`warning: the broker keeps no event history for viewers: ${errorText(e)}`)
-    );
+    }).catch((e) => log(`warning: the broker keeps no event history for viewers: ${errorText(e)}`));
     watchStatus(nc, log);
     // Stored messages are out of our outbox: the receiver's report is the only word on them.
     const onReport = (report: WireReport) => {

@@ -136,11 +136,14 @@ export interface NatsConfig {
 export interface NatsTls {
   /** The CA that signed the server's certificate (PEM), from `caFile`. */
   ca?: string;
+  /** Path of `ca` (INTERCOM_CA), for messages. */
   caFile?: string;
   /** This node's client certificate (PEM), from `certFile`. */
   cert?: string;
+  /** Path of `cert` (INTERCOM_NATS_CERT), for messages. */
   certFile?: string;
   /** The private key of `cert` (PEM), from `keyFile`. */
   key?: string;
+  /** Path of `key` (INTERCOM_NATS_KEY), for messages. */
   keyFile?: string;
 }

@@ -40,7 +40,10 @@ test(
           port: 8788,
           secret,
           netns: host.netns,
-          env: bedEnv(host, { INTERCOM_NATS_URL: all, INTERCOM_NATS_PRESENCE_TTL: "30" }),
+          // A silent cut is noticed by missed pings (about 20 s) before the client moves to
+          // another server; a presence TTL longer than that keeps bob online in alice's view
+          // meanwhile.
+          env: bedEnv(host, { INTERCOM_NATS_URL: all, INTERCOM_NATS_PRESENCE_TTL: "60" }),
         });
         nodes.push(node);
         await node.waitForStderr(/joined mesh/, 30_000);
