@@ -108,6 +108,11 @@ export async function runNode(args: string[]): Promise<number> {
     const code = (e as { code?: string })?.code;
     if (code === "EPIPE") return;
     if (code === "ECONNRESET") return log("warning: ignored a connection reset (ECONNRESET)");
+    // Likewise a TLS server refusing our client certificate: its alert arrives on a socket the
+    // NATS client has stopped listening to; the connect attempt then fails and says why.
+    if (/^received fatal alert/.test((e as Error)?.message ?? "")) {
+      return log(`warning: ignored a TLS alert from a server (${(e as Error).message})`);
+    }
     log(`fatal: ${(e as Error)?.stack ?? e}`);
     process.exit(1);
   });

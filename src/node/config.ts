@@ -121,4 +121,29 @@ export interface NatsConfig {
    * was never seen is refused as a likely typo.
    */
   roster?: string[];
+  /**
+   * TLS settings beyond the system's: a private CA (`INTERCOM_CA`) and a client certificate
+   * (`INTERCOM_NATS_CERT`, `INTERCOM_NATS_KEY`) for servers that require one (mutual TLS).
+   */
+  tls?: NatsTls;
+  /** How long a stored message (or report) is kept, in milliseconds (INTERCOM_NATS_MAX_AGE). */
+  maxAgeMs?: number;
+  /** Size bound of the mesh's stream, in bytes (INTERCOM_NATS_MAX_BYTES). */
+  maxBytes?: number;
+}
+
+/** PEM texts for the broker's TLS, with the paths they came from (for messages). */
+export interface NatsTls {
+  /** The CA that signed the server's certificate (PEM), from `caFile`. */
+  ca?: string;
+  /** Path of `ca` (INTERCOM_CA), for messages. */
+  caFile?: string;
+  /** This node's client certificate (PEM), from `certFile`. */
+  cert?: string;
+  /** Path of `cert` (INTERCOM_NATS_CERT), for messages. */
+  certFile?: string;
+  /** The private key of `cert` (PEM), from `keyFile`. */
+  key?: string;
+  /** Path of `key` (INTERCOM_NATS_KEY), for messages. */
+  keyFile?: string;
 }

@@ -43,6 +43,8 @@ export interface NodeOptions {
   /** More environment (wins over the above). */
   env?: Record<string, string>;
   args?: string[];
+  /** A network namespace to run the node in (`ip netns exec`, as root). */
+  netns?: string;
 }
 
 /** How a child ended. */
@@ -83,7 +85,10 @@ export class NodeProcess {
     this.role = options.role;
     this.port = options.port;
     this.secret = options.secret ?? "";
-    this.child = spawn(process.execPath, ["run", "-A", "main.ts", ...args], {
+    const command = [process.execPath, "run", "-A", "main.ts", ...args];
+    // `ip netns exec` execs the command: the child's pid is the node's own.
+    if (options.netns) command.unshift("ip", "netns", "exec", options.netns);
+    this.child = spawn(command[0], command.slice(1), {
       cwd: ROOT,
       env,
       stdio: ["pipe", "pipe", "pipe"],
