@@ -110,7 +110,10 @@ async function defaultTransport(
     fetch: deps.fetch,
   });
   // PEERS entries without a host are found on this machine at each send (INTERCOM_PORT=auto).
-  return config.resolveLocal ? withLocalPeers(http, config.resolveLocal) : http;
+  // An empty PEERS with INTERCOM_PORT=auto: every node of this user on this machine.
+  return config.resolveLocal
+    ? withLocalPeers(http, config.resolveLocal, config.discoverLocal)
+    : http;
 }
 
 /**
@@ -229,6 +232,7 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     messenger,
     listening: deps.listening ?? (() => ({ error: "no HTTP listener" })),
     unreadNoticeMs: config.unreadNoticeSeconds * 1000,
+    roleFrom: config.localDefaults?.role,
     permissions: config.operatorKey
       ? { timeoutMs: config.promptTimeoutMs, log: (line) => log(line) }
       : undefined,

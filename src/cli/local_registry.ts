@@ -3,7 +3,7 @@
  * pid) into a per-user directory of mode 0700, and a peer written without a host
  * (`PEERS=frontend,tester`) is looked up there at send time, since sessions start in any order.
  *
- * Entry format (JSON, one file per role): `{"role","url","pid","version","started_at"}`.
+ * Entry format (JSON, one file per role): `{"role","url","pid","version","started_at","project"}`.
  *
  * @module
  */
@@ -31,6 +31,8 @@ export interface LocalEntry {
   version: string;
   /** ISO 8601 time of registration. */
   started_at: string;
+  /** The node's project directory (its working directory), shown by `list_peers`. */
+  project?: string;
 }
 
 /**

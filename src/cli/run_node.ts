@@ -84,6 +84,8 @@ export async function serveNode(config: Config, options: ServeOptions): Promise<
     here.url = `${config.tlsCert ? "https" : "http"}://${host}:${port}`;
     const peers = config.nats
       ? `from NATS mesh "${config.nats.mesh}"`
+      : config.discoverLocal
+      ? "every node of this user on this machine"
       : config.peers.map((p) => p.name).join(", ") || "none";
     log(`"${config.role}" listening on ${here.url}, peers: ${peers}`);
   } catch (e) {
@@ -117,7 +119,12 @@ server:talkie-walkie". "claude-talkie-walkie --help" lists the commands; Ctrl-C 
  * Registers this node's role for host-less PEERS on this machine (INTERCOM_PORT=auto) and
  * cleans entries of nodes that are gone. Returns the function that removes the entry.
  */
-function registerSelf(role: string, url: string, dir: string, log: Logger): () => void {
+function registerSelf(
+  { role, project }: Pick<Config, "role" | "project">,
+  url: string,
+  dir: string,
+  log: Logger,
+): () => void {
   // A wildcard bind is reached through loopback by this machine's other sessions.
   const reachable = url.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//[::1]:");
   try {
@@ -127,6 +134,7 @@ function registerSelf(role: string, url: string, dir: string, log: Logger): () =
       pid: process.pid,
       version: VERSION,
       started_at: new Date().toISOString(),
+      ...(project ? { project } : {}),
     });
     if (replaced) {
       log(
@@ -172,6 +180,9 @@ export async function runNode(args: string[]): Promise<number> {
   if (process.stdin.isTTY) writeTo(process.stderr, TERMINAL_HINT);
   const log = createLogger(config.role);
   for (const w of config.warnings) log(`warning: ${w}`);
+  const defaults = config.localDefaults;
+  if (defaults?.role) log(`role "${config.role}" from the project directory ${config.project}`);
+  if (defaults?.secret) log(`using the per-user secret of ${config.localDir}`);
   process.on("unhandledRejection", (e) => log(`unhandled rejection: ${e}`));
   // The NATS client drops its socket listeners when a server refuses the login; under Deno the
   // server's reset then arrives as an unhandled socket error. A reset must not end the session.
@@ -187,7 +198,7 @@ export async function runNode(args: string[]): Promise<number> {
   });
   const node = await serveNode(config, { log });
   const unregister = config.portAuto && config.localDir && node.url
-    ? registerSelf(config.role, node.url, config.localDir, log)
+    ? registerSelf(config, node.url, config.localDir, log)
     : undefined;
   let stopping = false;
   const stop = (why: string) => {

@@ -32,6 +32,10 @@ export interface NodeOptions {
   secret?: string;
   /** More environment (wins over the above). */
   env?: Record<string, string>;
+  /** Variables left out of the environment (e.g. MY_ROLE and PEERS, to test their defaults). */
+  omit?: string[];
+  /** Working directory (the project Claude Code starts the node in); the repository by default. */
+  cwd?: string;
   args?: string[];
 }
 
@@ -65,8 +69,8 @@ export class NodeProcess {
     this.role = options.role;
     this.port = options.port;
     this.secret = options.secret ?? "";
-    this.child = spawn(process.execPath, ["run", "-A", "main.ts", ...args], {
-      cwd: ROOT,
+    this.child = spawn(process.execPath, ["run", "-A", join(ROOT, "main.ts"), ...args], {
+      cwd: options.cwd ?? ROOT,
       env,
       stdio: ["pipe", "pipe", "pipe"],
     });
@@ -120,6 +124,7 @@ export class NodeProcess {
       XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), "talkie-cache-")),
       ...options.env,
     };
+    for (const name of options.omit ?? []) delete env[name];
     return new NodeProcess(options, env, options.args ?? []);
   }
 
