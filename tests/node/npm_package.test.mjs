@@ -108,7 +108,14 @@ test("node writes only JSON-RPC to stdout and exits cleanly when stdin closes", 
     const tools = await node.request("tools/list");
     assert.deepEqual(
       tools.result.tools.map((t) => t.name).sort(),
-      ["broadcast_message", "list_peers", "read_messages", "send_message", "set_status"],
+      [
+        "broadcast_message",
+        "list_peers",
+        "read_messages",
+        "send_message",
+        "set_status",
+        "wait_for_message",
+      ],
     );
     node.child.stdin.end();
     // A bound against a hang only; how fast it exits is not measured across processes.
