@@ -104,7 +104,9 @@ export function checkClaude(): Promise<Check> {
       if (error && (error as { code?: unknown }).code === "ENOENT") {
         return resolve({
           level: "warn",
-          text: `claude: not found on PATH: sessions need Claude Code ${CHANNELS_SINCE} or newer`,
+          text: `claude: not found on PATH: sessions need Claude Code ${CHANNELS_SINCE} or ` +
+            "newer; install it with npm install -g @anthropic-ai/claude-code (see " +
+            "code.claude.com/docs), or use talkie-walkie from another MCP client",
         });
       }
       const version = parseVersion(String(stdout));
