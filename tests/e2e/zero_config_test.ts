@@ -12,8 +12,9 @@ import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
+import { spawn } from "node:child_process";
 import { after, before, describe, test } from "node:test";
-import { NodeProcess, resultText } from "../support/harness.ts";
+import { NodeProcess, resultText, ROOT } from "../support/harness.ts";
 
 describe("INTERCOM_PORT=auto with nothing else set", () => {
   let base: string;
@@ -139,6 +140,31 @@ describe("INTERCOM_PORT=auto with nothing else set", () => {
     assert.match(resultText(send), /^Delivered/);
     const got = await web.session.call("wait_for_message", { timeout_seconds: 300 });
     assert.match(resultText(got), /still there\?/);
+  });
+
+  test("doctor in a project with INTERCOM_PORT=auto alone checks the sessions found here", async () => {
+    const child = spawn(process.execPath, ["run", "-A", join(ROOT, "main.ts"), "doctor"], {
+      cwd: join(base, "projects/web"),
+      env: {
+        PATH: process.env.PATH ?? "",
+        NO_COLOR: "1",
+        INTERCOM_PORT: "auto",
+        XDG_RUNTIME_DIR: join(base, "run-ann"),
+        XDG_CACHE_HOME: join(base, "home/doctor/cache"),
+      },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => out += d);
+    const code = await new Promise((resolve) => child.once("exit", resolve));
+    assert.match(
+      out,
+      /^ok +config: role "web", peers every session of this user on this machine, the per-user secret/m,
+    );
+    assert.match(out, /^ok +port: auto .*; a "web" node runs at http:\/\/127\.0\.0\.1:\d+/m);
+    assert.match(out, /^ok +peer "api" at http:\/\/127\.0\.0\.1:\d+: online, .*same secret$/m);
+    assert.doesNotMatch(out, /peer "web"/);
+    assert.notEqual(code, 2, out);
   });
 
   test("a second project of the same name gets a suffix, said in its first tool result", async () => {
