@@ -14,7 +14,7 @@
  */
 
 // Configuration
-export { loadConfig, parsePeers } from "./src/cli/config.ts";
+export { loadConfig, type LocalSources, parsePeers } from "./src/cli/config.ts";
 export {
   type Config,
   ConfigError,
