@@ -193,6 +193,9 @@ export class NodeProcess {
     } finally {
       clearTimeout(timer);
     }
+    // connect() resolves once `notifications/initialized` is written, not read: a request after
+    // it on the same stdin is answered only after the node has read it, so the session is ready.
+    await session.client.ping();
     this.#session = session;
     return session;
   }
