@@ -19,7 +19,7 @@
  */
 
 // Configuration
-export { loadConfig } from "./src/app/config.ts";
+export { loadConfig, type LocalSources } from "./src/app/config.ts";
 export {
   type Config,
   ConfigError,

@@ -120,7 +120,10 @@ async function defaultTransport(config: Config, deps: NodeDeps, hub: Hub): Promi
     fetch: deps.fetch,
   });
   // PEERS entries without a host are found on this machine at each send (INTERCOM_PORT=auto).
-  return config.resolveLocal ? withLocalPeers(http, config.resolveLocal) : http;
+  // An empty PEERS with INTERCOM_PORT=auto: every node of this user on this machine.
+  return config.resolveLocal
+    ? withLocalPeers(http, config.resolveLocal, config.discoverLocal)
+    : http;
 }
 
 /**
@@ -184,6 +187,7 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     messenger,
     listening: deps.listening ?? (() => ({ error: "no HTTP listener" })),
     unreadNoticeMs: config.unreadNoticeSeconds * 1000,
+    roleFrom: config.localDefaults?.role,
     permissions: config.operatorKey
       ? { timeoutMs: config.promptTimeoutMs, log: (line) => log(line) }
       : undefined,

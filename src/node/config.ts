@@ -31,6 +31,19 @@ export interface Config {
   localDir?: string;
   /** Base URL of this machine's node for a role; set when PEERS has host-less entries. */
   resolveLocal?: (role: string) => string | undefined;
+  /**
+   * Every other node of this user on this machine, as peers (with their project directory):
+   * set when `INTERCOM_PORT=auto` runs with an empty `PEERS`.
+   */
+  discoverLocal?: () => Peer[];
+  /** The project directory (the working directory), shown to this machine's other sessions. */
+  project?: string;
+  /**
+   * What `INTERCOM_PORT=auto` filled in because it was not set: the role from the project
+   * directory (`wanted` is its name before a suffix made it unique), the per-user secret of
+   * {@linkcode localDir}, every local node as a peer.
+   */
+  localDefaults?: { role?: { directory: string; wanted: string }; secret?: true; discover?: true };
   /** Bind address. */
   hostname: string;
   /** Limit on one message's UTF-8 text, in bytes. */

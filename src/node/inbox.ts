@@ -49,6 +49,7 @@ export class Inbox {
   #messages: InboxMessage[] = [];
   #bytes = 0;
   #dropped = 0;
+  #listeners = new Set<() => void>();
 
   /** Makes an empty inbox. */
   constructor(options: InboxOptions = {}) {
@@ -76,6 +77,13 @@ export class Inbox {
       this.#bytes -= byteLength(this.#messages.shift()!.text);
       this.#dropped++;
     }
+    for (const listener of [...this.#listeners]) listener();
+  }
+
+  /** Calls `listener` after each message kept. @returns the function that stops it. */
+  onAdd(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** Unread messages, from everyone or from one sender. */
