@@ -11,7 +11,8 @@ import { type Config, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_SECRET } from "../node/
 import { DEFAULT_PORT } from "../http/address.ts";
 import { signatureKey } from "../core/signature.ts";
 import { localRegistryDir, lookupLocal } from "../platform/local_registry.ts";
-import { liveRoles, localPeers, localSecret } from "./local_defaults.ts";
+import { liveRoles, localPeers } from "./local_defaults.ts";
+import { localSecret } from "../platform/local_secret.ts";
 import { roleFrom, uniqueRole } from "../core/names.ts";
 import { basename } from "node:path";
 import process from "node:process";

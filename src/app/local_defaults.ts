@@ -1,58 +1,21 @@
 /**
  * Zero configuration on one machine (`INTERCOM_PORT=auto`): what the per-user registry
- * directory supplies when `MY_ROLE`, `PEERS` or `INTERCOM_SECRET` is not set. The roles in use,
- * every other node as a peer, and a secret generated once per user, so nodes of this user trust
- * each other and another user's nodes (another directory, another secret) cannot write in.
+ * directory supplies when `MY_ROLE` or `PEERS` is not set: the roles in use and every other
+ * node as a peer. The per-user secret is `platform/local_secret.ts`.
  *
  * @module
  */
 
-import { randomBytes } from "node:crypto";
-import { closeSync, lstatSync, openSync, readFileSync, writeSync } from "node:fs";
-import { join } from "node:path";
-import process from "node:process";
+import { roleProblem } from "../core/names.ts";
 import type { Peer } from "../node/transport.ts";
-import { ensurePrivateDir, listEntries, processGone } from "../platform/local_registry.ts";
+import { listEntries, type LocalEntry, processGone } from "../platform/local_registry.ts";
 
-/** The name of the per-user secret file in the registry directory. */
-export const SECRET_FILE = "secret";
-
-/**
- * The per-user secret of `dir`: read from `dir/secret`, or generated (32 random bytes,
- * base64url) and written with mode 0600 by the first node that needs it. Two nodes starting
- * together agree: the file is created exclusively, and the loser reads the winner's.
- *
- * @throws {Error} when the file belongs to another user, others may read it, or it is empty.
- */
-export function localSecret(dir: string): string {
-  ensurePrivateDir(dir);
-  const path = join(dir, SECRET_FILE);
-  try {
-    const fd = openSync(path, "wx", 0o600);
-    try {
-      writeSync(fd, randomBytes(32).toString("base64url") + "\n");
-    } finally {
-      closeSync(fd);
-    }
-  } catch (e) {
-    if ((e as { code?: string }).code !== "EEXIST") throw e;
-  }
-  const stat = lstatSync(path);
-  const uid = process.getuid?.();
-  if (!stat.isFile() || (uid !== undefined && stat.uid !== uid)) {
-    throw new Error(`${path} is not a file of this user: remove it or set INTERCOM_SECRET`);
-  }
-  if (process.platform !== "win32" && (stat.mode & 0o077) !== 0) {
-    throw new Error(`${path} may be read by other users: run chmod 600 on it, or remove it`);
-  }
-  const secret = readFileSync(path, "utf8").trim();
-  if (secret === "") throw new Error(`${path} is empty: remove it, a new secret is made`);
-  return secret;
-}
+/** An entry of a node that still runs under a valid role name (a file names anything). */
+const running = (e: LocalEntry) => roleProblem(e.role) === undefined && !processGone(e);
 
 /** Roles of the nodes registered in `dir` whose process still runs. */
 export function liveRoles(dir: string): string[] {
-  return listEntries(dir).filter((e) => !processGone(e)).map((e) => e.role);
+  return listEntries(dir).filter(running).map((e) => e.role);
 }
 
 /**
@@ -61,7 +24,7 @@ export function liveRoles(dir: string): string[] {
  */
 export function localPeers(dir: string, own: string): Peer[] {
   return listEntries(dir)
-    .filter((e) => e.role !== own && !processGone(e))
+    .filter((e) => e.role !== own && running(e))
     .sort((a, b) => a.role < b.role ? -1 : a.role > b.role ? 1 : 0)
     .map((e) => ({
       name: e.role,

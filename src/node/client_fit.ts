@@ -13,6 +13,7 @@ import {
   type McpServer,
 } from "../platform/sdk.ts";
 import { hearsChannelEvents } from "../core/instructions.ts";
+import { shownLine } from "../core/shown_text.ts";
 
 /**
  * Answers `initialize` with instructions written for the connecting client: `build(channels)`
@@ -70,7 +71,7 @@ export function firstNote(
   if (from) {
     lines.push(
       `This session is "${role}" in the mesh, named after its project directory ` +
-        `${from.directory}` +
+        `${shownLine(from.directory, 200)}` +
         (from.wanted !== role ? ` ("${from.wanted}" was taken by another session)` : "") +
         ". Set MY_ROLE to choose another name.",
     );

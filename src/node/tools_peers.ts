@@ -4,6 +4,7 @@
  * @module
  */
 
+import { shownLine } from "../core/shown_text.ts";
 import { ms, text } from "./describe.ts";
 import { type ToolContext, unreadLine } from "./tool_context.ts";
 
@@ -57,7 +58,8 @@ export function registerPeerTools(ctx: ToolContext): void {
       const hears = s?.channelEventsUnlikely
         ? "; does not seem to receive channel events; it reads with read_messages"
         : "";
-      const doing = (peer.project ? `\n    project: ${peer.project}` : "") +
+      // A project directory is a path from a registry file: one bounded line, like a status.
+      const doing = (peer.project ? `\n    project: ${shownLine(peer.project, 200)}` : "") +
         (s?.status ? `\n    status: ${s.status}` : "");
       lines.push(`- ${peer.name}  ${peer.url}  ${status}${queue}${reads}${hears}${doing}`);
     }
