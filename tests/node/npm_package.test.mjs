@@ -7,7 +7,15 @@ import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { after, before, test } from "node:test";
-import { exec, freePort, packAndInstall, rawSession, staticImports, within } from "./_package.mjs";
+import {
+  childEnv,
+  exec,
+  freePort,
+  packAndInstall,
+  rawSession,
+  staticImports,
+  within,
+} from "./_package.mjs";
 
 const SECRET = "smoke-test-secret-0123456789abcdef";
 /** @type {Awaited<ReturnType<typeof packAndInstall>>} */
@@ -196,7 +204,7 @@ test("--help, --version, viewer --once and demo run from the bundle", async () =
   try {
     await node.initialize();
     const viewer = await exec(pkg.bin, ["viewer", "--once", `watched=127.0.0.1:${port}`], {
-      env: { ...process.env, NO_COLOR: "1", INTERCOM_SECRET: SECRET },
+      env: childEnv({ INTERCOM_SECRET: SECRET }),
       timeout: 30_000,
     });
     assert.match(viewer.stdout, /watched/, viewer.stderr);
