@@ -19,8 +19,14 @@
  */
 
 // Configuration
-export { loadConfig } from "./src/app/config.ts";
-export { type Config, ConfigError, type Env, type NatsConfig } from "./src/node/config.ts";
+export { loadConfig, type LocalSources } from "./src/app/config.ts";
+export {
+  type Config,
+  ConfigError,
+  type Env,
+  type NatsConfig,
+  type NatsTls,
+} from "./src/node/config.ts";
 export type { Peer } from "./src/node/transport.ts";
 // The node, assembled (createNode) or serving (serveNode)
 export { createNode, type Handler, type MeshNode, type NodeDeps } from "./src/app/create_node.ts";

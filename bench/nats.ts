@@ -2,7 +2,9 @@
  * Broker-mode benchmark (`deno run -A bench/nats.ts [--nodes 30] [--messages 200]`): N nodes
  * on one local `nats-server -js`, a broadcast from one reaching the other N-1 (time from the
  * tool call to the last channel event), and direct-message latency (tool call to channel
- * event) over NATS beside the HTTP mesh in the same run. Writes `bench/results/nats.json`.
+ * event) over NATS beside the HTTP mesh in the same run. `--durable` runs the nodes with
+ * INTERCOM_NATS_DURABLE=1 and counts the JetStream API requests made while direct messages go
+ * (the broker round trips of a send beside its one request). Writes `bench/results/nats.json`.
  *
  * @module
  */
@@ -79,6 +81,7 @@ const { values } = parseArgs({
   options: {
     nodes: { type: "string", default: "30" },
     messages: { type: "string", default: "200" },
+    durable: { type: "boolean", default: false },
   },
 });
 const count = Number(values.nodes);
@@ -89,7 +92,8 @@ const onEvent = (role: string, content: string, at: number) =>
 const server = await NatsServer.start();
 const nodes: Node[] = [];
 try {
-  const env = { INTERCOM_NATS_URL: server.url, INTERCOM_SECRET: SECRET };
+  const env: Record<string, string> = { INTERCOM_NATS_URL: server.url, INTERCOM_SECRET: SECRET };
+  if (values.durable) env.INTERCOM_NATS_DURABLE = "1";
   const t0 = performance.now();
   // In batches, so 30 Deno processes do not all compile at once.
   for (let i = 0; i < count; i += 10) {
@@ -121,8 +125,18 @@ try {
   const broadcast = stats(toLast);
   say("nats", `broadcast to ${count - 1}`, describeStats(broadcast));
 
+  // Every JetStream API request is a message on $JS.API.>: a watcher counts them.
+  const { connect } = await import("@nats-io/transport-node");
+  const watcher = await connect({ servers: server.url });
+  let apiRequests = 0;
+  const counting = watcher.subscribe("$JS.API.>", { callback: () => void apiRequests++ });
+  await watcher.flush();
   const natsDirect = await direct(first, nodes[1], messages, arrivals);
+  counting.unsubscribe();
+  await watcher.close();
+  const roundTrips = 1 + apiRequests / (messages + 10);
   say("nats", "direct (NATS)", describeStats(natsDirect));
+  say("nats", "broker round trips per direct send", num(roundTrips));
 
   const [pa, pb] = await freePorts(2);
   const ha = await start("ha", { INTERCOM_PORT: String(pa) }, onEvent, { hb: pb });
@@ -134,6 +148,8 @@ try {
   const path = writeResult("nats", {
     machine: machine(),
     nodes: count,
+    durable: values.durable,
+    brokerRoundTripsPerSend: roundTrips,
     broadcastToLastMs: broadcast,
     directNatsMs: natsDirect,
     directHttpMs: httpDirect,

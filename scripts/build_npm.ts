@@ -172,10 +172,12 @@ import("../dist/cli.js")
 
 /**
  * Packages whose types the declarations name (the MCP SDK's `Transport`, for one). The bundle
- * holds their code, so they are optional peer dependencies: an importer who wants those types
- * installs them; nobody else downloads them.
+ * holds their code, and the package declares none of them, not even as optional peer
+ * dependencies: npm 11 looks those up on the registry for every `npx`, which makes an offline
+ * start hang. An importer who wants those types installs the packages; unresolved, they read as
+ * `any`. Each must still be a dependency of the project, so its version is known and bundled.
  */
-function typePeers(rootPackage: { dependencies?: Record<string, string> }) {
+function checkTypePackages(rootPackage: { dependencies?: Record<string, string> }): void {
   const names = [...importedPackages(join(out, "types"), ".d.ts")]
     .filter((n) => !n.startsWith("node:")).sort();
   const versions = rootPackage.dependencies ?? {};
@@ -186,13 +188,6 @@ function typePeers(rootPackage: { dependencies?: Record<string, string> }) {
         "not list in dependencies",
     );
   }
-  return {
-    // A caret range: an importer's own SDK 1.x must not make npm refuse the install (ERESOLVE).
-    peerDependencies: Object.fromEntries(
-      names.map((n) => [n, /^\d/.test(versions[n]) ? `^${versions[n]}` : versions[n]]),
-    ),
-    peerDependenciesMeta: Object.fromEntries(names.map((n) => [n, { optional: true }])),
-  };
 }
 
 async function build(): Promise<number> {
@@ -247,9 +242,9 @@ async function build(): Promise<number> {
     exports,
     types: "./types/mod.d.ts",
     files: ["bin/", "dist/", "types/", "THIRD_PARTY_LICENSES", "CHANGELOG.md", "server.json"],
-    // No dependencies: the bundle carries its code (see THIRD_PARTY_LICENSES).
-    ...typePeers(rootPackage),
+    // No dependencies of any kind: the bundle carries its code (see THIRD_PARTY_LICENSES).
   };
+  checkTypePackages(rootPackage);
   writeFileSync(join(out, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
   mkdirSync(join(out, "bin"));
   writeFileSync(join(out, "bin/claude-talkie-walkie.cjs"), BIN, { mode: 0o755 });

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The one gate: fmt check, lint, type check, doc lint, `deno test`, the npm build and its Node
-// smoke tests. Each step's output streams through; the last line is
+// The one gate: fmt check, lint, type check, doc lint, relative links, `deno test`, the npm
+// build and its Node smoke tests. Each step's output streams through; the last line is
 // `N passed, N failed, N skipped`, where each gate counts as one check and each test as one.
 //
 // The Node smoke tests run under this Node and under each Node that .ci/run installed from the
@@ -69,9 +69,56 @@ await gate("deno doc --lint", deno, [
   "viewer/mod.ts",
   "viewer/internal.ts",
 ]);
+// Every relative link of README.md, CHANGELOG.md and docs/ points at a file and heading.
+await gate("relative links", process.execPath, ["scripts/check_links.mjs"]);
+
+/** Tools some tests need; without one, those tests are skipped (deno test prints no reason). */
+const NEEDS = [
+  {
+    tool: "nats-server",
+    tests: "broker mode (tests/nats/ and more)",
+    how: "apt-get install nats-server",
+  },
+  {
+    tool: "chromium",
+    tests: "the web viewer in a browser (tests/web/)",
+    how: "apt-get install chromium",
+  },
+  {
+    tool: "ip",
+    tests: "network namespaces (tests/net/, as root)",
+    how: "apt-get install iproute2",
+  },
+  { tool: "script", tests: "a node in a terminal", how: "apt-get install util-linux" },
+  { tool: "curl", tests: "webhooks sent with curl", how: "apt-get install curl" },
+];
+const onPath = (tool) =>
+  (process.env.PATH ?? "").split(":").some((dir) => dir && existsSync(join(dir, tool)));
+
+/** Says which test files had skipped tests, and which missing tools are the likely reason. */
+function explainSkips(output) {
+  const perFile = new Map();
+  let file = "?";
+  for (const line of output.split("\n")) {
+    const from = /^running \d+ tests? from \.\/(\S+)/.exec(line);
+    if (from) file = from[1];
+    else if (/\.\.\. ignored/.test(line)) perFile.set(file, (perFile.get(file) ?? 0) + 1);
+  }
+  if (perFile.size === 0) return;
+  const lines = [...perFile].map(([f, n]) => `  ${f}: ${n}`);
+  const missing = NEEDS.filter((n) => !onPath(n.tool))
+    .map((n) => `  ${n.tool} is not installed: ${n.tests} (${n.how})`);
+  process.stderr.write(
+    `\nSkipped tests, by file:\n${lines.join("\n")}\n` +
+      (missing.length
+        ? `Why: tests skip when a tool they drive is missing:\n${missing.join("\n")}\n`
+        : "Every tool the tests drive is installed: the skips are the tests' own conditions.\n"),
+  );
+}
 
 {
   const { code, output } = await run(deno, ["test", "-A", "--no-check"]);
+  explainSkips(output);
   const m = /(\d+) passed[^|\n]*\| (\d+) failed(?:[^|\n]*\| (\d+) ignored)?/.exec(
     output.split("\n").reverse().join("\n"),
   );

@@ -20,6 +20,7 @@ import {
   lookupLocal,
   pidAlive,
 } from "../src/platform/local_registry.ts";
+import { localSecret } from "../src/platform/local_secret.ts";
 import { fold, offerNotes, operatorParts, show, type ViewerMainOptions, write } from "./show.ts";
 import { watchMesh } from "./watch_mesh.ts";
 import type { LiveView } from "./web/run.ts";
@@ -36,7 +37,8 @@ Nodes: name=host[:port] arguments (as in PEERS: https:// and ngrok hosts work), 
 names of this machine's sessions (INTERCOM_PORT=auto), followed to their new port when
 they restart and shown as "not started" until they run; without arguments, every session
 of this machine as they come and go, PEERS and MY_ROLE's node (127.0.0.1:INTERCOM_PORT).
-The secret comes from INTERCOM_SECRET.
+The secret comes from INTERCOM_SECRET; without it, this machine's sessions are watched with
+the per-user secret their nodes use (INTERCOM_PORT=auto).
 
 Broker mode: --nats nats://host:4222 watches every node of the mesh through NATS instead
 (mesh from INTERCOM_MESH, login from INTERCOM_NATS_CREDS / _USER and _PASSWORD / _TOKEN);
@@ -169,9 +171,10 @@ export async function viewerMain(
   // The page's Allow/Deny and composer (--web) sign with the same key as the terminal's keys.
   const send = operatorKey && httpOperatorSend(operatorKey, urls);
   const { onKey, actions } = operatorParts(view, send, () => [...urls.keys()]);
+  const secretOf = targetSecrets(env, registry);
   const follow = (t: Target) =>
     followNode(t.name, resolve(t), {
-      secret: env.INTERCOM_SECRET ?? DEFAULT_SECRET,
+      secret: secretOf(t),
       signal: stop.signal,
       onEvent: fold(view),
     });
@@ -200,4 +203,29 @@ export async function viewerMain(
     onKey,
     operatorPanel: send !== undefined,
   });
+}
+
+/**
+ * The secret to watch a target with: `INTERCOM_SECRET` when set; else, for a session of this
+ * machine (a bare name), the per-user secret of the registry directory, which its node uses
+ * without `INTERCOM_SECRET` (made now when no node has made it yet); else the default secret.
+ */
+function targetSecrets(
+  env: Record<string, string | undefined>,
+  registry: string,
+): (target: Target) => string {
+  const given = env.INTERCOM_SECRET;
+  if (given !== undefined && given.trim() !== "") return () => given;
+  let perUser: string | undefined;
+  return (target) => {
+    if (target.url !== undefined) return given ?? DEFAULT_SECRET;
+    try {
+      return perUser ??= localSecret(registry);
+    } catch (e) {
+      process.stderr.write(
+        `viewer: warning: cannot use the per-user secret: ${(e as Error).message}\n`,
+      );
+      return perUser = given ?? DEFAULT_SECRET;
+    }
+  };
 }

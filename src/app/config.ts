@@ -12,6 +12,11 @@ import { type Config, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_SECRET } from "../node/
 import { DEFAULT_PORT } from "../http/address.ts";
 import { signatureKey } from "../core/signature.ts";
 import { localRegistryDir, lookupLocal } from "../platform/local_registry.ts";
+import { liveRoles, localPeers } from "./local_defaults.ts";
+import { localSecret } from "../platform/local_secret.ts";
+import { roleFrom, uniqueRole } from "../core/names.ts";
+import { basename } from "node:path";
+import process from "node:process";
 import { describeUnexpanded, findUnexpanded } from "./unexpanded.ts";
 import { checkName, ConfigError, parsePeers } from "./peers.ts";
 import { parseOperatorPublicKey } from "../core/operator_signature.ts";
@@ -70,18 +75,35 @@ const NODE_FLAGS = {
   version: { type: "boolean", short: "V" },
 } as const;
 
+/** Where zero configuration on one machine looks (injected for tests). */
+export interface LocalSources {
+  /** The project directory; default the working directory. */
+  cwd?: string;
+  /** The per-user secret of a registry directory; default {@linkcode localSecret}. */
+  secret?: (dir: string) => string;
+  /** Roles in use in a registry directory; default {@linkcode liveRoles}. */
+  roles?: (dir: string) => string[];
+}
+
+const unset = (value: string | undefined) => value === undefined || value.trim() === "";
+
 /**
- * Builds the node's configuration from flags (which win) and environment.
+ * Builds the node's configuration from flags (which win) and environment. With
+ * `INTERCOM_PORT=auto` (and no broker), what is not set comes from this machine: an unset
+ * `MY_ROLE` is the project directory's name (unique among this user's nodes), an empty `PEERS`
+ * means every node of this user here, an unset `INTERCOM_SECRET` the per-user secret.
  *
  * @param args command-line arguments after the command name.
  * @param env environment variables.
  * @param readFile reads the `--secret-file` and the TLS and CA files (injected for tests).
+ * @param local where zero configuration looks (injected for tests).
  * @throws {ConfigError} with one line naming the bad entry and the fix.
  */
 export function loadConfig(
   args: string[],
   env: Env,
   readFile: (path: string) => string,
+  local: LocalSources = {},
 ): Config {
   const unexpanded = findUnexpanded(args, env);
   if (unexpanded.length > 0) throw new ConfigError(describeUnexpanded(unexpanded[0]));
@@ -91,15 +113,43 @@ export function loadConfig(
   } catch (e) {
     throw new ConfigError(`${(e as Error).message}: see --help`);
   }
-  const role = checkName(
-    (values.role ?? env.MY_ROLE ?? "developer-a").trim(),
-    values.role !== undefined ? "--role" : "MY_ROLE",
-  );
-  const peersText = values.peers ?? env.PEERS ?? "";
+  const portText = values.port ?? env.INTERCOM_PORT ?? String(DEFAULT_PORT);
+  const port = parsePort(portText, values.port !== undefined ? "--port" : "INTERCOM_PORT");
+  const portAuto = portText.trim().toLowerCase() === "auto";
   // In broker mode PEERS is the roster (names only), read by the broker's own config below.
   const brokerMode = (env.INTERCOM_NATS_URL ?? "").trim() !== "";
+  const zero = portAuto && !brokerMode;
+  const registry = zero ? localRegistryDir(env) : undefined;
+  const cwd = local.cwd ?? process.cwd();
+  const defaults: NonNullable<Config["localDefaults"]> = {};
+  let role: string;
+  if (registry && values.role === undefined && unset(env.MY_ROLE)) {
+    // One machine, no role given: the project directory names the session.
+    const wanted = roleFrom(basename(cwd));
+    let taken: string[] = [];
+    try {
+      taken = (local.roles ?? liveRoles)(registry);
+    } catch { /* no registry yet: nothing is taken */ }
+    role = uniqueRole(wanted, taken);
+    defaults.role = { directory: cwd, wanted };
+  } else {
+    role = checkName(
+      (values.role ?? env.MY_ROLE ?? "developer-a").trim(),
+      values.role !== undefined ? "--role" : "MY_ROLE",
+    );
+  }
+  const peersText = values.peers ?? env.PEERS ?? "";
   const peers = brokerMode ? [] : parsePeers(peersText, env.REMOTE_HOST ?? "", role);
+  if (registry && peers.length === 0) defaults.discover = true;
   let secret = env.INTERCOM_SECRET ?? DEFAULT_SECRET;
+  if (registry && unset(env.INTERCOM_SECRET) && values["secret-file"] === undefined) {
+    try {
+      secret = (local.secret ?? localSecret)(registry);
+      defaults.secret = true;
+    } catch (e) {
+      throw new ConfigError(`Cannot use the per-user secret: ${(e as Error).message}`);
+    }
+  }
   if (values["secret-file"] !== undefined) {
     try {
       secret = readFile(values["secret-file"]).trim();
@@ -107,9 +157,6 @@ export function loadConfig(
       throw new ConfigError(`Cannot read --secret-file "${values["secret-file"]}": ${e}`);
     }
   }
-  const portText = values.port ?? env.INTERCOM_PORT ?? String(DEFAULT_PORT);
-  const port = parsePort(portText, values.port !== undefined ? "--port" : "INTERCOM_PORT");
-  const portAuto = portText.trim().toLowerCase() === "auto";
   const localDir = portAuto || peers.some((p) => p.local) ? localRegistryDir(env) : undefined;
   const maxMessageBytes = positive(env, "INTERCOM_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES);
   const retryWindowMs = positive(env, "INTERCOM_RETRY_WINDOW", 600, { integer: false }) * 1000;
@@ -200,9 +247,12 @@ export function loadConfig(
     port,
     ...(portAuto ? { portAuto } : {}),
     ...(localDir ? { localDir } : {}),
-    ...(localDir && peers.some((p) => p.local)
+    ...(localDir && (peers.some((p) => p.local) || defaults.discover)
       ? { resolveLocal: (role: string) => lookupLocal(localDir, role) }
       : {}),
+    ...(localDir && defaults.discover ? { discoverLocal: () => localPeers(localDir, role) } : {}),
+    ...(portAuto ? { project: cwd } : {}),
+    ...(Object.keys(defaults).length ? { localDefaults: defaults } : {}),
     hostname,
     maxMessageBytes,
     retryWindowMs,

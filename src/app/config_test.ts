@@ -257,3 +257,64 @@ test("loadConfig reads INTERCOM_OPERATOR_KEY and names it when bad", () => {
     /MY_ROLE "operator" is reserved for the human operator/,
   );
 });
+
+test("loadConfig: INTERCOM_PORT=auto alone names the role after the project, discovers peers, uses the per-user secret", () => {
+  const asked: string[] = [];
+  const c = loadConfig([], { INTERCOM_PORT: "auto", INTERCOM_LOCAL_DIR: "/tmp/ctw-reg" }, noFile, {
+    cwd: "/home/ann/src/my api",
+    secret: (dir) => (asked.push(dir), "per-user-secret-of-at-least-16"),
+    roles: () => ["my-api", "web"],
+  });
+  assert.equal(c.role, "my-api-2");
+  assert.equal(c.secret, "per-user-secret-of-at-least-16");
+  assert.deepEqual(asked, ["/tmp/ctw-reg"]);
+  assert.deepEqual(c.peers, []);
+  assert.equal(typeof c.discoverLocal, "function");
+  assert.equal(c.project, "/home/ann/src/my api");
+  assert.deepEqual(c.localDefaults, {
+    role: { directory: "/home/ann/src/my api", wanted: "my-api" },
+    discover: true,
+    secret: true,
+  });
+  assert.deepEqual(c.warnings, []);
+  assert.equal(c.hostname, "127.0.0.1");
+});
+
+test("loadConfig: what is set wins over zero configuration, and a fixed port has none", () => {
+  const never = () => {
+    throw new Error("must not be asked");
+  };
+  const set = loadConfig(
+    [],
+    {
+      INTERCOM_PORT: "auto",
+      MY_ROLE: "backend",
+      PEERS: "web",
+      INTERCOM_SECRET: "a-long-enough-secret-for-the-mesh",
+    },
+    noFile,
+    { cwd: "/x/api", secret: never, roles: never },
+  );
+  assert.equal(set.role, "backend");
+  assert.equal(set.localDefaults, undefined);
+  assert.equal(set.discoverLocal, undefined);
+  const fixed = loadConfig([], { INTERCOM_PORT: "8788" }, noFile, {
+    cwd: "/x/api",
+    secret: never,
+    roles: never,
+  });
+  assert.equal(fixed.role, "developer-a");
+  assert.equal(fixed.localDefaults, undefined);
+});
+
+test("loadConfig: a per-user secret that cannot be used is a configuration error", () => {
+  assert.throws(
+    () =>
+      loadConfig([], { INTERCOM_PORT: "auto", MY_ROLE: "a" }, noFile, {
+        secret: () => {
+          throw new Error("/r/secret may be read by other users: run chmod 600 on it");
+        },
+      }),
+    /Cannot use the per-user secret: \/r\/secret may be read by other users/,
+  );
+});

@@ -117,7 +117,10 @@ async function defaultTransport(config: Config, deps: NodeDeps, hub: Hub): Promi
     fetch: deps.fetch,
   });
   // PEERS entries without a host are found on this machine at each send (INTERCOM_PORT=auto).
-  return config.resolveLocal ? withLocalPeers(http, config.resolveLocal) : http;
+  // An empty PEERS with INTERCOM_PORT=auto: every node of this user on this machine.
+  return config.resolveLocal
+    ? withLocalPeers(http, config.resolveLocal, config.discoverLocal)
+    : http;
 }
 
 /**
@@ -194,6 +197,7 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     inbox: store.history,
     listening: deps.listening ?? (() => ({ error: "no HTTP listener" })),
     unreadNoticeMs: config.unreadNoticeSeconds * 1000,
+    roleFrom: config.localDefaults?.role,
     permissions: config.operatorKey
       ? { timeoutMs: config.promptTimeoutMs, log: (line) => log(line) }
       : undefined,

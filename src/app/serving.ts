@@ -79,6 +79,8 @@ export async function serveNode(config: Config, options: ServeOptions): Promise<
     here.url = `${config.tlsCert ? "https" : "http"}://${host}:${port}`;
     const peers = config.nats
       ? `from NATS mesh "${config.nats.mesh}"`
+      : config.discoverLocal
+      ? "every node of this user on this machine"
       : config.peers.map((p) => p.name).join(", ") || "none";
     log(`"${config.role}" listening on ${here.url}, peers: ${peers}`);
   } catch (e) {

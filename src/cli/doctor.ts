@@ -40,6 +40,7 @@ function describeSecret(args: string[], env: Env, config: Config): string {
   if (args.includes("--secret-file")) {
     return `secret from --secret-file (${config.secret.length} characters)`;
   }
+  if (config.localDefaults?.secret) return `the per-user secret of ${config.localDir}`;
   if (env.INTERCOM_SECRET === undefined) return "no INTERCOM_SECRET (the default, loopback only)";
   if (config.secret === DEFAULT_SECRET) return "INTERCOM_SECRET is the default";
   return `secret from INTERCOM_SECRET (${config.secret.length} characters)`;
@@ -114,7 +115,9 @@ export function checkClaude(): Promise<Check> {
       if (error && (error as { code?: unknown }).code === "ENOENT") {
         return resolve({
           level: "warn",
-          text: `claude: not found on PATH: sessions need Claude Code ${CHANNELS_SINCE} or newer`,
+          text: `claude: not found on PATH: sessions need Claude Code ${CHANNELS_SINCE} or ` +
+            "newer; install it with npm install -g @anthropic-ai/claude-code (see " +
+            "code.claude.com/docs), or use talkie-walkie from another MCP client",
         });
       }
       const version = parseVersion(String(stdout));
@@ -145,7 +148,16 @@ async function checkPeers(config: Config): Promise<Check[]> {
       text: "broker mode: peers come from the broker; doctor checks HTTP peers only",
     }];
   }
-  if (config.peers.length === 0) {
+  // An empty PEERS with INTERCOM_PORT=auto: every other node of this user on this machine.
+  const peers = config.discoverLocal?.() ?? config.peers;
+  if (config.discoverLocal && peers.length === 0) {
+    return [{
+      level: "warn",
+      text: "no other session of this user runs on this machine yet (INTERCOM_PORT=auto finds " +
+        "them as they start)",
+    }];
+  }
+  if (peers.length === 0) {
     return [{
       level: "warn",
       text: "no peers: set PEERS (name=host[:port],… or bare names on this machine)",
@@ -155,7 +167,7 @@ async function checkPeers(config: Config): Promise<Check[]> {
   const fetch = config.caFile
     ? await fetchTrusting(readFileSync(config.caFile, "utf8"))
     : undefined;
-  return await Promise.all(config.peers.map(async (peer) => {
+  return await Promise.all(peers.map(async (peer) => {
     if (!peer.local) return judgePeer(peer, await probePeer(peer.url, key, { fetch }));
     const url = lookupLocal(config.localDir!, peer.name);
     if (url === undefined) {
@@ -177,12 +189,15 @@ export async function diagnose(args: string[], env: Env): Promise<Check[]> {
   if (unexpanded.length > 0) return [...checks, await checkClaude()];
   let config: Config;
   try {
-    config = loadConfig(args, env, (p) => readFileSync(p, "utf8"));
+    // The role this project gets when it starts first, not a suffixed one beside its own node.
+    config = loadConfig(args, env, (p) => readFileSync(p, "utf8"), { roles: () => [] });
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     return [...checks, { level: "fail", text: `config: ${e.message}` }, await checkClaude()];
   }
-  const peers = config.peers.map((p) => p.name).join(", ") || "none";
+  const peers = config.discoverLocal
+    ? "every session of this user on this machine"
+    : config.peers.map((p) => p.name).join(", ") || "none";
   checks.push({
     level: "ok",
     text: `config: role "${config.role}", peers ${peers}, ${describeSecret(args, env, config)}`,

@@ -18,6 +18,7 @@ import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../app/config.ts";
 import { findUnexpanded } from "../app/unexpanded.ts";
+import { roleFrom } from "../core/names.ts";
 import {
   claudeAddLine,
   ExistingEntryError,
@@ -28,11 +29,14 @@ import {
   serverEntry,
   shareLines,
   shellQuote,
+  START_LINE,
+  USER_SCOPE_LINE,
 } from "./init_entry.ts";
 
 const HELP = `Usage: claude-talkie-walkie init [flags]
 
 Writes this session's talkie-walkie entry into .mcp.json (asks when run in a terminal).
+  --user-scope        print the one line for every project on this machine, no questions
   --role NAME         this session's role, e.g. backend
   --peers LIST        name=host[:port] for other machines, bare names for sessions on this one
   --port N|auto       HTTP port (default 8788; auto when every peer is on this machine)
@@ -52,6 +56,7 @@ const FLAGS = {
   print: { type: "boolean" },
   "claude-add": { type: "boolean" },
   force: { type: "boolean" },
+  "user-scope": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -74,19 +79,46 @@ const defaultPort = (peers: string) =>
 
 type Ask = (question: string, fallback: string) => Promise<string>;
 
+/**
+ * The questions `init` asks in a terminal. Each, with its default in brackets, fits a terminal
+ * of 80 columns; a hint line goes before the question when more needs saying.
+ */
+export const PROMPTS = {
+  oneMachine: "Only sessions on this machine? One line sets up every project (Y/n)",
+  role: "This session's role",
+  peersHint: "Peers: name=host[:port] on other machines, bare names on this one.",
+  peers: "Peers, comma-separated",
+  port: "HTTP port (auto: any free port, this machine only)",
+} as const;
+
+/** What `init --user-scope` (or a yes to the first question) prints. */
+export function userScopeText(): string {
+  return [
+    "Run this once; it sets up talkie-walkie for every project of this user:",
+    "",
+    USER_SCOPE_LINE,
+    "",
+    "Each session is named after its project directory, finds the other sessions",
+    "on this machine, and needs no secret (a per-user one is made on first start).",
+    "Then start claude in any project with:",
+    `  ${START_LINE}`,
+  ].join("\n") + "\n";
+}
+
 async function askMissing(
   values: { role?: string; peers?: string; port?: string },
   ask: Ask,
+  say: (line: string) => void,
 ) {
-  const guess = basename(process.cwd()).replace(/[^A-Za-z0-9_.-]/g, "") || "developer-a";
-  const role = values.role ?? await ask("This session's role", guess);
-  const peers = values.peers ?? await ask(
-    "Peers (name=host[:port] on other machines, bare names on this one, comma-separated)",
-    "",
-  );
+  const guess = roleFrom(basename(process.cwd()));
+  const role = values.role ?? await ask(PROMPTS.role, guess);
+  let peers = values.peers;
+  if (peers === undefined) {
+    say(PROMPTS.peersHint);
+    peers = await ask(PROMPTS.peers, "");
+  }
   const local = peers !== "" && !peers.includes("=");
-  const port = values.port ??
-    await ask("HTTP port (auto: any free port, this machine only)", local ? "auto" : "8788");
+  const port = values.port ?? await ask(PROMPTS.port, local ? "auto" : "8788");
   return { role: role.trim(), peers: peers.trim(), port: port.trim() };
 }
 
@@ -121,9 +153,16 @@ export async function initMain(args: string[]): Promise<number> {
     out(HELP);
     return 0;
   }
+  if (values["user-scope"]) {
+    out(userScopeText());
+    return 0;
+  }
   const interactive = process.stdin.isTTY === true;
   if (!interactive && values.role === undefined) {
-    err("claude-talkie-walkie init: give --role (and --peers) when not run in a terminal\n");
+    err(
+      "claude-talkie-walkie init: give --role (and --peers) when not run in a terminal, " +
+        "or --user-scope for every project on this machine\n",
+    );
     return 2;
   }
   const rl = interactive
@@ -132,6 +171,12 @@ export async function initMain(args: string[]): Promise<number> {
   const ask: Ask = async (question, fallback) =>
     (await rl!.question(`${question}${fallback ? ` [${fallback}]` : ""}: `)).trim() || fallback;
   try {
+    const asksAll = interactive && values.role === undefined && values.peers === undefined &&
+      values.port === undefined && !values.print && !values["claude-add"] && !values.file;
+    if (asksAll && !/^n/i.test(await ask(PROMPTS.oneMachine, "y"))) {
+      out(userScopeText());
+      return 0;
+    }
     const answers: InitAnswers = await askMissing(
       interactive ? values : {
         ...values,
@@ -139,6 +184,7 @@ export async function initMain(args: string[]): Promise<number> {
         port: values.port ?? defaultPort(values.peers ?? ""),
       },
       ask,
+      (line) => out(line + "\n"),
     );
     if (values["secret-file"]) answers.secretFile = resolve(values["secret-file"]);
     validate(answers);
@@ -192,7 +238,13 @@ export async function initMain(args: string[]): Promise<number> {
       (process.env.INTERCOM_SECRET ?? "").trim() !== "" &&
         !process.env.INTERCOM_SECRET!.includes("${");
     const lines: string[] = [];
-    if (secretGiven) {
+    const oneMachine = answers.port === "auto" && answers.secretFile === undefined;
+    if (oneMachine) {
+      lines.push(
+        "No secret to share: the sessions on this machine use a per-user secret,",
+        "made by the first node that starts (INTERCOM_SECRET set here wins).",
+      );
+    } else if (secretGiven) {
       lines.push(
         answers.secretFile
           ? `The secret is read from ${answers.secretFile}; give the other machines the same one.`
@@ -205,11 +257,16 @@ export async function initMain(args: string[]): Promise<number> {
         `  export INTERCOM_SECRET=${shellQuote(secret)}`,
       );
     }
-    lines.push(`Then start: claude --dangerously-load-development-channels server:${SERVER_NAME}`);
+    lines.push(`Then start: ${START_LINE}`);
     const here = answers.port === "auto" ? undefined : `${lanAddress()}:${answers.port}`;
     const share = shareLines(answers, answers.peers.includes("=") ? here : undefined);
     if (share.length) {
-      lines.push("On each peer (in its project directory), run:", ...share.map((l) => `  ${l}`));
+      lines.push(
+        oneMachine
+          ? "In each peer's project directory on this machine, run:"
+          : "On each peer (in its project directory), run:",
+        ...share.map((l) => `  ${l}`),
+      );
     }
     lines.push(
       `Check everything with: npx -y ${PACKAGE_SPEC} doctor (here, once the peers run)`,

@@ -36,11 +36,12 @@ export interface ServerEntry {
 }
 
 /**
- * The `.mcp.json` server entry for these answers.
+ * The `.mcp.json` server entry for these answers. With `INTERCOM_PORT=auto` (this machine only)
+ * it names no secret: the node then uses the per-user secret of this machine.
  *
  * @example
  * ```ts
- * serverEntry({ role: "backend", peers: "frontend", port: "auto" }).env.INTERCOM_SECRET;
+ * serverEntry({ role: "backend", peers: "frontend=10.0.0.6", port: "8788" }).env.INTERCOM_SECRET;
  * // "${INTERCOM_SECRET}"
  * ```
  */
@@ -50,9 +51,19 @@ export function serverEntry(answers: InitAnswers): ServerEntry {
   env.INTERCOM_PORT = answers.port;
   const args = ["-y", PACKAGE_SPEC];
   if (answers.secretFile) args.push("--secret-file", answers.secretFile);
-  else env.INTERCOM_SECRET = SECRET_PLACEHOLDER;
+  else if (answers.port !== "auto") env.INTERCOM_SECRET = SECRET_PLACEHOLDER;
   return { command: "npx", args, env };
 }
+
+/**
+ * The one line that sets talkie-walkie up for every project of this user on this machine
+ * (zero configuration: role from the project directory, peers found here, per-user secret).
+ */
+export const USER_SCOPE_LINE =
+  `claude mcp add --scope user ${SERVER_NAME} -e INTERCOM_PORT=auto -- npx -y ${PACKAGE_SPEC}`;
+
+/** How to start Claude Code with this channel on. */
+export const START_LINE = `claude --dangerously-load-development-channels server:${SERVER_NAME}`;
 
 /** Thrown when an existing file cannot take the entry without losing something. */
 export class ExistingEntryError extends Error {

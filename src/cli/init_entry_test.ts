@@ -6,7 +6,9 @@ import {
   mergeEntry,
   serverEntry,
   shareLines,
+  USER_SCOPE_LINE,
 } from "./init_entry.ts";
+import { PROMPTS, userScopeText } from "./init.ts";
 import { expandVars, launchFromMcpJson } from "./mcp_json.ts";
 
 const answers = { role: "backend", peers: "frontend=10.0.0.5,tester=10.0.0.7:9000", port: "8788" };
@@ -16,6 +18,34 @@ test("serverEntry keeps the secret as ${INTERCOM_SECRET}, or passes --secret-fil
   const fromFile = serverEntry({ ...answers, secretFile: "/etc/talkie/secret" });
   assert.equal(fromFile.env.INTERCOM_SECRET, undefined);
   assert.deepEqual(fromFile.args.slice(-2), ["--secret-file", "/etc/talkie/secret"]);
+});
+
+test("serverEntry names no secret for this machine only: the per-user secret applies", () => {
+  const local = serverEntry({ role: "a", peers: "b", port: "auto" });
+  assert.equal(local.env.INTERCOM_SECRET, undefined);
+});
+
+test("the user-scope line is the documented one-liner", () => {
+  assert.match(
+    USER_SCOPE_LINE,
+    /^claude mcp add --scope user talkie-walkie -e INTERCOM_PORT=auto -- npx -y claude-talkie-walkie@\d+\.x$/,
+  );
+  assert.ok(userScopeText().includes(USER_SCOPE_LINE));
+});
+
+test("init's questions and notes fit a terminal of 80 columns", () => {
+  const asked = [
+    `${PROMPTS.oneMachine} [y]: `,
+    `${PROMPTS.role} [developer-a]: `,
+    PROMPTS.peersHint,
+    `${PROMPTS.peers}: `,
+    `${PROMPTS.port} [8788]: `,
+  ];
+  // The command to copy stays on one line of its own, however wide.
+  const notes = userScopeText().split("\n").filter((l) => l !== USER_SCOPE_LINE);
+  for (const line of [...asked, ...notes]) {
+    assert.ok(line.length <= 80, `${line.length} columns: ${line}`);
+  }
 });
 
 test("mergeEntry keeps other servers and refuses to replace, to lose or to parse garbage", () => {

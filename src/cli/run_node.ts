@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import { createLogger, type Logger, writeTo } from "../platform/log.ts";
-import { ConfigError } from "../node/config.ts";
+import { type Config, ConfigError } from "../node/config.ts";
 import { loadConfig } from "../app/config.ts";
 import { serveNode } from "../app/serving.ts";
 import { cleanStale, processStartTime, registerLocal } from "../platform/local_registry.ts";
@@ -31,7 +31,12 @@ const REASSERT_MS = 5_000;
  * entries of processes that are gone, and writes the entry again while the node runs whenever
  * it went missing. Returns the function that removes it.
  */
-function registerSelf(role: string, url: string, dir: string, log: Logger): () => void {
+function registerSelf(
+  { role, project }: Pick<Config, "role" | "project">,
+  url: string,
+  dir: string,
+  log: Logger,
+): () => void {
   // A wildcard bind is reached through loopback by this machine's other sessions.
   const reachable = url.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//[::1]:");
   try {
@@ -45,6 +50,7 @@ function registerSelf(role: string, url: string, dir: string, log: Logger): () =
       version: VERSION,
       started_at: new Date().toISOString(),
       ...(startTime ? { start_time: startTime } : {}),
+      ...(project ? { project } : {}),
     });
     if (replaced) {
       log(
@@ -98,6 +104,9 @@ export async function runNode(args: string[]): Promise<number> {
   if (process.stdin.isTTY) writeTo(process.stderr, TERMINAL_HINT);
   const log = createLogger(config.role);
   for (const w of config.warnings) log(`warning: ${w}`);
+  const defaults = config.localDefaults;
+  if (defaults?.role) log(`role "${config.role}" from the project directory ${config.project}`);
+  if (defaults?.secret) log(`using the per-user secret of ${config.localDir}`);
   process.on("unhandledRejection", (e) => log(`unhandled rejection: ${e}`));
   // The NATS client drops its socket listeners when a server refuses the login; under Deno the
   // server's reset then arrives as an unhandled socket error. A reset must not end the session.
@@ -108,12 +117,17 @@ export async function runNode(args: string[]): Promise<number> {
     const code = (e as { code?: string })?.code;
     if (code === "EPIPE") return;
     if (code === "ECONNRESET") return log("warning: ignored a connection reset (ECONNRESET)");
+    // Likewise a TLS server refusing our client certificate: its alert arrives on a socket the
+    // NATS client has stopped listening to; the connect attempt then fails and says why.
+    if (/^received fatal alert/.test((e as Error)?.message ?? "")) {
+      return log(`warning: ignored a TLS alert from a server (${(e as Error).message})`);
+    }
     log(`fatal: ${(e as Error)?.stack ?? e}`);
     process.exit(1);
   });
   const node = await serveNode(config, { log });
   const unregister = config.portAuto && config.localDir && node.url
-    ? registerSelf(config.role, node.url, config.localDir, log)
+    ? registerSelf(config, node.url, config.localDir, log)
     : undefined;
   let stopping = false;
   const stop = (why: string) => {

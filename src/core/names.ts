@@ -64,3 +64,39 @@ export function brokerRoleProblem(name: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * A valid role made from any name, such as a project directory's (`My App` → `My-App`): every
+ * run of characters the rule refuses becomes one `-`, cut to the length limit; a name with
+ * nothing left, or the operator's, becomes `session`.
+ *
+ * @example
+ * ```ts
+ * roleFrom("api"); // "api"
+ * roleFrom("my app (copy)"); // "my-app-copy"
+ * ```
+ */
+export function roleFrom(name: string): string {
+  const role = name.replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/^[-.]+|[-.]+$/g, "")
+    .slice(0, ROLE_MAX_LENGTH).replace(/[-.]+$/, "");
+  return role === "" || roleProblem(role) ? "session" : role;
+}
+
+/**
+ * `base` when no one uses it, else `base-2`, `base-3`, … (the first free one), each within the
+ * length limit.
+ *
+ * @example
+ * ```ts
+ * uniqueRole("api", ["api", "api-2"]); // "api-3"
+ * ```
+ */
+export function uniqueRole(base: string, taken: Iterable<string>): string {
+  const used = new Set(taken);
+  if (!used.has(base)) return base;
+  for (let n = 2;; n++) {
+    const suffix = `-${n}`;
+    const role = base.slice(0, ROLE_MAX_LENGTH - suffix.length) + suffix;
+    if (!used.has(role)) return role;
+  }
+}

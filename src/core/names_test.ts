@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { brokerRoleProblem, MESH_NAME, MESSAGE_ID, roleProblem } from "./names.ts";
+import {
+  brokerRoleProblem,
+  MESH_NAME,
+  MESSAGE_ID,
+  roleFrom,
+  roleProblem,
+  uniqueRole,
+} from "./names.ts";
 
 test("roleProblem accepts the names of the README", () => {
   for (const name of ["backend", "frontend", "developer-a", "qa_1", "team.web"]) {
@@ -36,4 +43,24 @@ test("roleProblem reserves the operator's name in any case", () => {
   assert.match(roleProblem("operator")!, /reserved for the human operator/);
   assert.match(roleProblem("Operator")!, /reserved/);
   assert.equal(roleProblem("operators"), undefined);
+});
+
+test("roleFrom makes a valid role of a directory name", () => {
+  assert.equal(roleFrom("api"), "api");
+  assert.equal(roleFrom("my app (copy)"), "my-app-copy");
+  assert.equal(roleFrom("über-ui"), "ber-ui");
+  assert.equal(roleFrom(".hidden"), "hidden");
+  assert.equal(roleFrom("x".repeat(70)), "x".repeat(64));
+  assert.equal(roleFrom("日本"), "session");
+  assert.equal(roleFrom("Operator"), "session");
+  for (const name of ["a b", "", "---", "x".repeat(63) + " y"]) {
+    assert.equal(roleProblem(roleFrom(name)), undefined, name);
+  }
+});
+
+test("uniqueRole adds the first free suffix, within the length limit", () => {
+  assert.equal(uniqueRole("api", []), "api");
+  assert.equal(uniqueRole("api", ["api"]), "api-2");
+  assert.equal(uniqueRole("api", ["api", "api-2"]), "api-3");
+  assert.equal(uniqueRole("x".repeat(64), ["x".repeat(64)]), "x".repeat(62) + "-2");
 });

@@ -18,9 +18,14 @@ export function notRegistered(name: string): string {
     "PEERS, or start that session";
 }
 
+/** What the set of discovered peers is called in messages ("online in …"). */
+export const DISCOVERED_SCOPE = "this machine's registry";
+
 /**
  * A transport that resolves each peer marked `local` through `lookup` (role to base URL) before
- * the inner transport sees it. A local peer that is not found is offline (retryable).
+ * the inner transport sees it. A local peer that is not found is offline (retryable). With
+ * `discover` (an empty PEERS), the peers are every node it returns, known by presence: a role
+ * that is not registered now is not online.
  *
  * @example
  * ```ts ignore
@@ -30,6 +35,7 @@ export function notRegistered(name: string): string {
 export function withLocalPeers(
   inner: PeerTransport,
   lookup: (name: string) => string | undefined,
+  discover?: () => Peer[],
 ): PeerTransport {
   const resolve = (peer: Peer): Peer | undefined => {
     if (!peer.local) return peer;
@@ -38,8 +44,16 @@ export function withLocalPeers(
   };
   return {
     start: () => inner.start(),
-    status: () => inner.status(),
-    peers: () => inner.peers().map((p) => resolve(p) ?? { ...p, url: LOCAL_URL }),
+    status: () =>
+      discover
+        ? { ...inner.status(), scope: DISCOVERED_SCOPE, online: discover().map((p) => p.name) }
+        : inner.status(),
+    peers: () => {
+      const listed = inner.peers().map((p) => resolve(p) ?? { ...p, url: LOCAL_URL });
+      if (!discover) return listed;
+      const names = new Set(listed.map((p) => p.name));
+      return [...listed, ...discover().filter((p) => !names.has(p.name))];
+    },
     deliver(peer, envelope) {
       const found = resolve(peer);
       if (found) return inner.deliver(found, envelope);

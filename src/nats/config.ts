@@ -9,8 +9,12 @@ import { ConfigError, type Env, flag, positive } from "../core/env.ts";
 import type { NatsConfig } from "../node/config.ts";
 
 import { brokerRoleProblem, MESH_NAME } from "../core/names.ts";
+import { parseNatsTls } from "./tls.ts";
 
 export type { NatsConfig };
+
+/** The smallest stream INTERCOM_NATS_MAX_BYTES may ask for: a few messages of the largest size. */
+const MIN_STREAM_BYTES = 1024 * 1024;
 
 function parseServers(text: string): string[] {
   const servers = text.split(",").map((s) => s.trim()).filter((s) => s !== "");
@@ -118,8 +122,19 @@ export function parseNatsConfig(
       throw new ConfigError(`Cannot read INTERCOM_NATS_CREDS "${credsFile}": ${e}`);
     }
   }
+  const maxAgeMs = positive(env, "INTERCOM_NATS_MAX_AGE", 24 * 3600) * 1000;
+  const maxBytes = positive(env, "INTERCOM_NATS_MAX_BYTES", 64 * 1024 * 1024);
+  if (maxBytes < MIN_STREAM_BYTES) {
+    throw new ConfigError(
+      `INTERCOM_NATS_MAX_BYTES "${maxBytes}" is too small: at least ${MIN_STREAM_BYTES} bytes, ` +
+        "so that a message of the largest size fits",
+    );
+  }
   return {
     servers,
+    tls: parseNatsTls(env, readFile),
+    maxAgeMs,
+    maxBytes,
     creds,
     credsFile,
     user,

@@ -73,3 +73,27 @@ test("rosterWarning: one line for ignored addresses or a roster without durable 
   const plain = parseNatsConfig(url, "me", noFile, "a,b")!;
   assert.match(rosterWarning(plain, "a,b")!, /PEERS is ignored in broker mode without/);
 });
+
+test("parseNatsConfig reads the stream limits and refuses what is not a positive integer", () => {
+  const c = parseNatsConfig(
+    { ...url, INTERCOM_NATS_MAX_AGE: "3600", INTERCOM_NATS_MAX_BYTES: "1048576" },
+    "a",
+    noFile,
+  )!;
+  assert.equal(c.maxAgeMs, 3_600_000);
+  assert.equal(c.maxBytes, 1_048_576);
+  const d = parseNatsConfig(url, "a", noFile)!;
+  assert.deepEqual([d.maxAgeMs, d.maxBytes], [86_400_000, 64 * 1024 * 1024]);
+  assert.throws(
+    () => parseNatsConfig({ ...url, INTERCOM_NATS_MAX_AGE: "1d" }, "a", noFile),
+    /INTERCOM_NATS_MAX_AGE "1d" must be a positive integer/,
+  );
+  assert.throws(
+    () => parseNatsConfig({ ...url, INTERCOM_NATS_MAX_BYTES: "0" }, "a", noFile),
+    /INTERCOM_NATS_MAX_BYTES "0" must be a positive integer/,
+  );
+  assert.throws(
+    () => parseNatsConfig({ ...url, INTERCOM_NATS_MAX_BYTES: "4096" }, "a", noFile),
+    /INTERCOM_NATS_MAX_BYTES "4096" is too small: at least 1048576 bytes/,
+  );
+});

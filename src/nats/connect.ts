@@ -12,11 +12,14 @@ import {
   type NatsConnection,
 } from "@nats-io/transport-node";
 import type { NatsConfig } from "./config.ts";
+import { describeTlsFailure, peekServerInfo, type ServerInfo, tlsClientOptions } from "./tls.ts";
 
 /** The client options for `config`; `name` shows in the server's connection list. */
 export function connectionOptions(config: NatsConfig, name: string): ConnectionOptions {
+  const tls = tlsClientOptions(config.servers, config.tls);
   return {
     servers: config.servers,
+    ...(tls ? { tls } : {}),
     name,
     ...(config.creds ? { authenticator: credsAuthenticator(config.creds) } : {}),
     ...(config.user ? { user: config.user, pass: config.password } : {}),
@@ -37,10 +40,20 @@ export function isAuthError(error: unknown): boolean {
   );
 }
 
-/** One line saying why connecting to `config`'s servers failed, and what to check. */
-export function describeConnectError(error: unknown, config: NatsConfig): string {
+/**
+ * One line saying why connecting to `config`'s servers failed, and what to check: which of the
+ * CA, the server's name, the client certificate (when `info`, the server's clear-text `INFO`,
+ * says it requires one) or the login failed.
+ */
+export function describeConnectError(
+  error: unknown,
+  config: NatsConfig,
+  info?: ServerInfo,
+): string {
   const where = config.servers.join(", ");
   const text = (error as Error)?.message ?? String(error);
+  const tls = describeTlsFailure(error, config.tls, where, info);
+  if (tls) return tls;
   if (isAuthError(error)) {
     const how = config.credsFile
       ? `the creds file ${config.credsFile}`
@@ -53,6 +66,16 @@ export function describeConnectError(error: unknown, config: NatsConfig): string
   }
   return `cannot connect to NATS at ${where}: ${text}; check that nats-server runs there ` +
     "and INTERCOM_NATS_URL names it (this node keeps trying)";
+}
+
+/**
+ * {@linkcode describeConnectError} after asking the first server what it requires: a server
+ * that wants a client certificate often just drops a client without one, which looks like a
+ * timeout.
+ */
+export async function explainConnectError(error: unknown, config: NatsConfig): Promise<string> {
+  const info = isAuthError(error) ? undefined : await peekServerInfo(config.servers[0]);
+  return describeConnectError(error, config, info);
 }
 
 /** Connects once; throws what `connect` throws. */

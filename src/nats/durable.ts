@@ -2,8 +2,8 @@
  * Durable mode (`INTERCOM_NATS_DURABLE=1`): messages for a role that is offline wait in one
  * JetStream stream per mesh, bounded in age and size; each role reads its own subject with a
  * durable consumer, one message at a time (in order), through the node's receive rules
- * (`node/receive.ts`), and acks only after they took it. The sender hears the outcome on its
- * reports subject.
+ * (`node/receive.ts`), and acks only after they took it. The sender hears the outcome in a
+ * report that is stored too (`reports.ts`), so it hears it even when it was offline meanwhile.
  *
  * A stored message can be older than the signature tolerance (±5 min), so the receiver checks
  * the signature once, as of the time the broker stored it (the server's timestamp), and hands
@@ -29,25 +29,23 @@ import type { DeliveryOutcome } from "../core/outcome.ts";
 import type { Logger } from "../platform/log.ts";
 import type { MeshNames } from "./subjects.ts";
 import { errorText, throttledLog } from "./log_once.ts";
-import { signHeaders, verifySignature, WEBHOOK_ID } from "../core/signature.ts";
+import { verifySignature, WEBHOOK_ID } from "../core/signature.ts";
 import { receive } from "../node/receive.ts";
 import type { Receiver } from "../node/receiver.ts";
+import { BacklogTracker } from "./backlog.ts";
+import { sendReport, type WireReport } from "./reports.ts";
 
-/** Bounds of the stream: a day, 64 MiB, 10 000 messages a role. */
+export type { WireReport };
+
+/**
+ * Default bounds of the stream: a day (INTERCOM_NATS_MAX_AGE), 64 MiB (INTERCOM_NATS_MAX_BYTES),
+ * 10 000 messages a role.
+ */
 export const DURABLE_LIMITS = {
   maxAgeMs: 24 * 3600_000,
   maxBytes: 64 * 1024 * 1024,
   perRole: 10_000,
 };
-
-/** What a receiver tells the sender about a stored message (`<mesh>.<sender>.reports`). */
-export interface WireReport {
-  message_id: string;
-  peer: string;
-  outcome: "delivered" | "refused";
-  reason?: string;
-  queued_ms: number;
-}
 
 /** Options for {@linkcode DurableInbox}. */
 export interface DurableOptions {
@@ -61,6 +59,10 @@ export interface DurableOptions {
   log: Logger;
   /** Stream replicas: 3 in a cluster, so a server can fail (default 1). */
   replicas?: number;
+  /** How long a stored message is kept, in milliseconds (default a day). */
+  maxAgeMs?: number;
+  /** Size bound of the stream, in bytes (default 64 MiB). */
+  maxBytes?: number;
 }
 
 const ms = (nanos: bigint | number) => Number(nanos) / 1e6;
@@ -71,10 +73,12 @@ export class DurableInbox {
   #stop?: () => void;
   #jsm?: Promise<JetStreamManager>;
   #say: (key: string, line: string) => void;
+  #tracker: BacklogTracker;
 
   constructor(options: DurableOptions) {
     this.#o = options;
     this.#say = throttledLog(options.log);
+    this.#tracker = new BacklogTracker((role) => this.backlog(role));
   }
 
   #manager(): Promise<JetStreamManager> {
@@ -85,26 +89,67 @@ export class DurableInbox {
     });
   }
 
-  /** Creates the stream if it is missing (idempotent; every node may call it). */
+  /**
+   * Creates the stream if it is missing (idempotent; every node may call it). A stream made by
+   * an older node gets the reports' subjects added; its limits stay those of the node that made
+   * it, and a node asking for others says so.
+   */
   async ensureStream(): Promise<void> {
-    const { names } = this.#o;
+    const { names, log } = this.#o;
     const jsm = await this.#manager();
+    const maxAgeMs = this.#o.maxAgeMs ?? DURABLE_LIMITS.maxAgeMs;
+    const maxBytes = this.#o.maxBytes ?? DURABLE_LIMITS.maxBytes;
+    const subjects = [names.allInboxes, names.allStoredReports];
     const config = {
       name: names.stream,
-      subjects: [names.allInboxes],
-      max_age: DURABLE_LIMITS.maxAgeMs * 1e6,
-      max_bytes: DURABLE_LIMITS.maxBytes,
+      subjects,
+      max_age: maxAgeMs * 1e6,
+      max_bytes: maxBytes,
       max_msgs_per_subject: DURABLE_LIMITS.perRole,
       discard: DiscardPolicy.Old,
-      duplicate_window: 120e9,
+      // JetStream refuses a duplicate window longer than the stream's age.
+      duplicate_window: Math.min(120_000, maxAgeMs) * 1e6,
       num_replicas: this.#o.replicas ?? 1,
     };
     // Missing: create it. Any other failure (no JetStream) makes add throw the real reason.
-    await jsm.streams.info(names.stream).catch(() => jsm.streams.add(config));
+    const info = await jsm.streams.info(names.stream).catch(() => undefined);
+    if (!info) return void await jsm.streams.add(config);
+    const missing = subjects.filter((s) => !info.config.subjects?.includes(s));
+    if (missing.length > 0) {
+      // Without them, reports go unstored (as before); messages are stored all the same.
+      await jsm.streams.update(names.stream, {
+        ...info.config,
+        subjects: [...(info.config.subjects ?? []), ...missing],
+      }).catch((e) =>
+        log(`warning: cannot add the reports' subjects to ${names.stream}: ${errorText(e)}`)
+      );
+    }
+    if (info.config.max_age !== config.max_age || info.config.max_bytes !== maxBytes) {
+      log(
+        `warning: the stream ${names.stream} keeps messages ${
+          Math.round(info.config.max_age / 1e9)
+        } s and ${info.config.max_bytes} bytes, as the node that made it asked; ` +
+          `INTERCOM_NATS_MAX_AGE/INTERCOM_NATS_MAX_BYTES here ask for ${maxAgeMs / 1000} s and ` +
+          `${maxBytes} bytes (change the stream with the nats CLI, or remove it)`,
+      );
+    }
   }
 
   /**
-   * How many messages for `role` wait in the stream: not yet acknowledged by its consumer, or
+   * How many of the messages this node stored for `role` may still wait, without a broker round
+   * trip when none does (see {@linkcode BacklogTracker}).
+   */
+  waiting(role: string): Promise<number> {
+    return this.#tracker.waiting(role);
+  }
+
+  /** Records the report on a message this node stored for `role`. */
+  settled(role: string, id: string): void {
+    this.#tracker.settled(role, id);
+  }
+
+  /**
+   * How many messages for `role` wait in the stream (two broker round trips at most): not yet acknowledged by its consumer, or
    * all of its subject when it never consumed. A sender stores behind them rather than going
    * direct, so messages to one role arrive in the order they were sent.
    */
@@ -147,6 +192,7 @@ export class DurableInbox {
   ): Promise<DeliveryOutcome> {
     try {
       await this.store(role, body, signed);
+      this.#tracker.stored(role, signed[WEBHOOK_ID]);
     } catch (e) {
       const reason = `${why}; storing it failed: ${errorText(e)}`;
       return { ok: false, kind: "unreachable", reason, retryable: true };
@@ -195,9 +241,8 @@ export class DurableInbox {
       envelope = JSON.parse(new TextDecoder().decode(m.data));
     } catch { /* not JSON: the receive rules refuse it and say why */ }
     const report = (outcome: WireReport["outcome"], reason?: string) => {
-      if (typeof envelope.from !== "string" || brokerRoleProblem(envelope.from) !== undefined) {
-        return;
-      }
+      const from = envelope.from;
+      if (typeof from !== "string" || brokerRoleProblem(from) !== undefined) return;
       const r: WireReport = {
         message_id: String(envelope.message_id ?? get(WEBHOOK_ID)),
         peer: this.#o.role,
@@ -205,11 +250,7 @@ export class DurableInbox {
         reason,
         queued_ms: Math.max(0, Date.now() - storedAt),
       };
-      const body = JSON.stringify(r);
-      const h = natsHeaders();
-      const signed = signHeaders(key, { id: `report_${r.message_id}`, timestamp: now(), body });
-      for (const [k, v] of Object.entries(signed)) h.set(k, v);
-      nc.publish(names.reports(envelope.from), body, { headers: h });
+      return sendReport(nc, { names, key, sender: from, report: r, log });
     };
     if (!check.ok) {
       log(`warning: dropped a stored message whose signature fails: ${check.reason}`);
@@ -244,8 +285,6 @@ export class DurableInbox {
     this.#stop?.();
   }
 }
-
-const now = () => Math.floor(Date.now() / 1000);
 
 function pairs(get: (name: string) => string): [string, string][] {
   return ["webhook-id", "webhook-timestamp", "webhook-signature"].map((n) => [n, get(n)]);

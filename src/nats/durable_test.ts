@@ -8,6 +8,7 @@ import { waitFor } from "../../tests/support/harness.ts";
 import { NatsServer, natsSkip, poll } from "../../tests/support/nats.ts";
 import { testReceiver } from "../../tests/support/receiver.ts";
 import { DurableInbox, type WireReport } from "./durable.ts";
+import { consumeReports } from "./reports.ts";
 import { meshNames } from "./subjects.ts";
 
 const skip = natsSkip();
@@ -106,13 +107,19 @@ test(
     }
     const forged = signed("m4", "forged", signatureKey("not-the-mesh-secret-at-all"));
     await d.store("bob", forged.body, forged.headers);
-    const reports: WireReport[] = [];
-    const sub = nc.subscribe(meshNames("d2").reports("alice"), {
-      callback: (_e, m) => void reports.push(m.json<WireReport>()),
-    });
     await d.consume();
+    // alice reads her reports later: they waited in the stream for her.
+    await poll(async () => (await d.backlog("bob")) === 0 || undefined, "bob to take all four");
+    const reports: WireReport[] = [];
+    const stop = await consumeReports(nc, {
+      names: meshNames("d2"),
+      role: "alice",
+      key,
+      log: () => {},
+      onReport: (r) => reports.push(r),
+    });
     await waitFor(() => reports.length === 4, "four reports to alice", 10_000);
-    sub.unsubscribe();
+    stop();
     assert.deepEqual(texts, ["m1 one", "m2 two", "m3 three"]);
     assert.deepEqual(reports.map((r) => [r.message_id, r.outcome]), [
       ["m1", "delivered"],
@@ -121,8 +128,55 @@ test(
       ["m4", "refused"],
     ]);
     assert.match(reports[3].reason!, /signature rejected/);
-    // A refused message is terminated too (servers before 2.10.4 ignored a "+TERM <reason>").
-    await poll(async () => (await d.backlog("bob")) === 0 || undefined, "the backlog to empty");
+    // A refused message is terminated too (servers before 2.10.4 ignored a "+TERM <reason>"),
+    // which the empty backlog above shows.
+  },
+);
+
+test(
+  "the stream takes INTERCOM_NATS_MAX_AGE and INTERCOM_NATS_MAX_BYTES; a node asking for others says so",
+  { skip },
+  async () => {
+    const logs: string[] = [];
+    const make = (maxAgeMs: number, maxBytes: number) =>
+      new DurableInbox({
+        nc,
+        names: meshNames("d4"),
+        role: "bob",
+        key,
+        receiver: testReceiver({ key, deliver: ok }),
+        log: (l) => logs.push(l),
+        maxAgeMs,
+        maxBytes,
+      });
+    await make(60_000, 2 * 1024 * 1024).ensureStream();
+    const { jetstreamManager } = await import("@nats-io/jetstream");
+    const info = await (await jetstreamManager(nc)).streams.info("d4_inbox");
+    assert.equal(info.config.max_age, 60e9);
+    assert.equal(info.config.max_bytes, 2 * 1024 * 1024);
+    assert.equal(info.config.duplicate_window, 60e9);
+    assert.deepEqual(info.config.subjects, ["d4.inbox.*", "d4.inbox.*.reports"]);
+    await make(60_000, 2 * 1024 * 1024).ensureStream();
+    assert.deepEqual(logs, []);
+    await make(3_600_000, 2 * 1024 * 1024).ensureStream();
+    assert.match(logs[0], /keeps messages 60 s and 2097152 bytes, as the node that made it asked/);
+  },
+);
+
+test(
+  "the backlog is asked of the broker once, then tracked from what this node stored",
+  { skip },
+  async () => {
+    const d = inbox("d5", ok);
+    await d.ensureStream();
+    assert.equal(await d.waiting("carol"), 0);
+    const m = signed("m1", "one");
+    const outcome = await d.keep("carol", m.body, m.headers, "offline");
+    assert.equal(outcome.ok ? "delivered" : outcome.kind, "stored");
+    assert.equal(await d.waiting("carol"), 1);
+    d.settled("carol", "m1");
+    // Settled by its report: no round trip, although the broker still holds it (no consumer).
+    assert.equal(await d.waiting("carol"), 0);
   },
 );
 

@@ -12,8 +12,11 @@ import type { Hub } from "../node/hub.ts";
 import type { Receiver } from "../node/receiver.ts";
 import type { Logger } from "../platform/log.ts";
 import type { NatsConfig } from "./config.ts";
-import { DurableInbox } from "./durable.ts";
+import { DURABLE_LIMITS, DurableInbox } from "./durable.ts";
+import { ensureEventStream } from "./history.ts";
+import { errorText } from "./log_once.ts";
 import { listenReports, publishEvent, serveRole, watchStatus } from "./inbound.ts";
+import { consumeReports, type WireReport } from "./reports.ts";
 import { openBucket, Presence } from "./presence.ts";
 import type { MeshNames } from "./subjects.ts";
 
@@ -58,7 +61,8 @@ export interface Membership {
 export async function joinMesh(nc: NatsConnection, o: JoinOptions): Promise<Membership> {
   const { config, names, role, log } = o;
   const stops: (() => void | Promise<void>)[] = [];
-  const hello = () => publishEvent(nc, names.events(role), { event: "hello", data: o.hello() });
+  // Hellos go on a subject of their own: heartbeats are not history for the event stream.
+  const hello = () => publishEvent(nc, names.hello(role), { event: "hello", data: o.hello() });
   let closing: Promise<void> | undefined;
   const close = () =>
     closing ??= (async () => {
@@ -73,18 +77,33 @@ export async function joinMesh(nc: NatsConnection, o: JoinOptions): Promise<Memb
       ? await openBucket(kvm, names.rosterBucket, { replicas })
       : undefined;
     const durable = config.durable
-      ? new DurableInbox({ nc, names, role, key: o.key, log, receiver: o.receiver, replicas })
+      ? new DurableInbox({
+        nc,
+        names,
+        role,
+        key: o.key,
+        log,
+        receiver: o.receiver,
+        replicas,
+        maxAgeMs: config.maxAgeMs,
+        maxBytes: config.maxBytes,
+      })
       : undefined;
     await durable?.ensureStream();
     stops.push(() => durable?.close());
+    // History is a convenience for viewers: a broker that will not keep it still carries the mesh.
+    await ensureEventStream(nc, {
+      names,
+      replicas,
+      maxAgeMs: config.maxAgeMs ?? DURABLE_LIMITS.maxAgeMs,
+    }).catch((e) => log(`warning: the broker keeps no event history for viewers: ${errorText(e)}`));
     watchStatus(nc, log);
-    listenReports(nc, {
-      subject: names.reports(role),
-      key: o.key,
-      log,
-      // Stored messages are out of our outbox: the receiver's report is the only word on them.
-      onReport: (report) => o.hub.report({ ...report, attempts: 1, queuedMs: report.queued_ms }),
-    });
+    // Stored messages are out of our outbox: the receiver's report is the only word on them.
+    const onReport = (report: WireReport) => {
+      durable?.settled(report.peer, report.message_id);
+      o.hub.report({ ...report, attempts: 1, queuedMs: report.queued_ms });
+    };
+    listenReports(nc, { subject: names.reports(role), key: o.key, log, onReport });
     let listening = false;
     const presence: Presence = new Presence({
       kv,
@@ -109,6 +128,9 @@ export async function joinMesh(nc: NatsConnection, o: JoinOptions): Promise<Memb
             log,
           }));
           await durable?.consume();
+          if (durable) {
+            stops.push(await consumeReports(nc, { names, role, key: o.key, log, onReport }));
+          }
         }
         hello();
         log(

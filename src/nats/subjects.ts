@@ -5,13 +5,17 @@
  * |---|---|
  * | `<mesh>.<role>` | direct messages, request-reply through the receiver's rules |
  * | `<mesh>.<role>.health` | probes (what `GET /health` says) |
- * | `<mesh>.<role>.reports` | delivery reports for messages that waited in the stream |
+ * | `<mesh>.<role>.reports` | delivery reports, unstored (from nodes before stored reports) |
+ * | `<mesh>.inbox.<role>.reports` | delivery reports for `<role>`'s stored messages, in the stream |
  * | `<mesh>.<role>.receipt` | read receipts (as `POST /receipt`) |
  * | `<mesh>.<role>.operator.verdict`, `.operator.message` | the human operator's signed requests (as `POST /operator/…`) |
- * | `<mesh>.events.<role>` | each node's hub events, for `viewer --nats` |
+ * | `<mesh>.events.<role>` | each node's hub events, for `viewer --nats`, kept in a stream |
+ * | `<mesh>.events.<role>.hello` | each node's `hello` heartbeats (live only, not kept) |
  * | `<mesh>.inbox.<role>` | the durable stream's subjects (`INTERCOM_NATS_DURABLE`) |
  * | KV `<mesh>_presence` | who is online: one key per role, heartbeats, TTL |
  * | KV `<mesh>_roster` | every role ever seen, so durable messages can address offline ones |
+ * | stream `<mesh>_inbox` | stored messages and their reports (`INTERCOM_NATS_DURABLE`) |
+ * | stream `<mesh>_events` | the last events of every node, for the viewer's history |
  *
  * @module
  */
@@ -27,8 +31,18 @@ export interface MeshNames {
   /** Wildcard over both operator requests to `role`. */
   operatorAll(role: string): string;
   events(role: string): string;
-  /** Wildcard over every node's events. */
+  /** Wildcard over every node's events (the kept ones, without hellos). */
   allEvents: string;
+  /** A node's `hello` heartbeats. */
+  hello(role: string): string;
+  /** Wildcard over every node's hellos. */
+  allHellos: string;
+  /** Stored delivery reports for `role` (the sender of the stored messages). */
+  storedReports(role: string): string;
+  /** Wildcard over every role's stored reports. */
+  allStoredReports: string;
+  /** The stream that keeps the last events for the viewer. */
+  eventStream: string;
   inbox(role: string): string;
   /** Wildcard over every role's inbox: the durable stream's subjects. */
   allInboxes: string;
@@ -55,6 +69,11 @@ export function meshNames(mesh: string): MeshNames {
     operatorAll: (role) => `${mesh}.${role}.operator.*`,
     events: (role) => `${mesh}.events.${role}`,
     allEvents: `${mesh}.events.*`,
+    hello: (role) => `${mesh}.events.${role}.hello`,
+    allHellos: `${mesh}.events.*.hello`,
+    storedReports: (role) => `${mesh}.inbox.${role}.reports`,
+    allStoredReports: `${mesh}.inbox.*.reports`,
+    eventStream: `${mesh}_events`,
     inbox: (role) => `${mesh}.inbox.${role}`,
     allInboxes: `${mesh}.inbox.*`,
     presenceBucket: `${mesh}_presence`,

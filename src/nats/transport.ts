@@ -23,7 +23,7 @@ import type { Envelope } from "../core/envelope.ts";
 import { signatureKey, signHeaders } from "../core/signature.ts";
 import type { Receipt } from "../node/receipts.ts";
 import type { NatsConfig } from "./config.ts";
-import { connectNats, describeConnectError, describeRequestError, isAuthError } from "./connect.ts";
+import { connectNats, describeRequestError, explainConnectError, isAuthError } from "./connect.ts";
 import { joinMesh, type Membership } from "./join.ts";
 import { errorText, throttledLog } from "./log_once.ts";
 import { meshNames } from "./subjects.ts";
@@ -106,7 +106,7 @@ export class NatsTransport implements PeerTransport {
     try {
       nc = await connectNats(config, `talkie-walkie:${role}`);
     } catch (e) {
-      this.#error = describeConnectError(e, config);
+      this.#error = await explainConnectError(e, config);
       this.#authFailed = isAuthError(e);
       // A server that is down may come up; a refused login will not fix itself.
       if (this.#authFailed) return log(`error: ${this.#error}`);
@@ -224,7 +224,7 @@ export class NatsTransport implements PeerTransport {
       body,
     });
     // Earlier messages still wait in the broker: this one goes behind them, to keep the order.
-    const waiting = await durable?.backlog(peer.name).catch((e) => {
+    const waiting = await durable?.waiting(peer.name).catch((e) => {
       this.#say("backlog", `warning: cannot read the stored backlog: ${errorText(e)}`);
       return 0;
     }) ?? 0;

@@ -31,6 +31,19 @@ export interface Config {
   localDir?: string;
   /** Base URL of this machine's node for a role; set when PEERS has host-less entries. */
   resolveLocal?: (role: string) => string | undefined;
+  /**
+   * Every other node of this user on this machine, as peers (with their project directory):
+   * set when `INTERCOM_PORT=auto` runs with an empty `PEERS`.
+   */
+  discoverLocal?: () => Peer[];
+  /** The project directory (the working directory), shown to this machine's other sessions. */
+  project?: string;
+  /**
+   * What `INTERCOM_PORT=auto` filled in because it was not set: the role from the project
+   * directory (`wanted` is its name before a suffix made it unique), the per-user secret of
+   * {@linkcode localDir}, every local node as a peer.
+   */
+  localDefaults?: { role?: { directory: string; wanted: string }; secret?: true; discover?: true };
   /** Bind address. */
   hostname: string;
   /** Limit on one message's UTF-8 text, in bytes. */
@@ -130,4 +143,29 @@ export interface NatsConfig {
    * was never seen is refused as a likely typo.
    */
   roster?: string[];
+  /**
+   * TLS settings beyond the system's: a private CA (`INTERCOM_CA`) and a client certificate
+   * (`INTERCOM_NATS_CERT`, `INTERCOM_NATS_KEY`) for servers that require one (mutual TLS).
+   */
+  tls?: NatsTls;
+  /** How long a stored message (or report) is kept, in milliseconds (INTERCOM_NATS_MAX_AGE). */
+  maxAgeMs?: number;
+  /** Size bound of the mesh's stream, in bytes (INTERCOM_NATS_MAX_BYTES). */
+  maxBytes?: number;
+}
+
+/** PEM texts for the broker's TLS, with the paths they came from (for messages). */
+export interface NatsTls {
+  /** The CA that signed the server's certificate (PEM), from `caFile`. */
+  ca?: string;
+  /** Path of `ca` (INTERCOM_CA), for messages. */
+  caFile?: string;
+  /** This node's client certificate (PEM), from `certFile`. */
+  cert?: string;
+  /** Path of `cert` (INTERCOM_NATS_CERT), for messages. */
+  certFile?: string;
+  /** The private key of `cert` (PEM), from `keyFile`. */
+  key?: string;
+  /** Path of `key` (INTERCOM_NATS_KEY), for messages. */
+  keyFile?: string;
 }

@@ -80,6 +80,8 @@ export interface Inbox {
    * @throws when it cannot be kept (a full disk): the message is then not taken.
    */
   add(envelope: Envelope, nowMs: number, operator?: boolean): void;
+  /** Calls `listener` after each message kept. @returns the function that stops it. */
+  onAdd(listener: () => void): () => void;
   /** Unread messages, from everyone or from one sender. */
   unread(from?: string): number;
   /** Unread messages received before `beforeMs`. */

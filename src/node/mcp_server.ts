@@ -1,7 +1,8 @@
 /**
  * The MCP side of a node: a Claude Code channel server (`experimental["claude/channel"]`) with
  * the tools `send_message`, `broadcast_message`, `list_peers`, `read_messages`,
- * `search_messages` and `set_status`. Every received message becomes one `notifications/claude/channel` event.
+ * `search_messages`, `wait_for_message` and `set_status`. Every received message becomes one
+ * `notifications/claude/channel` event, and waits in the inbox for clients without them.
  *
  * Contract: Claude Code's Channels reference (code.claude.com/docs/en/channels-reference) and
  * the contract notes in docs/ARCHITECTURE.md.
@@ -21,6 +22,8 @@ import { registerInboxTools } from "./tools_inbox.ts";
 import { registerSearchTool } from "./tools_search.ts";
 import type { Inbox } from "./inbox.ts";
 import { instructions } from "../core/instructions.ts";
+import { firstNote, fitInstructions, noteFirstResult } from "./client_fit.ts";
+import { registerWaitTool } from "./tools_wait.ts";
 import { PERMISSION_METHOD, PermissionRelay, PermissionRequestSchema } from "./permissions.ts";
 
 /** What the MCP side needs from the node. */
@@ -47,6 +50,11 @@ export interface McpOptions {
    * operator key is configured. `timeoutMs` is how long a prompt stays pending.
    */
   permissions?: { timeoutMs: number; log: (line: string) => void };
+  /**
+   * The role was not set and comes from this project directory (`wanted` before a suffix made
+   * it unique): the first tool result says so.
+   */
+  roleFrom?: { directory: string; wanted: string };
 }
 
 /**
@@ -77,13 +85,18 @@ export function createMcpServer(
           : { "claude/channel": {} },
         tools: {},
       },
-      instructions: instructions(
-        role,
-        messenger.peers.map((p) => p.name),
-        status.online !== undefined ? status.scope : undefined,
-        options.permissions !== undefined,
-      ),
     },
+  );
+  const channels = fitInstructions(server, (channels) =>
+    instructions(role, {
+      peers: messenger.peers.map((p) => p.name),
+      presence: status.online !== undefined ? status.scope : undefined,
+      operator: options.permissions !== undefined,
+      channels,
+    }));
+  noteFirstResult(
+    server,
+    () => firstNote(role, { channels: channels(), roleFrom: options.roleFrom }),
   );
 
   const channel = new Channel({
@@ -127,6 +140,7 @@ export function createMcpServer(
   registerPeerTools(ctx);
   registerInboxTools(ctx);
   registerSearchTool(ctx);
+  registerWaitTool(ctx);
 
   return { server, channel, session, permissions, detach };
 }

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { shownLine } from "../core/shown_text.ts";
 import { ms, text } from "./describe.ts";
 import { type ToolContext, unreadLine } from "./tool_context.ts";
 
@@ -26,7 +27,11 @@ export function registerPeerTools(ctx: ToolContext): void {
       : http;
     const lines = [`You are "${role}", ${own}.${unreadLine(session)}`];
     if (messenger.peers.length === 0) {
-      lines.push("No peers are configured (set PEERS=name=host,…).");
+      lines.push(
+        status.online !== undefined
+          ? `No other session is online in ${status.scope} yet.`
+          : "No peers are configured (set PEERS=name=host,…).",
+      );
       return text(lines.join("\n"));
     }
     lines.push("Peers:");
@@ -53,7 +58,9 @@ export function registerPeerTools(ctx: ToolContext): void {
       const hears = s?.channelEventsUnlikely
         ? "; does not seem to receive channel events; it reads with read_messages"
         : "";
-      const doing = s?.status ? `\n    status: ${s.status}` : "";
+      // A project directory is a path from a registry file: one bounded line, like a status.
+      const doing = (peer.project ? `\n    project: ${shownLine(peer.project, 200)}` : "") +
+        (s?.status ? `\n    status: ${s.status}` : "");
       lines.push(`- ${peer.name}  ${peer.url}  ${status}${queue}${reads}${hears}${doing}`);
     }
     return text(lines.join("\n"));

@@ -27,6 +27,8 @@ export interface Peer {
   anyRole?: boolean;
   /** Written without a host in PEERS: found at send time among this machine's nodes. */
   local?: boolean;
+  /** The project directory of a node on this machine (from the local registry). */
+  project?: string;
 }
 
 /** What a transport says about itself, for errors and `list_peers`. */

@@ -4,9 +4,9 @@
  * (`PEERS=frontend,tester`) is looked up there at send time, since sessions start in any order.
  *
  * Entry format (JSON, one file per role): `{"role","url","pid","version","started_at",
- * "start_time"}`. An entry is trusted for one thing: where to look for that role. It is removed
- * only when its process is gone (no such pid, or a pid reused by a process that started at
- * another time), never because the node was slow to answer; and each node writes its entry
+ * "start_time","project"}`. An entry is trusted for one thing: where to look for that role. It is
+ * removed only when its process is gone (no such pid, or a pid reused by a process that started
+ * at another time), never because the node was slow to answer; and each node writes its entry
  * again while it runs when it finds it missing or left by a process that is gone. Whoever
  * answers at the address still proves nothing: a node that answers as another role gets
  * nothing secret (`http/transport.ts`).
@@ -40,6 +40,8 @@ export interface LocalEntry {
   started_at: string;
   /** When the process started, as {@linkcode processStartTime} tells it; absent where unknown. */
   start_time?: string;
+  /** The node's project directory (its working directory), shown by `list_peers`. */
+  project?: string;
 }
 
 /**

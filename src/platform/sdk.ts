@@ -22,6 +22,8 @@ export { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 export {
   type CallToolResult,
   ElicitRequestSchema,
+  InitializeRequestSchema,
+  type InitializeResult,
   type JSONRPCMessage,
 } from "@modelcontextprotocol/sdk/types.js";
 // @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/shared/transport.d.ts"

@@ -46,6 +46,7 @@ export class History implements Inbox {
   readonly #byId: StatementSync;
   readonly #replies: StatementSync;
   #pruned = 0;
+  readonly #listeners = new Set<() => void>();
 
   /** The history kept in `db`. */
   constructor(db: DatabaseSync) {
@@ -88,7 +89,7 @@ export class History implements Inbox {
    * @throws SQLite's error when the disk is full (see `isFull`) or the database fails.
    */
   add(envelope: Envelope, nowMs: number, operator = false): void {
-    this.#insert.run(
+    const { changes } = this.#insert.run(
       "in",
       envelope.message_id,
       envelope.from,
@@ -102,6 +103,13 @@ export class History implements Inbox {
       operator ? 1 : 0,
       byteLength(envelope.message),
     );
+    if (Number(changes) > 0) for (const listener of [...this.#listeners]) listener();
+  }
+
+  /** Calls `listener` after each received message kept. @returns the function that stops it. */
+  onAdd(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** Keeps a sent message with its first outcome (`delivered`, `queued`, …). */

@@ -131,7 +131,7 @@ describe("the edges of one node's HTTP server", () => {
 
   test("slow bodies without the secret are answered at once, and few signed ones are read", async () => {
     // Under Deno.serve a connection stays open after the answer (no server limit can be set
-    // there, see README); under Node the listener closes it (tests/node/limits.test.mjs).
+    // there, see docs/security.md); under Node the listener closes it (tests/node/limits.test.mjs).
     const count = 40;
     const answers: (string | undefined)[] = Array(count).fill(undefined);
     const sockets: Socket[] = [];

@@ -74,7 +74,7 @@ describe("a three-node mesh", () => {
     }
   });
 
-  test("lists the five tools", async () => {
+  test("lists the six tools", async () => {
     const { tools } = await mesh.node("backend").session.client.listTools();
     assert.deepEqual(tools.map((t) => t.name).sort(), [
       "broadcast_message",
@@ -82,6 +82,7 @@ describe("a three-node mesh", () => {
       "read_messages",
       "send_message",
       "set_status",
+      "wait_for_message",
     ]);
   });
 

@@ -131,10 +131,28 @@ describe("init and the .mcp.json it writes", () => {
       !forced.out.includes("a-secret-this-machine-already-has"),
       "a given secret is never printed",
     );
-    assert.match(forced.out, /use the same value on the other machines \(not shown\)/);
+    assert.match(forced.out, /No secret to share: the sessions on this machine use a per-user/);
     const after = JSON.parse(readFileSync(path, "utf8"));
     assert.deepEqual(after.mcpServers.other, { command: "other-server" });
     assert.equal(after.mcpServers["talkie-walkie"].env.MY_ROLE, "other");
+  });
+
+  test("init --user-scope prints the one line for every project and writes nothing", async () => {
+    const empty = mkdtempSync(join(tmpdir(), "ctw-init-"));
+    try {
+      const r = await cli(["init", "--user-scope"], empty);
+      assert.equal(r.code, 0, r.err);
+      assert.match(
+        r.out,
+        /^claude mcp add --scope user talkie-walkie -e INTERCOM_PORT=auto -- npx -y claude-talkie-walkie@\d+\.x$/m,
+      );
+      assert.throws(() => readFileSync(join(empty, ".mcp.json")));
+      const bare = await cli(["init"], empty);
+      assert.equal(bare.code, 2);
+      assert.match(bare.err, /or --user-scope for every project on this machine/);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 
   test("init --claude-add prints the claude mcp add line and writes nothing", async () => {
@@ -144,7 +162,7 @@ describe("init and the .mcp.json it writes", () => {
       assert.equal(r.code, 0, r.err);
       assert.match(
         r.out,
-        /^claude mcp add talkie-walkie --scope project -e MY_ROLE=a -e PEERS=b,c -e INTERCOM_PORT=auto -e 'INTERCOM_SECRET=\$\{INTERCOM_SECRET\}' -- npx -y claude-talkie-walkie@\d+\.x\n$/,
+        /^claude mcp add talkie-walkie --scope project -e MY_ROLE=a -e PEERS=b,c -e INTERCOM_PORT=auto -- npx -y claude-talkie-walkie@\d+\.x\n$/,
       );
       assert.throws(() => readFileSync(join(empty, ".mcp.json")));
     } finally {

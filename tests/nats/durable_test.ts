@@ -1,4 +1,6 @@
-import { test } from "node:test";
+import { after, before, test } from "node:test";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
 import assert from "node:assert/strict";
 import { randomSecret, resultText } from "../support/harness.ts";
 import { natsSkip, poll, useBrokerMesh } from "../support/nats.ts";
@@ -8,6 +10,11 @@ const skip = natsSkip();
 const secret = randomSecret();
 const mesh = useBrokerMesh(skip, { secret, env: { INTERCOM_NATS_DURABLE: "1" } });
 const start = (role: string) => mesh.start(role);
+let nc: NatsConnection | undefined;
+before(async () => {
+  if (!skip) nc = await connect({ servers: mesh.url });
+});
+after(() => nc?.close());
 
 test(
   "durable messages wait for an offline session and arrive once, in order",
@@ -54,5 +61,55 @@ test(
     assert.equal(next.content, "three");
     assert.deepEqual(again.session.events.map((e) => e.content), ["three"]);
     assert.equal(bob.session.events.length, 2);
+  },
+);
+
+test(
+  "a stored message's report waits for its offline sender and arrives once when it returns",
+  { skip },
+  async () => {
+    await (await start("west")).stop();
+    const scribe = await start("scribe");
+    for (const message of ["first", "second"]) {
+      const r = await scribe.session.call("send_message", { to: "west", message });
+      assert.match(resultText(r), /Stored for "west"/);
+    }
+    await scribe.stop();
+    const west = await start("west");
+    const got = await west.session.waitForEvents(2, { timeoutMs: 15_000 });
+    assert.deepEqual(got.map((e) => e.content), ["first", "second"]);
+    // Both reports wait in the broker before scribe is back.
+    await poll(async () => {
+      const jsm = await jetstreamManager(nc!);
+      const subject = "talkie.inbox.scribe.reports";
+      const info = await jsm.streams.info("talkie_inbox", { subjects_filter: subject });
+      return info.state.subjects?.[subject] === 2 || undefined;
+    }, "two reports stored for scribe");
+
+    const back = await start("scribe");
+    const reports = await poll(
+      () => {
+        const r = reportsIn(back.session.events);
+        return Promise.resolve(r.length >= 2 ? r : undefined);
+      },
+      "the reports at scribe",
+      15_000,
+    );
+    assert.deepEqual(reports.map((r) => [r.peer, r.outcome]), [
+      ["west", "delivered"],
+      ["west", "delivered"],
+    ]);
+    // Folded like the HTTP mesh's reports: the two ended together, one event says both.
+    assert.equal(back.session.events.length, 1);
+    assert.match(back.session.events[0].content, /2 of your queued messages ended/);
+
+    // Once: the next session of scribe hears nothing more of them. A direct message and its
+    // answer show that session is up and has read what waits for it.
+    await back.stop();
+    const third = await start("scribe");
+    const r = await third.session.call("send_message", { to: "west", message: "third" });
+    assert.match(resultText(r), /Delivered/);
+    await west.session.waitForEvents(3);
+    assert.deepEqual(reportsIn(third.session.events), []);
   },
 );

@@ -2,8 +2,10 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import process from "node:process";
-import { type NodeProcess, randomSecret, ROOT } from "../support/harness.ts";
-import { NatsServer, natsSkip, spawnBrokerNode } from "../support/nats.ts";
+import { type NodeProcess, randomSecret, resultText, ROOT } from "../support/harness.ts";
+import { NatsServer, natsSkip, poll, spawnBrokerNode } from "../support/nats.ts";
+import { connectViewer, followMesh, viewerNatsConfig } from "../../viewer/sources/nats.ts";
+import type { ViewerEvent } from "../../viewer/model/state.ts";
 
 const skip = natsSkip();
 let server: NatsServer | undefined;
@@ -43,3 +45,61 @@ test("viewer --nats --once shows every member of the mesh", { skip }, async () =
   assert.match(out, /alice/);
   assert.match(out, /bob/);
 });
+
+test(
+  "viewer --nats replays what was said before it started, then follows live, each event once",
+  { skip },
+  async () => {
+    const [alice, bob] = nodes;
+    const before = await alice.session.call("send_message", {
+      to: "bob",
+      message: "said before the viewer",
+    });
+    assert.match(resultText(before), /Delivered/);
+    // More messages go while the viewer starts: the seam between replay and live.
+    const sending = (async () => {
+      for (let i = 0; i < 10; i++) {
+        const r = await bob.session.call("send_message", { to: "alice", message: `seam ${i}` });
+        assert.match(resultText(r), /Delivered/);
+      }
+    })();
+    const config = viewerNatsConfig(server!.url, {}, () => "");
+    const nc = await connectViewer(config);
+    const events: ViewerEvent[] = [];
+    const stop = new AbortController();
+    const following = followMesh(nc, config.mesh, {
+      signal: stop.signal,
+      onEvent: (e) => events.push(e),
+    });
+    try {
+      await sending;
+      const after = await alice.session.call("send_message", {
+        to: "bob",
+        message: "said after it started",
+      });
+      assert.match(resultText(after), /Delivered/);
+      const messages = () =>
+        events.flatMap((e) =>
+          e.type === "message" ? [`${e.node} ${e.kind} ${e.envelope.message}`] : []
+        );
+      // Each message is a send at one node and a recv at the other.
+      await poll(
+        () => Promise.resolve(messages().length >= 24 || undefined),
+        "24 message events in the viewer",
+      );
+      const seen = messages();
+      for (const text of ["said before the viewer", "said after it started"]) {
+        assert.equal(seen.filter((m) => m === `alice send ${text}`).length, 1, seen.join("\n"));
+        assert.equal(seen.filter((m) => m === `bob recv ${text}`).length, 1, seen.join("\n"));
+      }
+      for (let i = 0; i < 10; i++) {
+        assert.equal(seen.filter((m) => m === `bob send seam ${i}`).length, 1, seen.join("\n"));
+        assert.equal(seen.filter((m) => m === `alice recv seam ${i}`).length, 1, seen.join("\n"));
+      }
+      assert.equal(seen.length, 24, seen.join("\n"));
+    } finally {
+      stop.abort();
+      await following;
+    }
+  },
+);

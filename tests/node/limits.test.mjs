@@ -1,7 +1,7 @@
 // The listener's limits under Node (node:http through srvx): connections that send nothing,
 // stop in the middle of their headers, sit idle after a request, or send a slow body without
 // the secret are closed by the server within a bounded wait (issue 12). Under Deno.serve these
-// limits cannot be set (README, Security). Needs npm/ built first (`npm test` does that).
+// limits cannot be set (docs/security.md). Needs npm/ built first (`npm test` does that).
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { connect } from "node:net";

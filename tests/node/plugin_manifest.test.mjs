@@ -5,6 +5,7 @@
 // plugin manifest reference (code.claude.com/docs/en/plugins/manifest-reference): userConfig
 // options and channels entries are strict objects, unknown keys in them stop the plugin.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
@@ -125,3 +126,52 @@ test("server.json (MCP Registry) matches the package: name = mcpName, version, n
   const secret = npm.environmentVariables.find((v) => v.name === "INTERCOM_SECRET");
   assert.equal(secret?.isSecret, true);
 });
+
+/** The frontmatter of a Markdown file as key → value (one line each, quotes removed). */
+function frontmatter(path) {
+  const text = readFileSync(new URL(`../../${path}`, import.meta.url), "utf8");
+  const block = /^---\n([\s\S]*?)\n---\n/.exec(text);
+  assert.ok(block, `${path} starts with a frontmatter block`);
+  return {
+    body: text.slice(block[0].length),
+    fields: Object.fromEntries(
+      block[1].split("\n").map((line) => {
+        const at = line.indexOf(": ");
+        const value = line.slice(at + 2).trim();
+        // A plain YAML value may not hold ": " (Claude Code then drops every field silently).
+        assert.ok(/^".*"$/.test(value) || !value.includes(": "), `${path}: quote ${line}`);
+        return [line.slice(0, at), value.replace(/^"(.*)"$/, "$1")];
+      }),
+    ),
+  };
+}
+
+test("the plugin's skill and /talkie command have valid frontmatter and name the tools", () => {
+  const skill = frontmatter("skills/talkie-walkie/SKILL.md");
+  assert.equal(skill.fields.name, "talkie-walkie");
+  assert.ok(skill.fields.description.length <= 1024);
+  for (const tool of ["list_peers", "send_message", "wait_for_message", "read_messages"]) {
+    assert.ok(skill.body.includes(tool), `the skill explains ${tool}`);
+  }
+  const command = frontmatter("commands/talkie.md");
+  assert.match(command.fields["argument-hint"], /peers \| send <role> <text> \| inbox/);
+  assert.match(command.body, /\$ARGUMENTS/);
+});
+
+test(
+  "claude plugin validate --strict accepts the plugin and the marketplace",
+  {
+    skip: spawnSync("claude", ["--version"]).status !== 0 &&
+      "no claude binary on PATH (npm install -g @anthropic-ai/claude-code)",
+  },
+  () => {
+    for (const target of [".claude-plugin/plugin.json", "."]) {
+      const run = spawnSync("claude", ["plugin", "validate", "--strict", target], {
+        cwd: new URL("../..", import.meta.url).pathname,
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      assert.equal(run.status, 0, `${target}: ${run.stdout}${run.stderr}`);
+    }
+  },
+);

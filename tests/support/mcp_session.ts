@@ -102,14 +102,16 @@ export class McpSession {
   /**
    * @param options.elicit makes the client declare MCP elicitation and answer each request
    *   with this action, as a user at a dialog would.
+   * @param options.clientName the `clientInfo.name` sent in initialize: Claude Code's
+   *   (`claude-code`) by default; another name plays a client without channel events.
    */
   constructor(
     transport: ChildTransport,
-    options: { elicit?: "accept" | "decline" | "cancel" } = {},
+    options: { elicit?: "accept" | "decline" | "cancel"; clientName?: string } = {},
   ) {
     this.transport = transport;
     this.client = new Client(
-      { name: "e2e-test", version: "0.0.0" },
+      { name: options.clientName ?? "claude-code", version: "0.0.0" },
       options.elicit ? { capabilities: { elicitation: {} } } : {},
     );
     if (options.elicit) {

@@ -48,18 +48,24 @@ export interface NatsServerOptions {
   cluster?: { name: string; port: number; routes: string[] };
   /** Extra config file text (authorization blocks). */
   config?: string;
+  /** The address it listens on (clients and cluster routes); 127.0.0.1 by default. */
+  host?: string;
+  /** A network namespace to run it in (`ip netns exec`, as root). */
+  netns?: string;
 }
 
 /** One `nats-server -js` on 127.0.0.1. */
 export class NatsServer {
   readonly port: number;
+  readonly host: string;
   readonly child: ChildProcess;
   readonly dir: string;
   log = "";
   #exited: Promise<void>;
 
-  private constructor(port: number, child: ChildProcess, dir: string) {
+  private constructor(port: number, child: ChildProcess, dir: string, host = "127.0.0.1") {
     this.port = port;
+    this.host = host;
     this.child = child;
     this.dir = dir;
     child.stdout!.setEncoding("utf8").on("data", (c: string) => this.log += c);
@@ -67,27 +73,31 @@ export class NatsServer {
     this.#exited = new Promise((r) => child.once("exit", () => r()));
   }
 
-  /** `nats://127.0.0.1:<port>`. */
+  /** `nats://<host>:<port>`. */
   get url(): string {
-    return `nats://127.0.0.1:${this.port}`;
+    return `nats://${this.host}:${this.port}`;
   }
 
   /** Starts a server and waits until it accepts clients. */
   static async start(options: NatsServerOptions = {}): Promise<NatsServer> {
     const port = options.port ?? (await freePorts(1))[0];
     const dir = mkdtempSync(join(tmpdir(), "talkie-nats-"));
-    const args = ["-js", "-sd", join(dir, "js"), "-p", String(port), "-a", "127.0.0.1"];
+    const host = options.host ?? "127.0.0.1";
+    const args = ["-js", "-sd", join(dir, "js"), "-p", String(port), "-a", host];
     if (options.cluster) {
       args.push("--cluster_name", options.cluster.name);
-      args.push("--cluster", `nats://127.0.0.1:${options.cluster.port}`);
+      args.push("--cluster", `nats://${host}:${options.cluster.port}`);
       args.push("--routes", options.cluster.routes.join(","));
-      args.push("-n", `n${port}`);
+      args.push("-n", `n${port}-${host.replaceAll(/[.:]/g, "-")}`);
     }
     if (options.config) {
       writeFileSync(join(dir, "server.conf"), options.config);
       args.push("-c", join(dir, "server.conf"));
     }
-    const server = new NatsServer(port, spawn("nats-server", args, { stdio: "pipe" }), dir);
+    const command = ["nats-server", ...args];
+    if (options.netns) command.unshift("ip", "netns", "exec", options.netns);
+    const child = spawn(command[0], command.slice(1), { stdio: "pipe" });
+    const server = new NatsServer(port, child, dir, host);
     await waitFor(() => /Server is ready/.test(server.log), `nats-server on ${port}`, 10_000)
       .catch(async (e) => {
         await server.stop();

@@ -42,7 +42,13 @@ export interface NodeOptions {
   secret?: string;
   /** More environment (wins over the above). */
   env?: Record<string, string>;
+  /** Variables left out of the environment (e.g. MY_ROLE and PEERS, to test their defaults). */
+  omit?: string[];
+  /** Working directory (the project Claude Code starts the node in); the repository by default. */
+  cwd?: string;
   args?: string[];
+  /** A network namespace to run the node in (`ip netns exec`, as root). */
+  netns?: string;
 }
 
 /** How a child ended. */
@@ -83,8 +89,11 @@ export class NodeProcess {
     this.role = options.role;
     this.port = options.port;
     this.secret = options.secret ?? "";
-    this.child = spawn(process.execPath, ["run", "-A", "main.ts", ...args], {
-      cwd: ROOT,
+    const command = [process.execPath, "run", "-A", join(ROOT, "main.ts"), ...args];
+    // `ip netns exec` execs the command: the child's pid is the node's own.
+    if (options.netns) command.unshift("ip", "netns", "exec", options.netns);
+    this.child = spawn(command[0], command.slice(1), {
+      cwd: options.cwd ?? ROOT,
       env,
       stdio: ["pipe", "pipe", "pipe"],
     });
@@ -155,6 +164,7 @@ export class NodeProcess {
       TMPDIR: state,
       ...options.env,
     };
+    for (const name of options.omit ?? []) delete env[name];
     return new NodeProcess(options, env, options.args ?? [], state);
   }
 
@@ -223,6 +233,9 @@ export class NodeProcess {
     } finally {
       clearTimeout(timer);
     }
+    // connect() resolves once `notifications/initialized` is written, not read: a request after
+    // it on the same stdin is answered only after the node has read it, so the session is ready.
+    await session.client.ping();
     this.#session = session;
     return session;
   }

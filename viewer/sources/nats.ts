@@ -1,8 +1,9 @@
 /**
- * The broker source of `viewer --nats <url>`: one subscription to `<mesh>.events.*` instead of
- * one `/events` stream per node. Each node publishes its hub events there as
- * `{"event": "hello"|"send"|"recv", "data": …}`; they become the same {@linkcode ViewerEvent}s
- * as the SSE source makes.
+ * The broker source of `viewer --nats <url>`: the mesh's event stream instead of one `/events`
+ * stream per node. Each node publishes its hub events on `<mesh>.events.<role>` as
+ * `{"event": "send"|"recv"|…, "data": …}` and its hellos on `<mesh>.events.<role>.hello`; they
+ * become the same {@linkcode ViewerEvent}s as the SSE source makes. The viewer first replays the
+ * last events the broker kept (`src/nats/history.ts`), then follows live.
  *
  * @module
  */
@@ -14,6 +15,7 @@ import { brokerRoleProblem } from "../../src/core/names.ts";
 import { type NatsConfig, parseNatsConfig } from "../../src/nats/config.ts";
 import { connectionOptions, describeConnectError, isAuthError } from "../../src/nats/connect.ts";
 import { meshNames } from "../../src/nats/subjects.ts";
+import { followHistory } from "../../src/nats/history.ts";
 import { toViewerEvent } from "./sse.ts";
 import type { ViewerEvent } from "../model/state.ts";
 
@@ -22,7 +24,8 @@ import type { ViewerEvent } from "../model/state.ts";
  * one of ours (broker messages are trusted no more than any input).
  */
 export function natsViewerEvent(subject: string, data: Uint8Array): ViewerEvent | undefined {
-  const node = subject.slice(subject.lastIndexOf(".") + 1);
+  // `<mesh>.events.<node>` or `<mesh>.events.<node>.hello`; a mesh name has no dot.
+  const node = subject.split(".")[2] ?? "";
   try {
     const m = JSON.parse(new TextDecoder().decode(data));
     if (typeof m?.event !== "string") return undefined;
@@ -34,7 +37,8 @@ export function natsViewerEvent(subject: string, data: Uint8Array): ViewerEvent 
 
 /**
  * The broker settings of `viewer --nats <url>`: servers from the flag, mesh and login from
- * the same variables a node reads (INTERCOM_MESH, INTERCOM_NATS_CREDS/USER/PASSWORD/TOKEN),
+ * the same variables a node reads (INTERCOM_MESH, INTERCOM_NATS_CREDS/USER/PASSWORD/TOKEN,
+ * INTERCOM_CA, INTERCOM_NATS_CERT/KEY),
  * checked by the node's own parser.
  *
  * @throws {ConfigError} naming the variable and the fix.
@@ -90,21 +94,27 @@ export async function followMesh(
     members?: readonly string[];
   },
 ): Promise<void> {
-  const sub = nc.subscribe(meshNames(mesh).allEvents, {
-    callback: (err, msg) => {
-      if (err) return;
-      const event = natsViewerEvent(msg.subject, msg.data);
-      if (event) options.onEvent(event);
-    },
-  });
+  const names = meshNames(mesh);
+  const pass = (subject: string, data: Uint8Array) => {
+    const event = natsViewerEvent(subject, data);
+    if (event) options.onEvent(event);
+  };
+  const live = (subject: string) =>
+    nc.subscribe(subject, { callback: (err, msg) => void (err || pass(msg.subject, msg.data)) });
   for (const node of options.members ?? []) {
     options.onEvent({ type: "connection", node, status: "online" });
   }
+  const subs = [live(names.allHellos)];
+  // The last events the broker kept, then live ones from the same sequence; a mesh of nodes
+  // that keep no history (an earlier version) is followed live only.
+  const stopHistory = await followHistory(nc, { names, onMessage: pass }).catch(() => undefined);
+  if (!stopHistory) subs.push(live(names.allEvents));
   await new Promise<void>((resolve) => {
     if (options.signal.aborted) return resolve();
     options.signal.addEventListener("abort", () => resolve(), { once: true });
   });
-  sub.unsubscribe();
+  stopHistory?.();
+  for (const sub of subs) sub.unsubscribe();
   await nc.close().catch(() => {});
 }
 

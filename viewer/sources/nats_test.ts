@@ -28,6 +28,14 @@ test("natsViewerEvent turns a node's broker event into the SSE source's viewer e
     ),
     { type: "hello", node: "bob", role: "bob", peers: [], version: undefined },
   );
+  // Hellos have a subject of their own, one token longer: the node is the same token.
+  assert.deepEqual(
+    natsViewerEvent(
+      "talkie.events.bob.hello",
+      bytes({ event: "hello", data: { role: "bob", peers: [] } }),
+    ),
+    { type: "hello", node: "bob", role: "bob", peers: [], version: undefined },
+  );
 });
 
 test("natsViewerEvent ignores payloads that are not node events", () => {
