@@ -32,7 +32,13 @@ export {
   type MessageKind,
   type Notice,
 } from "./src/node/hub.ts";
-export { Inbox, type InboxMessage, type InboxOptions, type InboxRead } from "./src/node/inbox.ts";
+export type {
+  Inbox,
+  InboxMessage,
+  InboxRead,
+  SearchMatch,
+  SearchOptions,
+} from "./src/node/inbox.ts";
 export {
   MAX_RECEIPT_IDS,
   parseReceipt,
@@ -50,7 +56,12 @@ export {
   type SessionDelivery,
 } from "./src/node/channel.ts";
 export { AuthThrottle, type AuthThrottleOptions } from "./src/http/throttle.ts";
-export { type DeliveryReport, type FinalOutcome } from "./src/node/outbox.ts";
+export type {
+  DeliveryReport,
+  FinalOutcome,
+  OutboxPersistence,
+  ResumedMessage,
+} from "./src/node/outbox.ts";
 export {
   LoopError,
   Messenger,
@@ -60,11 +71,10 @@ export {
   type SendResult,
 } from "./src/node/messenger.ts";
 export { EventStreams, type OpenOptions, type SseMessage } from "./src/http/sse.ts";
-export { type OnceIds, type SeenEntry, SeenIds, type SeenIdsOptions } from "./src/core/replay.ts";
+export type { OnceIds, SeenIds } from "./src/core/replay.ts";
 export {
   type DeliveredEntry,
-  DeliveredIds,
-  type DeliveredIdsOptions,
+  type DeliveredIds,
   type DeliveryCheck,
   textDigest,
 } from "./src/core/delivered.ts";

@@ -30,6 +30,7 @@ export {
 export type { Peer } from "./src/node/transport.ts";
 // The node, assembled (createNode) or serving (serveNode)
 export { createNode, type Handler, type MeshNode, type NodeDeps } from "./src/app/create_node.ts";
+export type { StoreInfo, StoreState } from "./src/store/store.ts";
 export { serveNode, type ServeOptions, type ServingNode } from "./src/app/serving.ts";
 export type { NodeBody } from "./src/http/body.ts";
 export type { HttpRequest } from "./src/http/request.ts";

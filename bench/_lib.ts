@@ -7,7 +7,9 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import type { z } from "zod";
@@ -94,6 +96,10 @@ export interface BenchNode {
   close(): Promise<void>;
 }
 
+/** Where benchmark nodes keep their stores: one folder per run, removed when it ends. */
+const STATE = mkdtempSync(join(tmpdir(), "talkie-bench-state-"));
+process.on("exit", () => rmSync(STATE, { recursive: true, force: true }));
+
 /** The environment of a benchmark node. */
 export function nodeEnv(options: NodeOptions): Record<string, string> {
   const peers = Object.entries(options.peers ?? {}).map(([n, p]) => `${n}=127.0.0.1:${p}`);
@@ -109,6 +115,8 @@ export function nodeEnv(options: NodeOptions): Record<string, string> {
     INTERCOM_RATE_LIMIT: "0",
     INTERCOM_SEND_LIMIT: "0",
     INTERCOM_MAX_EVENT_CLIENTS: "256",
+    // Each node starts with an empty store of its own, never the user's.
+    INTERCOM_STATE_DIR: join(STATE, String(options.port)),
     ...(process.env.DENO_DIR ? { DENO_DIR: process.env.DENO_DIR } : {}),
   };
 }

@@ -77,7 +77,7 @@ export async function bundle(root: string, outdir: string): Promise<BundleResult
       splitting: true,
       format: "esm",
       platform: "node",
-      target: "node20.16",
+      target: "node22.13",
       chunkNames: "chunks/[name]-[hash]",
       sourcemap: "linked",
       // The map names files and lines; their text would double the package size.

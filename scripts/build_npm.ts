@@ -44,8 +44,8 @@ const ENTRIES: Record<string, string> = {
   "./viewer/internal": "viewer_internal",
 };
 
-/** Oldest Node the package runs on: `process.getBuiltinModule` (serve_node.ts) came in 20.16. */
-const NODE_MIN = "20.16";
+/** Oldest Node the package runs on: `node:sqlite` (the store) works unflagged from 22.13. */
+const NODE_MIN = "22.13";
 
 const readJson = (path: string) => JSON.parse(readFileSync(join(root, path), "utf8"));
 
@@ -140,8 +140,8 @@ const BIN = `#!/usr/bin/env node
 "use strict";
 var version = process.versions.node;
 var parts = version.split(".").map(Number);
-if (parts[0] < 20 || (parts[0] === 20 && parts[1] < 16)) {
-  process.stderr.write("claude-talkie-walkie needs Node.js 20.16 or newer, this is Node " + version +
+if (parts[0] < 22 || (parts[0] === 22 && parts[1] < 13)) {
+  process.stderr.write("claude-talkie-walkie needs Node.js 22.13 or newer, this is Node " + version +
     ": install a current Node from https://nodejs.org (or run it with Deno)\\n");
   process.exit(1);
 }
@@ -149,7 +149,13 @@ require("./launch.cjs");
 `;
 
 const LAUNCH = `"use strict";
-// Loaded by claude-talkie-walkie.cjs once the Node version is known to be 20.16 or newer.
+// Loaded by claude-talkie-walkie.cjs once the Node version is known to be 22.13 or newer.
+// Node 22 calls node:sqlite experimental on stderr at every start; the store is what it is for.
+var emitWarning = process.emitWarning;
+process.emitWarning = function (warning, type) {
+  if (type === "ExperimentalWarning" && String(warning).indexOf("SQLite") >= 0) return;
+  return emitWarning.apply(process, arguments);
+};
 // Node 22.1+ keeps the compiled bundle on disk between starts (the OS temp folder), so only
 // the first start of a version parses it.
 var nodeModule = require("node:module");

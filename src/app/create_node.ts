@@ -11,11 +11,10 @@ import type { McpServer } from "../platform/sdk.ts";
 import type { Logger } from "../platform/log.ts";
 import { VERSION } from "../platform/version.ts";
 import { RateLimiter } from "../core/rate_limit.ts";
-import { SeenIds } from "../core/replay.ts";
-import { DeliveredIds } from "../core/delivered.ts";
 import { cacheDir } from "../platform/dirs.ts";
-import { DeliveredLog } from "../platform/delivered_log.ts";
-import { UsedIdsFile } from "../platform/used_ids_file.ts";
+import type { Envelope } from "../core/envelope.ts";
+import { Store, type StoreInfo } from "../store/store.ts";
+import { storeFile } from "../store/location.ts";
 import type { Channel } from "../node/channel.ts";
 import type { ReceiveContext } from "../node/receive.ts";
 import { healthBody } from "../node/receiver.ts";
@@ -25,7 +24,7 @@ import type { Config } from "../node/config.ts";
 import { Hub } from "../node/hub.ts";
 import { createMcpServer } from "../node/mcp_server.ts";
 import { Messenger } from "../node/messenger.ts";
-import type { PeerTransport } from "../node/transport.ts";
+import type { Peer, PeerTransport } from "../node/transport.ts";
 import { createHandler } from "../http/handler.ts";
 import type { HttpRequest } from "../http/request.ts";
 import { operatorRoutes } from "../http/operator.ts";
@@ -57,15 +56,11 @@ export interface NodeDeps {
   /** fetch for outbound HTTP (a private CA's), default the global one. */
   fetch?: typeof fetch;
   /**
-   * Where delivered message ids are kept across restarts; `null` keeps them in memory only.
-   * Default: `delivered-<role>.jsonl` in the user's cache directory.
+   * The node's database file (history, outbox, remembered ids); `null` keeps everything in
+   * memory only. Default: `<role>.db` (`<mesh>.<role>.db` in broker mode) in
+   * `config.stateDir`.
    */
-  deliveredFile?: string | null;
-  /**
-   * Where used operator request ids are kept across restarts; `null` keeps them in memory only.
-   * Default: `operator-ids-<role>.jsonl` in the user's cache directory.
-   */
-  operatorIdsFile?: string | null;
+  store?: string | null;
   /** Where the HTTP listener is, or why there is none, for `list_peers`. */
   listening?: () => { url?: string; error?: string };
 }
@@ -92,7 +87,9 @@ export interface MeshNode {
    * @ignore (an MCP SDK type)
    */
   mcp: McpServer;
-  /** Joins the mesh (a broker connects here); never throws. */
+  /** Where the node keeps its history, outbox and ids, and how that went. */
+  store: StoreInfo;
+  /** Joins the mesh (a broker connects here) and resumes the kept outbox; never throws. */
   start(): Promise<void>;
   /** Stops everything: messenger, SSE streams, MCP and transport. Idempotent. */
   close(): Promise<void>;
@@ -143,28 +140,34 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
   const { log } = deps;
   const hub = new Hub();
   const streams = new EventStreams(hub, deps.keepAliveMs);
-  // What the session has is remembered across restarts (ids and digests, never text).
-  const delivered = new DeliveredIds({
+  // What the node was told and what it sent outlives it: one database per role (and mesh).
+  const store = Store.open({
+    path: deps.store === null
+      ? ":memory:"
+      : deps.store ?? storeFile(config.stateDir, config.role, config.nats?.mesh),
+    log,
     // Longer than any sender retries (its retry window; ours is the guess), and at least twice
     // the signature tolerance, so a replay cannot outlive its id.
-    ttlMs: Math.max(config.retryWindowMs + 300_000, 600_000),
-    // ~22 messages/s for 15 min, far above what sessions send; bounded memory beyond that.
-    maxSize: 20_000,
+    deliveredTtlMs: Math.max(config.retryWindowMs + 300_000, 600_000),
+    // Replayed signed requests and operator ids: twice the signature tolerance of 300 s.
+    replayTtlMs: 600_000,
+    historyDays: config.historyDays,
+    historyMaxBytes: config.historyMaxBytes,
+    // The delivered-id file of earlier versions, read once.
+    legacyDeliveredFile: deps.store === null
+      ? undefined
+      : join(cacheDir(), `delivered-${config.role}.jsonl`),
   });
-  const deliveredLog = deps.deliveredFile === null ? undefined : new DeliveredLog(
-    deps.deliveredFile ?? join(cacheDir(), `delivered-${config.role}.jsonl`),
-    delivered,
-    log,
-  );
-  // Twice the signature tolerance, and remembered across restarts: a replay stays a replay.
-  const operatorSeen = new SeenIds({ ttlMs: 600_000, maxSize: 5_000 });
-  const operatorIds = deps.operatorIdsFile === null || !config.operatorKey
-    ? operatorSeen
-    : new UsedIdsFile(
-      deps.operatorIdsFile ?? join(cacheDir(), `operator-ids-${config.role}.jsonl`),
-      operatorSeen,
-      log,
-    );
+  if (store.info.persistent && !store.info.problem) {
+    log(`history and queue kept in ${store.info.path}`);
+  }
+  // Every message sent, with how it went on; the session's inbox is the store's too.
+  hub.onNotice(({ event, data }) => {
+    if (event !== "outcome") return;
+    const { envelope, status } = data as { envelope: Envelope; status: string };
+    store.history.sent(envelope, status, Date.now());
+  });
+  hub.onReport((r) => store.history.outcome(r.message_id, r.peer, r.outcome));
   // How queued messages end, for watchers too (the session gets them as channel events).
   hub.onReport((r) => hub.notice("delivery_report", { ...r }));
   // Sending first: the transport, then the messenger and the MCP side that use it.
@@ -179,12 +182,19 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     outboxMaxBytes: config.outboxMaxBytes,
     sendLimitPerMinute: config.sendLimitPerMinute,
     readReceipts: config.readReceipts,
+    outboxPersistence: {
+      add: (peer, envelope, queuedAt, attempts) =>
+        store.outbox.add({ ...peer }, envelope, queuedAt, attempts),
+      attempted: (key, attempts) => store.outbox.attempted(key, attempts),
+      remove: (key) => store.outbox.remove(key),
+    },
   });
   const mcp = createMcpServer({
     role: config.role,
     version: VERSION,
     hub,
     messenger,
+    inbox: store.history,
     listening: deps.listening ?? (() => ({ error: "no HTTP listener" })),
     unreadNoticeMs: config.unreadNoticeSeconds * 1000,
     roleFrom: config.localDefaults?.role,
@@ -199,10 +209,8 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     maxMessageBytes: config.maxMessageBytes,
     now: () => new Date(),
     hub,
-    // Replayed signed requests: twice the signature tolerance of 300 s.
-    seen: new SeenIds({ ttlMs: 600_000, maxSize: 20_000 }),
-    delivered,
-    onDelivered: (entry) => deliveredLog?.add(entry),
+    seen: store.replays,
+    delivered: store.delivered,
     onReceipt: (receipt) => messenger.takeReceipt(receipt),
     deliver: (envelope, hold) => channel.deliver(envelope, hold),
     limiter: config.rateLimitPerMinute
@@ -234,7 +242,7 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
   const operator = operatorReceiver({
     target: { role: config.role, ...(config.nats ? { mesh: config.nats.mesh } : {}) },
     publicKey: config.operatorKey?.key,
-    used: operatorIds,
+    used: store.operatorIds,
     maxMessageBytes: config.maxMessageBytes,
     verdict: (id, behavior, by) =>
       permissions ? permissions.verdict(id, behavior, by) : Promise.resolve("not_pending"),
@@ -267,17 +275,37 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     closing ??= (async () => {
       mcp.detach();
       for (const { peer, count } of messenger.close()) {
-        log(`dropping ${count} queued message(s) to "${peer}" (nothing is kept on disk)`);
+        log(
+          store.info.persistent
+            ? `${count} queued message(s) to "${peer}" wait in ${store.info.path} for the next start`
+            : `dropping ${count} queued message(s) to "${peer}" (the store is in memory only)`,
+        );
       }
       streams.closeAll();
       await Promise.allSettled([mcp.server.close(), transport.close()]);
+      store.close();
     })();
+  const start = async () => {
+    await transport.start();
+    // The queue of the last run goes on where it stopped, in order per peer.
+    messenger.resume(
+      store.outbox.all().map((row) => ({
+        key: row.id,
+        peer: row.peer as unknown as Peer,
+        envelope: row.envelope,
+        queuedAt: row.queuedAt,
+        attempts: row.attempts,
+      })),
+    );
+    store.startPruning();
+  };
   return {
     hub,
     handler,
     channel,
     mcp: mcp.server,
-    start: () => transport.start(),
+    store: store.info,
+    start,
     close,
   };
 }

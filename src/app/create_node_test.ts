@@ -41,7 +41,7 @@ async function setup() {
   const peer = await createNode(config("frontend", "backend=backend:1"), {
     log,
     fetch,
-    deliveredFile: null,
+    store: null,
   });
   handlers.set("frontend", peer.handler);
   // The peer's own session: without one, the peer would hold messages, not deliver them.
@@ -53,7 +53,7 @@ async function setup() {
     log,
     fetch,
     listening: () => ({ url: "http://127.0.0.1:8788" }),
-    deliveredFile: null,
+    store: null,
   });
   handlers.set("backend", node.handler);
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
@@ -196,7 +196,7 @@ test("a node's list_peers shows our address and each peer's live status", async 
 
 test('with no peers the tool descriptions never read "one of none"', async () => {
   const config = loadConfig([], { MY_ROLE: "solo", INTERCOM_SECRET: SECRET }, () => "");
-  const node = await createNode(config, { log, deliveredFile: null });
+  const node = await createNode(config, { log, store: null });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await node.mcp.connect(serverSide);
   const client = new Client({ name: "test", version: "0" });

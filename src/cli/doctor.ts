@@ -22,6 +22,8 @@ import { notRegistered } from "../http/local_peers.ts";
 import { signatureKey } from "../core/signature.ts";
 import { fetchTrusting } from "../platform/runtime.ts";
 import { VERSION } from "../platform/version.ts";
+import { inspectStore } from "../store/inspect.ts";
+import { storeFile } from "../store/location.ts";
 
 /** The oldest Claude Code with channels. */
 export const CHANNELS_SINCE = "2.1.80";
@@ -30,8 +32,8 @@ const HELP = `Usage: claude-talkie-walkie doctor [--file .mcp.json] [node flags]
 
 Checks the configuration a node would use: the talkie-walkie server of ./.mcp.json (or --file)
 as Claude Code starts it, else the flags and environment. It reports unexpanded \${…} values,
-the port, each peer (reachable, role, version, signatures, same secret, clock) and whether
-Claude Code is new enough for channels. Exit code 0 when all is well.
+the port, the store (path, size, state), each peer (reachable, role, version, signatures, same
+secret, clock) and whether Claude Code is new enough for channels. Exit code 0 when all is well.
 `;
 
 function describeSecret(args: string[], env: Env, config: Config): string {
@@ -206,7 +208,8 @@ export async function diagnose(args: string[], env: Env): Promise<Check[]> {
     checkPeers(config),
     checkClaude(),
   ]);
-  return [...checks, port, ...peerChecks, claude];
+  const store = inspectStore(storeFile(config.stateDir, config.role, config.nats?.mesh));
+  return [...checks, port, store, ...peerChecks, claude];
 }
 
 const LABEL = { ok: "ok  ", warn: "warn", fail: "FAIL" } as const;

@@ -16,7 +16,6 @@ import type { SessionDelivery } from "../node/channel.ts";
 import {
   type Answer,
   answerOf,
-  defaultDelivered,
   receive,
   type ReceiveContext,
   receiveReceipt,
@@ -71,7 +70,6 @@ export function createHandler(
     maxEventClients: 64,
     requireSignature: false,
     maxUnverifiedBodies: 16,
-    delivered: defaultDelivered(),
     deliver: () => Promise.resolve<SessionDelivery>("delivered"),
     ...handlerOptions,
   };

@@ -6,7 +6,7 @@
  */
 
 import type { Envelope } from "../core/envelope.ts";
-import type { DeliveredEntry, DeliveredIds } from "../core/delivered.ts";
+import type { DeliveredIds } from "../core/delivered.ts";
 import type { RateLimiter } from "../core/rate_limit.ts";
 import type { SeenIds } from "../core/replay.ts";
 import type { SessionDelivery } from "../node/channel.ts";
@@ -46,11 +46,9 @@ export interface HandlerOptions {
   seen: SeenIds;
   /**
    * What was handed to the session, per sender: a retry is acknowledged as a duplicate, the same
-   * id with other text is refused with 409. Default: a memory of 15 minutes.
+   * id with other text is refused with 409.
    */
-  delivered?: DeliveredIds;
-  /** Called for each new delivery, to persist it. */
-  onDelivered?: (entry: DeliveredEntry) => void;
+  delivered: DeliveredIds;
   /**
    * Hands a message to the session (see `SessionDelivery`); `hold` says whether to keep it
    * when the session has not initialized yet. Default: always `delivered` (no MCP side, as in

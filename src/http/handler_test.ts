@@ -1,9 +1,9 @@
 import { test } from "node:test";
+import { memoryIds } from "../../tests/support/ids.ts";
 import assert from "node:assert/strict";
 import { createHandler, type HandlerOptions } from "./handler.ts";
 import { RateLimiter } from "../core/rate_limit.ts";
 import { Hub, type HubRecord } from "../node/hub.ts";
-import { SeenIds } from "../core/replay.ts";
 import { signatureKey, signHeaders } from "../core/signature.ts";
 import { EventStreams } from "./sse.ts";
 
@@ -22,7 +22,7 @@ function setup(extra: Partial<HandlerOptions> = {}) {
     maxMessageBytes: 32,
     hub,
     streams,
-    seen: new SeenIds({ ttlMs: 60_000, maxSize: 100 }),
+    ...memoryIds(60_000),
     signingKey: signatureKey(SECRET),
     now: () => new Date("2026-11-29T12:00:00Z"),
     ...extra,

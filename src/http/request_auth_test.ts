@@ -1,9 +1,9 @@
 import { test } from "node:test";
+import { memoryIds } from "../../tests/support/ids.ts";
 import assert from "node:assert/strict";
 import { createHandler, type HandlerOptions } from "./handler.ts";
 import { RateLimiter } from "../core/rate_limit.ts";
 import { Hub } from "../node/hub.ts";
-import { SeenIds } from "../core/replay.ts";
 import { requestLine, signatureKey, signHeaders } from "../core/signature.ts";
 import { EventStreams } from "./sse.ts";
 import { AuthThrottle } from "./throttle.ts";
@@ -24,7 +24,7 @@ function setup(extra: Partial<HandlerOptions> = {}) {
     maxMessageBytes: 64,
     hub,
     streams,
-    seen: new SeenIds({ ttlMs: 60_000, maxSize: 100 }),
+    ...memoryIds(60_000),
     signingKey: KEY,
     now: () => NOW,
     ...extra,

@@ -1,9 +1,9 @@
 // The Node adapter under test with the real handler, over real sockets on 127.0.0.1.
 import { test } from "node:test";
+import { memoryIds } from "../../tests/support/ids.ts";
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { Hub, type HubRecord } from "../node/hub.ts";
-import { SeenIds } from "../core/replay.ts";
 import { signatureKey } from "../core/signature.ts";
 import { createHandler } from "./handler.ts";
 import { EventStreams } from "./sse.ts";
@@ -24,7 +24,7 @@ async function start() {
     maxMessageBytes: 32,
     hub,
     streams,
-    seen: new SeenIds({ ttlMs: 60_000, maxSize: 100 }),
+    ...memoryIds(60_000),
     signingKey: signatureKey(SECRET),
   });
   const server = await listenNode({ port: 0, hostname: "127.0.0.1" }, handler);

@@ -12,7 +12,7 @@
 import { byteLength, channelMeta, type Envelope, sessionText } from "../core/envelope.ts";
 import { z } from "zod";
 import type { DeliveryReport } from "./outbox.ts";
-import { Inbox } from "./inbox.ts";
+import type { Inbox } from "./inbox.ts";
 
 /** The JSON-RPC method of a channel event. */
 export const CHANNEL_METHOD = "notifications/claude/channel";
@@ -44,9 +44,10 @@ export interface ChannelEvent {
 /**
  * What became of a message handed to the session: `delivered`, `held` (kept until the session
  * initializes), `not_ready` (not initialized, and the sender asked not to hold it), `full` (too
- * much held already) or `gone` (the session ended).
+ * much held already), `no_space` (the inbox cannot keep it: a full disk) or `gone` (the
+ * session ended).
  */
-export type SessionDelivery = "delivered" | "held" | "not_ready" | "full" | "gone";
+export type SessionDelivery = "delivered" | "held" | "not_ready" | "full" | "no_space" | "gone";
 
 /** Options of {@linkcode Channel}. */
 export interface ChannelOptions {
@@ -60,8 +61,8 @@ export interface ChannelOptions {
   maxHeldBytes?: number;
   /** Reports ending within this many milliseconds are folded into one event (default 250). */
   foldMs?: number;
-  /** Where every message handed to the session is also kept (default: a new one). */
-  inbox?: Inbox;
+  /** Where every message handed to the session is also kept, before the session is told. */
+  inbox: Inbox;
 }
 
 /**
@@ -126,7 +127,6 @@ export class Channel {
       maxHeld: 1_000,
       maxHeldBytes: 16 * 1024 * 1024,
       foldMs: 250,
-      inbox: new Inbox(),
       ...options,
     };
     this.inbox = this.#o.inbox;
@@ -157,7 +157,8 @@ export class Channel {
    *   sender that retries (a signed request) is better told `not_ready`.
    * @returns `delivered` when an initialized session was sent the event; `held` when it is kept
    *   for a session that has not initialized; `not_ready` when not held; `full` when too much is
-   *   held; `gone` after {@linkcode markGone} or a failed write.
+   *   held; `no_space` when the inbox cannot keep it; `gone` after {@linkcode markGone} or a
+   *   failed write.
    * @param operator whether it is a signed message of the human operator (marked in meta).
    */
   async deliver(envelope: Envelope, hold = true, operator = false): Promise<SessionDelivery> {
@@ -169,18 +170,28 @@ export class Channel {
       if (
         this.#held.length >= this.#o.maxHeld || this.#heldBytes + bytes > this.#o.maxHeldBytes
       ) return "full";
+      if (!this.#keep(envelope, operator)) return "no_space";
       this.#held.push(event);
       this.#heldBytes += bytes;
-      this.inbox.add(envelope, Date.now());
       return "held";
     }
+    // Kept before the session is told: what a sender hears was taken is never lost.
+    if (!this.#keep(envelope, operator)) return "no_space";
     try {
       await this.#o.send(event);
-      this.inbox.add(envelope, Date.now());
       return "delivered";
     } catch {
       this.#gone = true;
       return "gone";
+    }
+  }
+
+  #keep(envelope: Envelope, operator: boolean): boolean {
+    try {
+      this.inbox.add(envelope, Date.now(), operator);
+      return true;
+    } catch {
+      return false;
     }
   }
 

@@ -54,6 +54,15 @@ export interface Config {
   outboxMaxMessages: number;
   /** UTF-8 bytes of all queued messages, at most. */
   outboxMaxBytes: number;
+  /**
+   * Where the node's database lives (`INTERCOM_STATE_DIR`, else `$XDG_STATE_HOME/…`, else
+   * `~/.local/state/claude-talkie-walkie`).
+   */
+  stateDir: string;
+  /** Days of message history kept (`INTERCOM_HISTORY_DAYS`, default 30). */
+  historyDays: number;
+  /** Bytes of message text kept in the history at most (`INTERCOM_HISTORY_MAX_MB`, 100 MiB). */
+  historyMaxBytes: number;
   /** Refuse unsigned requests and never send the secret header (INTERCOM_REQUIRE_SIGNATURE). */
   requireSignature: boolean;
   /** `/message` limit per sender: messages a minute (0: off) and burst. */

@@ -1,13 +1,13 @@
 /**
- * The inbox: every message handed to the session is also kept here, bounded, so a session whose
- * client drops channel events (no channel flag, `claude -p`, another MCP client) can still read
- * it with `read_messages`, and any session can re-read what was said after its context was
- * compacted. In memory only: nothing is written to disk.
+ * The inbox: every message handed to the session is also kept, so a session whose client drops
+ * channel events (no channel flag, `claude -p`, another MCP client) can still read it with
+ * `read_messages`, and any session can re-read what was said after its context was compacted.
+ * The node's store keeps it (`store/history.ts`), so it survives a restart; this is its shape.
  *
  * @module
  */
 
-import { byteLength, type Envelope, sessionText } from "../core/envelope.ts";
+import type { Envelope } from "../core/envelope.ts";
 
 /** One message as `read_messages` returns it. */
 export interface InboxMessage {
@@ -27,94 +27,76 @@ export interface InboxMessage {
   received_at: number;
 }
 
-/** Options of {@linkcode Inbox}. */
-export interface InboxOptions {
-  /** Most messages kept (default 500). */
-  maxMessages?: number;
-  /** Most bytes of text kept (default 4 MiB). */
-  maxBytes?: number;
+/** One search result. */
+export interface SearchMatch {
+  /** The message's id. */
+  message_id: string;
+  /** `in` (received) or `out` (sent). */
+  direction: "in" | "out";
+  /** The sender's role. */
+  from: string;
+  /** The recipient's role. */
+  to: string;
+  /** When this node received or sent it, in Unix milliseconds. */
+  at: number;
+  /** The words around the match, the match in `[` `]`, neutralised. */
+  snippet: string;
+  /** The message it answers, if any. */
+  reply_to?: string;
+  /** How a sent message ended (`delivered`, `read`, `queued`, …). */
+  outcome?: string;
+  /**
+   * The conversation around it: the messages it answers (oldest first, up to 10), then the
+   * answers to it (up to 10), each as id, from, to and the start of its text.
+   */
+  thread: { message_id: string; from: string; to: string; text: string }[];
+}
+
+/** Options of {@linkcode Inbox.search}. */
+export interface SearchOptions {
+  /** Words to find (all of them; the last one also as a prefix). */
+  query: string;
+  /** Only messages from or to this role. */
+  peer?: string;
+  /** Only messages at or after this time, in Unix milliseconds. */
+  since?: number;
+  /** Most matches, newest first (default 10, at most 100). */
+  limit?: number;
 }
 
 /** What {@linkcode Inbox.read} returns. */
 export interface InboxRead {
   /** The messages, oldest first. */
   messages: InboxMessage[];
-  /** Messages dropped, oldest first, to keep the bounds, since the inbox started. */
+  /** Unread messages dropped by the history's retention since the node started. */
   dropped: number;
 }
 
-/** A bounded inbox; the oldest messages go first when it is full. */
-export class Inbox {
-  #o: Required<InboxOptions>;
-  #messages: InboxMessage[] = [];
-  #bytes = 0;
-  #dropped = 0;
-  #listeners = new Set<() => void>();
-
-  /** Makes an empty inbox. */
-  constructor(options: InboxOptions = {}) {
-    this.#o = { maxMessages: 500, maxBytes: 4 * 1024 * 1024, ...options };
-  }
-
-  /** Keeps a received message, dropping the oldest beyond the bounds. */
-  add(envelope: Envelope, nowMs: number): void {
-    const text = sessionText(envelope.message);
-    const message: InboxMessage = {
-      message_id: envelope.message_id,
-      from: envelope.from,
-      sent_at: envelope.sent_at,
-      ...(envelope.reply_to ? { reply_to: envelope.reply_to } : {}),
-      text,
-      read: false,
-      received_at: nowMs,
-    };
-    this.#messages.push(message);
-    this.#bytes += byteLength(text);
-    while (
-      this.#messages.length > this.#o.maxMessages ||
-      (this.#bytes > this.#o.maxBytes && this.#messages.length > 1)
-    ) {
-      this.#bytes -= byteLength(this.#messages.shift()!.text);
-      this.#dropped++;
-    }
-    for (const listener of [...this.#listeners]) listener();
-  }
-
+/** The received messages of one node, with their read state. */
+export interface Inbox {
+  /**
+   * Keeps a received message (unread) before the session is told of it.
+   *
+   * @throws when it cannot be kept (a full disk): the message is then not taken.
+   */
+  add(envelope: Envelope, nowMs: number, operator?: boolean): void;
   /** Calls `listener` after each message kept. @returns the function that stops it. */
-  onAdd(listener: () => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
+  onAdd(listener: () => void): () => void;
   /** Unread messages, from everyone or from one sender. */
-  unread(from?: string): number {
-    return this.#messages.filter((m) => !m.read && (from === undefined || m.from === from))
-      .length;
-  }
-
+  unread(from?: string): number;
   /** Unread messages received before `beforeMs`. */
-  unreadSince(beforeMs: number): number {
-    return this.#messages.filter((m) => !m.read && m.received_at < beforeMs).length;
-  }
-
+  unreadSince(beforeMs: number): number;
   /**
    * Returns messages in order and marks them read: all, or only unread ones, from one sender,
    * the newest `limit` of them.
    */
-  read(options: { unreadOnly?: boolean; from?: string; limit?: number } = {}): InboxRead {
-    let picked = this.#messages.filter((m) =>
-      (!options.unreadOnly || !m.read) && (options.from === undefined || m.from === options.from)
-    );
-    if (options.limit !== undefined) picked = picked.slice(-Math.max(0, options.limit));
-    const messages = picked.map((m) => ({ ...m }));
-    for (const m of picked) m.read = true;
-    return { messages, dropped: this.#dropped };
-  }
-
-  /** Marks one message read (the session answered it); false when it is not in the inbox. */
-  markRead(messageId: string): InboxMessage | undefined {
-    const m = this.#messages.find((x) => x.message_id === messageId && !x.read);
-    if (m) m.read = true;
-    return m;
-  }
+  read(options?: { unreadOnly?: boolean; from?: string; limit?: number }): InboxRead;
+  /** Marks one message read (the session answered it); undefined when it is not unread. */
+  markRead(messageId: string): InboxMessage | undefined;
+  /**
+   * Finds messages in and out whose text has every word of `options.query`, newest first.
+   *
+   * @throws {RangeError} when the query has no word to search for.
+   */
+  search(options: SearchOptions): SearchMatch[];
 }

@@ -1,7 +1,7 @@
 /**
  * The MCP side of a node: a Claude Code channel server (`experimental["claude/channel"]`) with
  * the tools `send_message`, `broadcast_message`, `list_peers`, `read_messages`,
- * `wait_for_message` and `set_status`. Every received message becomes one
+ * `search_messages`, `wait_for_message` and `set_status`. Every received message becomes one
  * `notifications/claude/channel` event, and waits in the inbox for clients without them.
  *
  * Contract: Claude Code's Channels reference (code.claude.com/docs/en/channels-reference) and
@@ -19,6 +19,8 @@ import { SessionState, type ToolContext } from "./tool_context.ts";
 import { registerSendTools } from "./tools_send.ts";
 import { registerPeerTools } from "./tools_peers.ts";
 import { registerInboxTools } from "./tools_inbox.ts";
+import { registerSearchTool } from "./tools_search.ts";
+import type { Inbox } from "./inbox.ts";
 import { instructions } from "../core/instructions.ts";
 import { firstNote, fitInstructions, noteFirstResult } from "./client_fit.ts";
 import { registerWaitTool } from "./tools_wait.ts";
@@ -34,6 +36,8 @@ export interface McpOptions {
   hub: Hub;
   /** Sends for the tools. */
   messenger: Messenger;
+  /** Where received messages are kept, with the history search (the node's store). */
+  inbox: Inbox;
   /** Where this node listens, or why it does not (port in use). */
   listening: () => { url?: string; error?: string };
   /**
@@ -98,6 +102,7 @@ export function createMcpServer(
   const channel = new Channel({
     send: (event) => server.server.notification({ method: CHANNEL_METHOD, params: { ...event } }),
     describeReport,
+    inbox: options.inbox,
   });
   const offReport = hub.onReport((r) => channel.report(r));
   const permissions = options.permissions && new PermissionRelay({
@@ -134,6 +139,7 @@ export function createMcpServer(
   registerSendTools(ctx);
   registerPeerTools(ctx);
   registerInboxTools(ctx);
+  registerSearchTool(ctx);
   registerWaitTool(ctx);
 
   return { server, channel, session, permissions, detach };

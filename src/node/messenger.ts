@@ -7,7 +7,7 @@
  */
 
 import type { Peer } from "./transport.ts";
-import { Outbox } from "./outbox.ts";
+import { Outbox, type ResumedMessage } from "./outbox.ts";
 import { WindowLimiter } from "../core/rate_limit.ts";
 import { PingPong } from "../core/ping_pong.ts";
 import { groupReceipts, type Receipt, SentLog } from "./receipts.ts";
@@ -56,7 +56,18 @@ export class Messenger {
       maxMessages: options.outboxMaxMessages,
       maxBytes: options.outboxMaxBytes,
       baseDelayMs: options.retryBaseDelayMs,
+      persistence: options.outboxPersistence,
     });
+  }
+
+  /**
+   * Takes back the queue an earlier run of this node kept (see `outboxPersistence`) and starts
+   * delivering it at once, in order per peer. A peer is addressed as the transport knows it now
+   * (an auto port may have moved), else as it was when the message was queued.
+   */
+  resume(queued: readonly ResumedMessage[]): void {
+    const now = new Map(this.peers.map((p) => [p.name, p]));
+    this.#outbox.resume(queued.map((m) => ({ ...m, peer: now.get(m.peer.name) ?? m.peer })));
   }
 
   /** Queue length and last error of a peer. */

@@ -7,6 +7,7 @@
 import type { PingPong } from "../core/ping_pong.ts";
 import type { Hub } from "./hub.ts";
 import type { PeerTransport } from "./transport.ts";
+import type { OutboxPersistence } from "./outbox.ts";
 
 /** Options for `Messenger`. */
 export interface MessengerOptions {
@@ -32,6 +33,8 @@ export interface MessengerOptions {
   readReceipts?: boolean;
   /** Loop guard: most messages a minute to one peer; 0 or undefined turns it off. */
   sendLimitPerMinute?: number;
+  /** Where queued messages are kept across restarts (default: memory only). */
+  outboxPersistence?: OutboxPersistence;
   /** Clock, injected for tests. */
   now?: () => Date;
 }

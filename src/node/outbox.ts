@@ -1,7 +1,9 @@
 /**
- * The outbox: messages a peer could not take yet (unreachable, timeout, 5xx, 429), kept in
- * memory per peer and retried in order with exponential backoff and jitter until they are
- * delivered, refused or expire. Nothing is written to disk.
+ * The outbox: messages a peer could not take yet (unreachable, timeout, 5xx, 429), kept per
+ * peer and retried in order with exponential backoff and jitter until they are delivered,
+ * refused or expire. With a {@linkcode OutboxPersistence} each queued message is written before
+ * the caller hears "queued", and a node that starts again resumes its queue with
+ * {@linkcode Outbox.resume}.
  *
  * @module
  */
@@ -29,6 +31,37 @@ export interface DeliveryReport {
   queuedMs: number;
 }
 
+/**
+ * Where queued messages are kept across restarts (the node's store). Each call is synchronous,
+ * so nothing is acknowledged before it is written.
+ */
+export interface OutboxPersistence {
+  /**
+   * Keeps a queued message; returns its key.
+   *
+   * @throws when it cannot be written (a full disk): the message is then not queued.
+   */
+  add(peer: Peer, envelope: Envelope, queuedAt: number, attempts: number): number;
+  /** Records the attempts made on a kept message. */
+  attempted(key: number, attempts: number): void;
+  /** Forgets a kept message (it ended, or went to a broker). */
+  remove(key: number): void;
+}
+
+/** A queued message of an earlier run, for {@linkcode Outbox.resume}. */
+export interface ResumedMessage {
+  /** Its key in the {@linkcode OutboxPersistence}. */
+  key: number;
+  /** The peer it goes to. */
+  peer: Peer;
+  /** The message. */
+  envelope: Envelope;
+  /** When it was first queued, in Unix milliseconds: its retry window runs from then. */
+  queuedAt: number;
+  /** Attempts made so far. */
+  attempts: number;
+}
+
 /** Options for {@linkcode Outbox}. */
 export interface OutboxOptions {
   /** Makes one delivery attempt. */
@@ -37,6 +70,8 @@ export interface OutboxOptions {
   onReport: (report: DeliveryReport) => void;
   /** Called when a queued message is delivered. */
   onDelivered?: (envelope: Envelope) => void;
+  /** Where queued messages are kept across restarts (default: memory only). */
+  persistence?: OutboxPersistence;
   /** How long a message is retried, in milliseconds (default 10 minutes). */
   retryWindowMs?: number;
   /** Bound on queued messages over all peers (default 1 000). */
@@ -62,6 +97,7 @@ const scheduleTimeout = (run: () => void, ms: number) => {
 };
 
 interface Item {
+  key?: number;
   envelope: Envelope;
   bytes: number;
   queuedAt: number;
@@ -78,7 +114,9 @@ interface PeerQueue {
   draining: boolean;
 }
 
-type Resolved = Required<Omit<OutboxOptions, "onDelivered">> & Pick<OutboxOptions, "onDelivered">;
+type Resolved =
+  & Required<Omit<OutboxOptions, "onDelivered" | "persistence">>
+  & Pick<OutboxOptions, "onDelivered" | "persistence">;
 
 /** Result of {@linkcode Outbox.enqueue}. */
 export type EnqueueResult = { ok: true; ahead: number } | { ok: false; reason: string };
@@ -137,9 +175,14 @@ export class Outbox {
           `for peers that are away): wait for them to come back or for queued messages to expire`,
       };
     }
-    let q = this.#queues.get(peer.name);
-    if (!q) this.#queues.set(peer.name, q = { peer, items: [], failures: 0, draining: false });
-    q.items.push({ envelope, bytes, queuedAt: this.#o.now(), attempts: failure ? 1 : 0 });
+    const item: Item = { envelope, bytes, queuedAt: this.#o.now(), attempts: failure ? 1 : 0 };
+    try {
+      item.key = this.#o.persistence?.add(peer, envelope, item.queuedAt, item.attempts);
+    } catch (e) {
+      return { ok: false, reason: `it cannot be kept on disk (${(e as Error).message})` };
+    }
+    const q = this.#queue(peer);
+    q.items.push(item);
     this.#count++;
     this.#bytes += bytes;
     if (failure) {
@@ -148,6 +191,29 @@ export class Outbox {
     }
     if (!q.timer && !q.draining) this.#schedule(q, failure?.retryAfterMs);
     return { ok: true, ahead: q.items.length - 1 };
+  }
+
+  /**
+   * Takes back the queue of an earlier run (in order), and starts retrying at once. Each
+   * message keeps its first queue time, so its retry window is not extended.
+   */
+  resume(messages: readonly ResumedMessage[]): void {
+    const touched = new Set<PeerQueue>();
+    for (const m of messages) {
+      const q = this.#queue(m.peer);
+      const bytes = byteLength(m.envelope.message);
+      q.items.push({ ...m, bytes });
+      this.#count++;
+      this.#bytes += bytes;
+      touched.add(q);
+    }
+    for (const q of touched) if (!q.timer && !q.draining) this.#schedule(q, 0, true);
+  }
+
+  #queue(peer: Peer): PeerQueue {
+    let q = this.#queues.get(peer.name);
+    if (!q) this.#queues.set(peer.name, q = { peer, items: [], failures: 0, draining: false });
+    return q;
   }
 
   /** Stops retrying. Returns what was still queued, per peer, so the caller can log it. */
@@ -169,11 +235,12 @@ export class Outbox {
     return exp * (0.75 + this.#o.random() * 0.5);
   }
 
-  #schedule(q: PeerQueue, atLeastMs = 0): void {
+  #schedule(q: PeerQueue, atLeastMs = 0, now = false): void {
     const head = q.items[0];
     if (!head || this.#closed) return;
     const untilExpiry = head.queuedAt + this.#o.retryWindowMs - this.#o.now();
-    const wait = Math.max(0, Math.min(Math.max(this.#delay(q), atLeastMs), untilExpiry));
+    const delay = now ? 0 : Math.max(this.#delay(q), atLeastMs);
+    const wait = Math.max(0, Math.min(delay, untilExpiry));
     q.timer = this.#o.schedule(() => this.#drain(q), wait);
   }
 
@@ -182,6 +249,7 @@ export class Outbox {
     const item = q.items.shift()!;
     this.#count--;
     this.#bytes -= item.bytes;
+    if (item.key !== undefined) this.#o.persistence?.remove(item.key);
     if (outcome === undefined) return;
     this.#o.onReport({
       message_id: item.envelope.message_id,
@@ -204,6 +272,7 @@ export class Outbox {
           continue;
         }
         head.attempts++;
+        if (head.key !== undefined) this.#o.persistence?.attempted(head.key, head.attempts);
         const outcome = await this.#o.attempt(q.peer, head.envelope);
         if (this.#closed) return;
         if (outcome.ok) {

@@ -214,3 +214,57 @@ test("Outbox hands a message a broker stored on without a report of its own", as
   assert.deepEqual(t.reports.map((r) => r.message_id), ["m2"]);
   assert.equal(t.outbox.stats("tester").queued, 0);
 });
+
+test("Outbox keeps queued messages in its persistence and a new outbox resumes them in order", async () => {
+  const kept = new Map<number, { envelope: Envelope; attempts: number; queuedAt: number }>();
+  let next = 1;
+  const persistence = {
+    add: (_p: unknown, envelope: Envelope, queuedAt: number, attempts: number) => {
+      kept.set(next, { envelope, attempts, queuedAt });
+      return next++;
+    },
+    attempted: (key: number, attempts: number) => kept.get(key)!.attempts = attempts,
+    remove: (key: number) => kept.delete(key),
+  };
+  const first = setup([down, down, down], { persistence, baseDelayMs: 60_000 });
+  for (const id of ["m1", "m2", "m3"]) first.outbox.enqueue(peer, env(id), { reason: "down" });
+  first.outbox.close();
+  assert.deepEqual([...kept.values()].map((k) => [k.envelope.message_id, k.attempts]), [
+    ["m1", 1],
+    ["m2", 1],
+    ["m3", 1],
+  ]);
+  const second = setup([up, up, up], { persistence });
+  second.outbox.resume(
+    [...kept].map(([key, k]) => ({ key, peer, ...k })),
+  );
+  await second.finished;
+  assert.deepEqual(second.delivered, ["m1", "m2", "m3"]);
+  assert.deepEqual(second.reports.map((r) => r.attempts), [2, 2, 2]);
+  assert.equal(kept.size, 0);
+});
+
+test("Outbox does not queue a message it cannot keep, and says why", () => {
+  const t = setup([], {
+    persistence: {
+      add: () => {
+        throw new Error("database or disk is full");
+      },
+      attempted: () => {},
+      remove: () => {},
+    },
+  });
+  const r = t.outbox.enqueue(peer, env("m1"), { reason: "down" });
+  assert.deepEqual(r, {
+    ok: false,
+    reason: "it cannot be kept on disk (database or disk is full)",
+  });
+  assert.equal(t.outbox.stats("tester").queued, 0);
+});
+
+test("Outbox.resume expires a message whose original retry window has passed", async () => {
+  const t = setup([], { retryWindowMs: 1_000, now: () => 10_000 });
+  t.outbox.resume([{ key: 1, peer, envelope: env("old"), queuedAt: 1_000, attempts: 4 }]);
+  await t.finished;
+  assert.deepEqual(t.reports.map((r) => [r.message_id, r.outcome]), [["old", "expired"]]);
+});

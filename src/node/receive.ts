@@ -10,7 +10,7 @@
 
 import { type Envelope, parseEnvelope, ProtocolError } from "../core/envelope.ts";
 import { MESSAGE_ID } from "../core/names.ts";
-import { type DeliveredEntry, DeliveredIds, textDigest } from "../core/delivered.ts";
+import { type DeliveredIds, textDigest } from "../core/delivered.ts";
 import type { RateLimiter } from "../core/rate_limit.ts";
 import type { SeenIds } from "../core/replay.ts";
 import type { SessionDelivery } from "./channel.ts";
@@ -44,7 +44,8 @@ export interface Inbound {
  * What became of an inbound message. `delivered` (the session has it), `held` (kept until the
  * session initializes) and `duplicate` (a retry of a message it has) are taken; `conflict` (a
  * known id with another text), `refused` (bad body or envelope, with its status), `limited`
- * (rate limit) and `not_ready`, `full` or `gone` (no session to take it now) are not.
+ * (rate limit) and `not_ready`, `full` (too much held, or no room to keep it) or `gone` (no
+ * session to take it now) are not.
  * `retryAfterSeconds` says when trying again may succeed.
  */
 export type Received =
@@ -80,19 +81,12 @@ export interface ReceiveContext {
   deliver: (envelope: Envelope, hold: boolean) => Promise<SessionDelivery>;
   /** Where accepted messages are published as `recv`. */
   hub: Hub;
-  /** Called for each new delivery, to persist it. */
-  onDelivered?: (entry: DeliveredEntry) => void;
   /** Per-sender limit; none when undefined. */
   limiter?: RateLimiter;
   /** Per-address limit, whatever `from` the messages claim; none when undefined. */
   addressLimiter?: RateLimiter;
   /** Takes a peer's read receipt; returns how many of its ids were taken. */
   onReceipt?: (receipt: Receipt) => number;
-}
-
-/** A memory of 15 minutes, for contexts that bring none (tests of one transport). */
-export function defaultDelivered(): DeliveredIds {
-  return new DeliveredIds({ ttlMs: 900_000, maxSize: 20_000 });
 }
 
 function decode(inbound: Inbound): unknown | Received {
@@ -174,11 +168,18 @@ export async function receive(inbound: Inbound, ctx: ReceiveContext): Promise<Re
       "text: give a new message a new message_id";
     return { kind: "conflict", id, reason };
   }
-  const freshWebhook = webhookId === undefined ||
-    ctx.seen.checkAndAdd(`webhook-id:${webhookId}`, nowMs);
-  if (known === "duplicate" || !freshWebhook) return { kind: "duplicate", id };
   // Remembered before the hand-over, so a concurrent retry is a duplicate, not a second event.
-  const entry = ctx.delivered.add(from, id, digest, nowMs);
+  try {
+    const freshWebhook = webhookId === undefined ||
+      ctx.seen.checkAndAdd(`webhook-id:${webhookId}`, nowMs);
+    if (known === "duplicate" || !freshWebhook) return { kind: "duplicate", id };
+    ctx.delivered.add(from, id, digest, nowMs);
+  } catch (e) {
+    // The store cannot write (a full disk): refuse rather than take what would be forgotten.
+    const reason = `"${ctx.role}" cannot keep messages now (${(e as Error).message}): ` +
+      "try again later";
+    return { kind: "full", id, reason, retryAfterSeconds: 60 };
+  }
   const handed = await ctx.deliver(envelope, webhookId === undefined);
   if (handed !== "delivered" && handed !== "held") {
     // Not taken: the sender's retry of this very message must be taken, not called a replay.
@@ -188,11 +189,12 @@ export async function receive(inbound: Inbound, ctx: ReceiveContext): Promise<Re
       not_ready: `"${ctx.role}"'s Claude session has not connected yet: try again shortly`,
       full: `"${ctx.role}"'s Claude session has not connected yet and holds too many ` +
         "messages already: try again later",
+      no_space: `"${ctx.role}" cannot keep the message: its disk is full; try again later`,
       gone: `"${ctx.role}" has no Claude session any more: it is shutting down`,
     }[handed];
-    return { kind: handed, id, reason, retryAfterSeconds: handed === "not_ready" ? 2 : 30 };
+    const kind = handed === "no_space" ? "full" : handed;
+    return { kind, id, reason, retryAfterSeconds: handed === "not_ready" ? 2 : 30 };
   }
-  ctx.onDelivered?.(entry);
   ctx.hub.publish("recv", envelope);
   return { kind: handed, id };
 }

@@ -1,12 +1,11 @@
 import { test } from "node:test";
+import { memoryIds } from "../../tests/support/ids.ts";
 import assert from "node:assert/strict";
 import { RateLimiter } from "../core/rate_limit.ts";
-import { SeenIds } from "../core/replay.ts";
 import type { SessionDelivery } from "./channel.ts";
 import { Hub, type HubRecord } from "./hub.ts";
 import {
   answerOf,
-  defaultDelivered,
   type Inbound,
   receive,
   type ReceiveContext,
@@ -27,8 +26,8 @@ function setup(session: SessionDelivery[] = [], extra: Partial<ReceiveContext> =
     maxMessageBytes: 64,
     now: () => NOW,
     hub,
-    seen: new SeenIds({ ttlMs: 600_000, maxSize: 100 }),
-    delivered: defaultDelivered(),
+    seen: memoryIds(60_000).seen,
+    delivered: memoryIds().delivered,
     deliver: (envelope, hold) => {
       handed.push({ id: envelope.message_id, hold });
       return Promise.resolve(session.shift() ?? "delivered");

@@ -399,12 +399,12 @@ describe("delivery you can trust", () => {
     assert.match(peers, /- gone .*; 2 queued, last error: connection refused/);
   });
 
-  test("shutdown with queued messages logs how many were dropped and to whom", async () => {
+  test("shutdown with queued messages says how many wait for the next start, and for whom", async () => {
     const exit = await bounded.stop();
     assert.equal(exit.code, 0, bounded.stderr);
     assert.match(
       bounded.stderr,
-      /dropping 2 queued message\(s\) to "gone" \(nothing is kept on disk\)/,
+      /2 queued message\(s\) to "gone" wait in \S+bounded\.db for the next start/,
     );
     for (const n of [alpha, expiring, delta, betaAgain!]) {
       assert.deepEqual(jsonRpcProblems(n.stdoutLines), [], n.role);

@@ -74,12 +74,13 @@ describe("a three-node mesh", () => {
     }
   });
 
-  test("lists the six tools", async () => {
+  test("lists the seven tools", async () => {
     const { tools } = await mesh.node("backend").session.client.listTools();
     assert.deepEqual(tools.map((t) => t.name).sort(), [
       "broadcast_message",
       "list_peers",
       "read_messages",
+      "search_messages",
       "send_message",
       "set_status",
       "wait_for_message",

@@ -119,7 +119,7 @@ describe("an operator request is good for one node, once", () => {
   before(async () => {
     ports = await freePorts(2);
     [alpha, beta] = await Promise.all([
-      spawn("alpha", ports[0], { XDG_CACHE_HOME: cache }),
+      spawn("alpha", ports[0], { INTERCOM_STATE_DIR: cache }),
       spawn("beta", ports[1]),
     ]);
   });
@@ -185,7 +185,7 @@ describe("an operator request is good for one node, once", () => {
     }, { fetch: rec.fetch });
     assert.deepEqual(reply, { ok: true });
     await alpha.stop();
-    alpha = await spawn("alpha", ports[0], { XDG_CACHE_HOME: cache });
+    alpha = await spawn("alpha", ports[0], { INTERCOM_STATE_DIR: cache });
     const replayed = await resend(rec.sent[0], alpha.url);
     assert.equal(replayed.status, 403);
     assert.match((await replayed.json()).error, /already used/);

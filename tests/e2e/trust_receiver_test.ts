@@ -29,7 +29,7 @@ describe("a receiver's memory of what its session has", () => {
       role: "keeper",
       port,
       secret,
-      env: { XDG_CACHE_HOME: cache, INTERCOM_RATE_LIMIT: "0" },
+      env: { INTERCOM_STATE_DIR: cache, INTERCOM_RATE_LIMIT: "0" },
     });
     await node.waitListening();
     await node.connect();

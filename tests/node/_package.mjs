@@ -17,11 +17,12 @@ export function childEnv(extra = {}) {
   for (const key of Object.keys(env)) {
     if (/^(MY_ROLE|PEERS|REMOTE_HOST|INTERCOM_.*)$/.test(key)) delete env[key];
   }
-  // Delivered ids are kept in the cache directory, and the bin's Node compile cache would go to
-  // the temp folder: both in one directory of this test process, removed when it exits.
+  // Stores go to the state directory, and the bin's Node compile cache would go to the temp
+  // folder: all in one directory of this test process, removed when it exits.
   return {
     ...env,
     XDG_CACHE_HOME: testCache,
+    XDG_STATE_HOME: join(testCache, "state"),
     NODE_COMPILE_CACHE: join(testCache, "node-compile-cache"),
     ...extra,
   };

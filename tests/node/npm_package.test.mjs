@@ -92,16 +92,16 @@ test("npx -y --package=<tarball> claude-talkie-walkie --version prints the versi
   assert.equal(stdout.trim(), pkg.version);
 });
 
-test("bin on Node older than 20.16 prints one line on stderr and exits 1", () => {
+test("bin on Node older than 22.13 prints one line on stderr and exits 1", () => {
   const binFile = join(pkg.app, "node_modules/claude-talkie-walkie/bin/claude-talkie-walkie.cjs");
-  const script = `Object.defineProperty(process.versions, "node", { value: "20.15.1" });
+  const script = `Object.defineProperty(process.versions, "node", { value: "22.12.0" });
 require(${JSON.stringify(binFile)});`;
   const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 10_000 });
   assert.equal(r.status, 1);
   assert.equal(r.stdout, "");
   assert.match(
     r.stderr,
-    /^claude-talkie-walkie needs Node\.js 20\.16 or newer, this is Node 20\.15\.1/,
+    /^claude-talkie-walkie needs Node\.js 22\.13 or newer, this is Node 22\.12\.0/,
   );
   assert.equal(r.stderr.trim().split("\n").length, 1);
 });
@@ -120,6 +120,7 @@ test("node writes only JSON-RPC to stdout and exits cleanly when stdin closes", 
         "broadcast_message",
         "list_peers",
         "read_messages",
+        "search_messages",
         "send_message",
         "set_status",
         "wait_for_message",

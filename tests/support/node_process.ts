@@ -136,7 +136,8 @@ export class NodeProcess {
   /**
    * Spawns `deno run -A main.ts` with the node's environment; does not wait for anything. The
    * node gets a state location of its own (`XDG_CACHE_HOME`, `XDG_CONFIG_HOME`,
-   * `XDG_RUNTIME_DIR`, `TMPDIR` under one directory), removed when it ends, and Deno's shared
+   * `XDG_RUNTIME_DIR`, `XDG_STATE_HOME`, `TMPDIR` under one directory; a test of a restart
+   * passes `INTERCOM_STATE_DIR` to keep the store across both lives), removed when it ends, and Deno's shared
    * cache.
    */
   static spawn(options: NodeOptions): NodeProcess {
@@ -159,6 +160,7 @@ export class NodeProcess {
       XDG_CACHE_HOME: join(state, "cache"),
       XDG_CONFIG_HOME: join(state, "config"),
       XDG_RUNTIME_DIR: join(state, "run"),
+      XDG_STATE_HOME: join(state, "state"),
       TMPDIR: state,
       ...options.env,
     };

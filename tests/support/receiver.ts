@@ -6,11 +6,10 @@
  */
 
 import type { Envelope } from "../../src/core/envelope.ts";
-import { SeenIds } from "../../src/core/replay.ts";
 import type { SessionDelivery } from "../../src/node/channel.ts";
 import { Hub } from "../../src/node/hub.ts";
-import { defaultDelivered } from "../../src/node/receive.ts";
 import type { Receiver } from "../../src/node/receiver.ts";
+import { memoryIds } from "./ids.ts";
 
 /** Options of {@linkcode testReceiver}. */
 export interface TestReceiverOptions {
@@ -35,8 +34,7 @@ export function testReceiver(o: TestReceiverOptions): Receiver {
       maxMessageBytes: 65_536,
       now: () => new Date(),
       hub: new Hub(),
-      seen: new SeenIds({ ttlMs: 600_000, maxSize: 1_000 }),
-      delivered: defaultDelivered(),
+      ...memoryIds(),
       deliver: o.deliver ?? (() => Promise.resolve("delivered")),
     },
   };
