@@ -7,6 +7,9 @@
  */
 
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import process from "node:process";
 import { Client, StdioClientTransport } from "../platform/sdk.ts";
@@ -54,6 +57,8 @@ const clock = (iso?: string) => {
 /** Starts the three nodes and their scripted sessions. */
 export async function startDemo(options: DemoOptions = {}): Promise<DemoMesh> {
   const secret = randomBytes(24).toString("base64url");
+  // The demo's sessions keep their stores in a folder of the demo's own, never the user's.
+  const state = mkdtempSync(join(tmpdir(), "talkie-demo-"));
   const ports = await Promise.all(DEMO_ROLES.map(() => freePort()));
   const nodes = DEMO_ROLES.map((name, i) => ({ name, port: ports[i] }));
   const self = selfCommand();
@@ -76,6 +81,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoMesh> {
         INTERCOM_SECRET: secret,
         INTERCOM_PORT: String(port),
         INTERCOM_HOST: "127.0.0.1",
+        INTERCOM_STATE_DIR: join(state, name),
       },
       stderr: "ignore",
     });
@@ -112,6 +118,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoMesh> {
       clearTimeout(first);
       clearInterval(timer);
       await Promise.allSettled([...clients.values()].map((c) => c.close()));
+      rmSync(state, { recursive: true, force: true });
     },
   };
 }

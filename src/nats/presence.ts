@@ -95,14 +95,30 @@ export class Presence {
     );
   }
 
+  /**
+   * Watches `kv` for as long as this presence lives: a watch that ends (its consumer lost while
+   * the connection moved to another server) is started again, so the view of the members never
+   * freezes and expires into "nobody is online".
+   */
   async #watch(kv: KV, what: string, on: (e: KvEntry) => void): Promise<void> {
-    const it = await kv.watch({ key: ">" });
+    let it = await kv.watch({ key: ">" });
     this.#stops.push(() => it.stop());
     (async () => {
-      for await (const e of it) on(e);
-    })().catch((e) =>
-      this.#say(what, `warning: stopped watching the ${what} bucket: ${errorText(e)}`)
-    );
+      while (!this.#closed) {
+        try {
+          for await (const e of it) on(e);
+        } catch (e) {
+          this.#say(what, `warning: watching the ${what} bucket stopped: ${errorText(e)}`);
+        }
+        if (this.#closed) return;
+        await new Promise((r) => setTimeout(r, 1_000));
+        try {
+          if (!this.#closed) it = await kv.watch({ key: ">" });
+        } catch (e) {
+          this.#say(what, `warning: cannot watch the ${what} bucket again yet: ${errorText(e)}`);
+        }
+      }
+    })();
   }
 
   #seen(e: KvEntry): void {

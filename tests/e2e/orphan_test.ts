@@ -8,15 +8,24 @@ import { spawn } from "node:child_process";
 import process from "node:process";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { freePort } from "../../src/platform/runtime.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 test("a node exits after its stderr and then its stdin close", async () => {
   const port = await freePort();
+  const state = mkdtempSync(join(tmpdir(), "talkie-orphan-"));
   const child = spawn(process.execPath, ["run", "-A", "main.ts"], {
     cwd: ROOT,
-    env: { ...process.env, MY_ROLE: "orphan", INTERCOM_PORT: String(port) },
+    env: {
+      ...process.env,
+      MY_ROLE: "orphan",
+      INTERCOM_PORT: String(port),
+      INTERCOM_STATE_DIR: state,
+    },
     stdio: ["pipe", "pipe", "pipe"],
   });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
@@ -41,5 +50,6 @@ test("a node exits after its stderr and then its stdin close", async () => {
   const code = await exited;
   clearTimeout(timeout);
   child.stdout.destroy();
+  rmSync(state, { recursive: true, force: true });
   assert.equal(code, 0, "exited by itself, not killed");
 });
