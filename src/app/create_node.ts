@@ -165,9 +165,11 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
   hub.onNotice(({ event, data }) => {
     if (event !== "outcome") return;
     const { envelope, status } = data as { envelope: Envelope; status: string };
-    store.history.sent(envelope, status, Date.now());
+    store.safely("record a sent message", () => store.history.sent(envelope, status, Date.now()));
   });
-  hub.onReport((r) => store.history.outcome(r.message_id, r.peer, r.outcome));
+  hub.onReport((r) =>
+    store.safely("record an outcome", () => store.history.outcome(r.message_id, r.peer, r.outcome))
+  );
   // How queued messages end, for watchers too (the session gets them as channel events).
   hub.onReport((r) => hub.notice("delivery_report", { ...r }));
   // Sending first: the transport, then the messenger and the MCP side that use it.
@@ -185,8 +187,9 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     outboxPersistence: {
       add: (peer, envelope, queuedAt, attempts) =>
         store.outbox.add({ ...peer }, envelope, queuedAt, attempts),
-      attempted: (key, attempts) => store.outbox.attempted(key, attempts),
-      remove: (key) => store.outbox.remove(key),
+      attempted: (key, attempts) =>
+        store.safely("count an attempt", () => store.outbox.attempted(key, attempts)),
+      remove: (key) => store.safely("remove a queued message", () => store.outbox.remove(key)),
     },
   });
   const mcp = createMcpServer({
@@ -198,6 +201,7 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     listening: deps.listening ?? (() => ({ error: "no HTTP listener" })),
     unreadNoticeMs: config.unreadNoticeSeconds * 1000,
     roleFrom: config.localDefaults?.role,
+    storeProblem: store.info.problem,
     permissions: config.operatorKey
       ? { timeoutMs: config.promptTimeoutMs, log: (line) => log(line) }
       : undefined,
@@ -289,7 +293,7 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     await transport.start();
     // The queue of the last run goes on where it stopped, in order per peer.
     messenger.resume(
-      store.outbox.all().map((row) => ({
+      (store.safely("read the queue", () => store.outbox.all()) ?? []).map((row) => ({
         key: row.id,
         peer: row.peer as unknown as Peer,
         envelope: row.envelope,

@@ -60,13 +60,19 @@ export function noteFirstResult(server: McpServer, note: () => string): void {
 
 /**
  * The first tool result's note: how the role was chosen when the project directory named it,
- * and, for a client without channel events, where messages wait.
+ * for a client without channel events where messages wait, and why nothing is kept across a
+ * restart when the store could not be used.
  */
 export function firstNote(
   role: string,
-  options: { channels: boolean; roleFrom?: { directory: string; wanted: string } },
+  options: {
+    channels: boolean;
+    roleFrom?: { directory: string; wanted: string };
+    storeProblem?: string;
+  },
 ): string {
   const lines: string[] = [];
+  if (options.storeProblem) lines.push(`Store: ${shownLine(options.storeProblem, 400)}`);
   const from = options.roleFrom;
   if (from) {
     lines.push(

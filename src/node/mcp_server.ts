@@ -55,6 +55,11 @@ export interface McpOptions {
    * it unique): the first tool result says so.
    */
   roleFrom?: { directory: string; wanted: string };
+  /**
+   * Why the node keeps messages in memory only, or its store moved a damaged file aside: the
+   * session hears it in its first tool result and in `list_peers`.
+   */
+  storeProblem?: string;
 }
 
 /**
@@ -96,7 +101,12 @@ export function createMcpServer(
     }));
   noteFirstResult(
     server,
-    () => firstNote(role, { channels: channels(), roleFrom: options.roleFrom }),
+    () =>
+      firstNote(role, {
+        channels: channels(),
+        roleFrom: options.roleFrom,
+        storeProblem: options.storeProblem,
+      }),
   );
 
   const channel = new Channel({
@@ -134,6 +144,7 @@ export function createMcpServer(
     channel,
     session,
     listening: options.listening,
+    storeProblem: options.storeProblem,
     notice: (event, data) => hub.notice(event, data),
   };
   registerSendTools(ctx);

@@ -189,7 +189,7 @@ export async function receive(inbound: Inbound, ctx: ReceiveContext): Promise<Re
       not_ready: `"${ctx.role}"'s Claude session has not connected yet: try again shortly`,
       full: `"${ctx.role}"'s Claude session has not connected yet and holds too many ` +
         "messages already: try again later",
-      no_space: `"${ctx.role}" cannot keep the message: its disk is full; try again later`,
+      no_space: `"${ctx.role}" cannot keep the message in its store now: try again later`,
       gone: `"${ctx.role}" has no Claude session any more: it is shutting down`,
     }[handed];
     const kind = handed === "no_space" ? "full" : handed;

@@ -80,6 +80,8 @@ export interface ToolContext {
   session: SessionState;
   /** Where this node listens, or why it does not. */
   listening: () => { url?: string; error?: string };
+  /** Why the node's store is not what it should be (memory only, moved aside), if so. */
+  storeProblem?: string;
   /** Tells `/events` watchers a live fact (the hub's notice). */
   notice: (event: string, data: Record<string, unknown>) => void;
 }

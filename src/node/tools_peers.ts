@@ -26,6 +26,7 @@ export function registerPeerTools(ctx: ToolContext): void {
       ? `on ${status.where}; HTTP ${http}`
       : http;
     const lines = [`You are "${role}", ${own}.${unreadLine(session)}`];
+    if (ctx.storeProblem) lines.push(`Store: ${shownLine(ctx.storeProblem, 400)}`);
     if (messenger.peers.length === 0) {
       lines.push(
         status.online !== undefined

@@ -48,9 +48,12 @@ export class History implements Inbox {
   #pruned = 0;
   readonly #listeners = new Set<() => void>();
 
-  /** The history kept in `db`. */
-  constructor(db: DatabaseSync) {
+  readonly #onError: (what: string, e: unknown) => void;
+
+  /** The history kept in `db`; `onError` hears of a received message it could not keep. */
+  constructor(db: DatabaseSync, onError: (what: string, e: unknown) => void = () => {}) {
     this.#db = db;
+    this.#onError = onError;
     this.#insert = db.prepare(
       `INSERT OR IGNORE INTO messages (direction, message_id, from_role, to_role, text, reply_to,
          sent_at, at, outcome, read, operator, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -89,7 +92,18 @@ export class History implements Inbox {
    * @throws SQLite's error when the disk is full (see `isFull`) or the database fails.
    */
   add(envelope: Envelope, nowMs: number, operator = false): void {
-    const { changes } = this.#insert.run(
+    let changes: number | bigint;
+    try {
+      changes = this.#insertIn(envelope, nowMs, operator);
+    } catch (e) {
+      this.#onError("keep a received message", e);
+      throw e;
+    }
+    if (Number(changes) > 0) { for (const listener of [...this.#listeners]) listener(); }
+  }
+
+  #insertIn(envelope: Envelope, nowMs: number, operator: boolean): number | bigint {
+    return this.#insert.run(
       "in",
       envelope.message_id,
       envelope.from,
@@ -102,8 +116,7 @@ export class History implements Inbox {
       0,
       operator ? 1 : 0,
       byteLength(envelope.message),
-    );
-    if (Number(changes) > 0) { for (const listener of [...this.#listeners]) listener(); }
+    ).changes;
   }
 
   /** Calls `listener` after each received message kept. @returns the function that stops it. */

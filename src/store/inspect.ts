@@ -73,8 +73,8 @@ export function inspectStore(path: string): StoreCheck {
     if (code === 26 || code === 11) {
       return {
         level: "warn",
-        text: `store: ${path} is damaged (${(e as Error).message}): the node will move it ` +
-          "aside and start an empty one",
+        text: `store: ${path} is damaged (${(e as Error).message}): the node moves it ` +
+          "aside and starts an empty one (at its next start if it runs now)",
       };
     }
     return { level: "fail", text: `store: cannot read ${path}: ${(e as Error).message}` };

@@ -12,7 +12,16 @@
  */
 
 import { DatabaseSync } from "node:sqlite";
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from "node:fs";
 import { dirname } from "node:path";
 import { MIGRATIONS, SCHEMA_VERSION } from "./schema.ts";
 
@@ -61,6 +70,11 @@ export function sqliteCode(e: unknown): number | undefined {
   return undefined;
 }
 
+/** The file that marks the store at `path` as damaged, found while it ran: moved aside at open. */
+export function damagedMarker(path: string): string {
+  return `${path}.damaged`;
+}
+
 /** Whether `e` says the disk (or the store's size cap) is full: SQLITE_FULL. */
 export function isFull(e: unknown): boolean {
   return sqliteCode(e) === 13;
@@ -77,8 +91,19 @@ function migrate(db: DatabaseSync): void {
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     db.exec("COMMIT");
   } catch (e) {
-    db.exec("ROLLBACK");
+    // SQLite may have rolled back already (a full disk): the first error is the one to tell.
+    try {
+      db.exec("ROLLBACK");
+    } catch { /* no transaction left */ }
     throw e;
+  }
+}
+
+function readMarker(path: string): string {
+  try {
+    return readFileSync(damagedMarker(path), "utf8").trim() || "found damaged while it ran";
+  } catch {
+    return "found damaged while it ran";
   }
 }
 
@@ -138,8 +163,13 @@ export function openDatabase(path: string, nowMs: number = Date.now()): OpenedDa
   }
   let state: StoreState = existed ? "ok" : "new";
   let problem: string | undefined;
+  // A run that found the file damaged marked it: it is moved aside like any damaged file.
+  const marked = existsSync(damagedMarker(path));
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
+      if (marked && attempt === 0) {
+        throw Object.assign(new Error(readMarker(path)), { errcode: 11 });
+      }
       const { db, version } = openFile(path);
       if (version > SCHEMA_VERSION) {
         db.close();
@@ -171,6 +201,7 @@ export function openDatabase(path: string, nowMs: number = Date.now()): OpenedDa
             if (existsSync(path + suffix)) renameSync(path + suffix, aside + suffix);
           }
           closeSync(openSync(path, "a", 0o600));
+          rmSync(damagedMarker(path), { force: true });
         } catch (moveError) {
           return memory(
             path,

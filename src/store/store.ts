@@ -7,12 +7,12 @@
  * @module
  */
 
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { DatabaseSync } from "node:sqlite";
 import type { DeliveredEntry } from "../core/delivered.ts";
 import { History } from "./history.ts";
 import { pruneIds, StoredDeliveredIds, StoredSeenIds } from "./ids.ts";
-import { openDatabase, type StoreState } from "./open.ts";
+import { damagedMarker, openDatabase, sqliteCode, type StoreState } from "./open.ts";
 
 export type { StoreState };
 import { StoredOutbox } from "./outbox.ts";
@@ -67,6 +67,7 @@ export class Store {
   readonly #o: Required<Omit<StoreOptions, "legacyDeliveredFile">>;
   #timer?: ReturnType<typeof setInterval>;
   #closed = false;
+  #said = new Set<string>();
 
   private constructor(db: DatabaseSync, info: StoreInfo, o: StoreOptions) {
     this.#db = db;
@@ -78,7 +79,7 @@ export class Store {
       now: Date.now,
       ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
     } as Required<Omit<StoreOptions, "legacyDeliveredFile">>;
-    this.history = new History(db);
+    this.history = new History(db, (what, e) => this.failed(what, e));
     this.delivered = new StoredDeliveredIds(db, o.deliveredTtlMs);
     this.replays = new StoredSeenIds(db, "replay", this.#o.replayTtlMs);
     this.operatorIds = new StoredSeenIds(db, "operator", this.#o.replayTtlMs);
@@ -125,6 +126,42 @@ export class Store {
     }
     this.delivered.load(entries, nowMs);
     rmSync(file, { force: true });
+  }
+
+  /**
+   * Runs a store write that is not on a message's way to its acknowledgement (an outcome, a
+   * retry count, a pruning): a failure there costs one line per kind, never the node. A damaged
+   * file is marked so that the next start moves it aside.
+   *
+   * @returns what `run` returned, or undefined when it failed.
+   */
+  safely<T>(what: string, run: () => T): T | undefined {
+    try {
+      return run();
+    } catch (e) {
+      this.failed(what, e);
+      return undefined;
+    }
+  }
+
+  /** Says once per kind that `what` failed; marks a damaged file for the next start. */
+  failed(what: string, e: unknown): void {
+    const code = sqliteCode(e);
+    const damaged = code === 11 || code === 26;
+    if (damaged && this.info.persistent) {
+      try {
+        writeFileSync(damagedMarker(this.info.path), `${(e as Error).message}\n`, { mode: 0o600 });
+      } catch { /* the next start finds the damage itself, or not */ }
+    }
+    const key = damaged ? "damaged" : `${what} ${code}`;
+    if (this.#said.has(key)) return;
+    this.#said.add(key);
+    this.#o.log(
+      damaged
+        ? `The store ${this.info.path} is damaged (${(e as Error).message}): the node moves it ` +
+          "aside and starts an empty store when it starts again; restart the session"
+        : `Cannot ${what} in the store ${this.info.path}: ${(e as Error).message}`,
+    );
   }
 
   /**
