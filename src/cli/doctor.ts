@@ -9,7 +9,8 @@
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { openSecretFiles } from "../platform/dirs.ts";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
+import { homedir } from "node:os";
 import { createServer } from "node:net";
 import process from "node:process";
 import { type Config, ConfigError, DEFAULT_SECRET, type Env } from "../node/config.ts";
@@ -227,6 +228,34 @@ export function formatReport(checks: Check[]): string {
   return lines.join("\n") + "\n";
 }
 
+/**
+ * The talkie-walkie entry Claude Code would start in `cwd` from `~/.claude.json`: the project's
+ * own (`claude mcp add --scope local`), else the user's (`--scope user`); undefined when there
+ * is none or the file cannot be read.
+ */
+export function claudeJsonEntry(
+  cwd: string,
+  env: Record<string, string | undefined>,
+): { launch: Launch; source: string } | undefined {
+  const file = join(env.HOME || homedir(), ".claude.json");
+  let config: { mcpServers?: unknown; projects?: Record<string, { mcpServers?: unknown }> };
+  try {
+    config = JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    return undefined;
+  }
+  const scopes = [
+    { servers: config.projects?.[cwd]?.mcpServers, scope: "local" },
+    { servers: config.mcpServers, scope: "user" },
+  ];
+  for (const { servers, scope } of scopes) {
+    if (!servers) continue;
+    const launch = launchFromMcpJson(JSON.stringify({ mcpServers: servers }), env);
+    if (launch) return { launch, source: `${file} (${scope} scope)` };
+  }
+  return undefined;
+}
+
 /** The `doctor` command: prints the report on stdout; resolves to 0 when nothing failed. */
 export async function doctorMain(args: string[]): Promise<number> {
   if (args.includes("--help") || args.includes("-h")) {
@@ -248,6 +277,14 @@ export async function doctorMain(args: string[]): Promise<number> {
     } catch (e) {
       process.stdout.write(`FAIL  cannot read ${file}: ${(e as Error).message}\n`);
       return 1;
+    }
+  }
+  if (source === "the environment" && at < 0) {
+    // Claude Code's own entries (`claude mcp add`, local or user scope) live in ~/.claude.json.
+    const user = claudeJsonEntry(process.cwd(), process.env);
+    if (user) {
+      launch = { args: [...user.launch.args, ...nodeArgs], env: user.launch.env };
+      source = user.source;
     }
   }
   if (source === "the environment") launch.args = nodeArgs;

@@ -36,6 +36,8 @@ describe("doctor", () => {
   let ports: number[];
   const env = (peers: string, extra: Record<string, string> = {}) => ({
     PATH: path,
+    // A home of its own: no ~/.claude.json entry and no store of the user's is looked at.
+    HOME: bin,
     MY_ROLE: "alpha",
     PEERS: peers,
     INTERCOM_PORT: String(ports[0]),
