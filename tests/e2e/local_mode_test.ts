@@ -84,6 +84,8 @@ describe("INTERCOM_PORT=auto on one machine", () => {
         INTERCOM_PORT: "auto",
         INTERCOM_SECRET: secret,
         INTERCOM_LOCAL_DIR: dir,
+        // Never the user's own store.
+        XDG_STATE_HOME: join(base, "state"),
       },
       stdio: ["ignore", "pipe", "inherit"],
     });

@@ -22,12 +22,22 @@ import {
 } from "../support/harness.ts";
 import { launchFromMcpJson } from "../../src/cli/mcp_json.ts";
 
+/** Where the nodes and commands of these tests keep state: never the user's own. */
+const STATE = mkdtempSync(join(tmpdir(), "ctw-setup-state-"));
+after(() => rmSync(STATE, { recursive: true, force: true }));
+
 /** Runs the CLI in `cwd` with stdin not a terminal; resolves to exit code and output. */
 function cli(args: string[], cwd: string, env: Record<string, string> = {}) {
   return new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
     const child = spawn(process.execPath, ["run", "-A", join(ROOT, "main.ts"), ...args], {
       cwd,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NO_COLOR: "1", ...env },
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "",
+        XDG_STATE_HOME: STATE,
+        NO_COLOR: "1",
+        ...env,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "", err = "";
@@ -197,6 +207,7 @@ describe("init and the .mcp.json it writes", () => {
         env: {
           PATH: process.env.PATH ?? "",
           HOME: process.env.HOME ?? "",
+          XDG_STATE_HOME: STATE,
           NO_COLOR: "1",
           MY_ROLE: "solo",
           INTERCOM_PORT: "0",
