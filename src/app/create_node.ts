@@ -211,6 +211,7 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     hub,
     seen: store.replays,
     delivered: store.delivered,
+    batch: () => store.batch(),
     onReceipt: (receipt) => messenger.takeReceipt(receipt),
     deliver: (envelope, hold) => channel.deliver(envelope, hold),
     limiter: config.rateLimitPerMinute

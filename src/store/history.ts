@@ -47,10 +47,15 @@ export class History implements Inbox {
   readonly #replies: StatementSync;
   #pruned = 0;
   readonly #listeners = new Set<() => void>();
+  readonly #batch: () => Promise<void>;
 
-  /** The history kept in `db`. */
-  constructor(db: DatabaseSync) {
+  /**
+   * The history kept in `db`; `batch` joins writes into one transaction (`Store.batch`), and
+   * without it each write commits on its own.
+   */
+  constructor(db: DatabaseSync, batch: () => Promise<void> = () => Promise.resolve()) {
     this.#db = db;
+    this.#batch = batch;
     this.#insert = db.prepare(
       `INSERT OR IGNORE INTO messages (direction, message_id, from_role, to_role, text, reply_to,
          sent_at, at, outcome, read, operator, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -103,7 +108,12 @@ export class History implements Inbox {
       operator ? 1 : 0,
       byteLength(envelope.message),
     );
-    if (Number(changes) > 0) for (const listener of [...this.#listeners]) listener();
+    if (Number(changes) > 0) { for (const listener of [...this.#listeners]) listener(); }
+  }
+
+  /** Joins the writes until the next turn into one transaction (see `Inbox.batch`). */
+  batch(): Promise<void> {
+    return this.#batch();
   }
 
   /** Calls `listener` after each received message kept. @returns the function that stops it. */

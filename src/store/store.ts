@@ -10,6 +10,7 @@
 import { readFileSync, rmSync } from "node:fs";
 import type { DatabaseSync } from "node:sqlite";
 import type { DeliveredEntry } from "../core/delivered.ts";
+import { GroupCommit } from "./batch.ts";
 import { History } from "./history.ts";
 import { pruneIds, StoredDeliveredIds, StoredSeenIds } from "./ids.ts";
 import { openDatabase, type StoreState } from "./open.ts";
@@ -64,6 +65,7 @@ export class Store {
   /** How it opened. */
   readonly info: StoreInfo;
   readonly #db: DatabaseSync;
+  readonly #batch: GroupCommit;
   readonly #o: Required<Omit<StoreOptions, "legacyDeliveredFile">>;
   #timer?: ReturnType<typeof setInterval>;
   #closed = false;
@@ -78,7 +80,8 @@ export class Store {
       now: Date.now,
       ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
     } as Required<Omit<StoreOptions, "legacyDeliveredFile">>;
-    this.history = new History(db);
+    this.#batch = new GroupCommit(db);
+    this.history = new History(db, () => this.batch());
     this.delivered = new StoredDeliveredIds(db, o.deliveredTtlMs);
     this.replays = new StoredSeenIds(db, "replay", this.#o.replayTtlMs);
     this.operatorIds = new StoredSeenIds(db, "operator", this.#o.replayTtlMs);
@@ -157,9 +160,20 @@ export class Store {
   }
 
   /** Closes the database (and releases its lock). Idempotent. */
+  /**
+   * Joins the writes until the event loop's next turn into one transaction (`GroupCommit`).
+   *
+   * @returns a promise that resolves once they are on disk, and rejects when the commit failed
+   *   (none of them is kept then).
+   */
+  batch(): Promise<void> {
+    return this.#closed ? Promise.resolve() : this.#batch.join();
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#batch.flush();
     clearTimeout(this.#timer);
     clearInterval(this.#timer);
     try {
