@@ -38,7 +38,7 @@ const nodeEnv = (role, port, peers) => ({
 test("npm package holds the bundle, its source maps, declarations, licenses and the bin", () => {
   const paths = pkg.files.map((f) => f.path).sort();
   const unexpected = paths.filter((p) =>
-    !/^(package\.json|README\.md|LICENSE|THIRD_PARTY_LICENSES|CHANGELOG\.md|server\.json|bin\/[\w-]+\.cjs|dist\/(chunks\/)?[\w-]+\.js(\.map)?|types\/[\w/-]+\.d\.ts)$/
+    !/^(package\.json|README\.md|LICENSE|THIRD_PARTY_LICENSES|CHANGELOG\.md|server\.json|bin\/[\w-]+\.cjs|dist\/(chunks\/)?[\w-]+\.js|types\/[\w/-]+\.d\.ts)$/
       .test(p) || /_test\.|(^|\/)_fixtures/.test(p)
   );
   assert.deepEqual(unexpected, []);
