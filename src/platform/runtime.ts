@@ -54,7 +54,7 @@ export function freePort(): Promise<number> {
 /**
  * The fetch a node uses for its peers when no private CA is set. Node: `node:http` with
  * keep-alive connections per peer (`nodeFetch`), a third of the global fetch's CPU per request.
- * Deno: undefined, for its global fetch (native, keep-alive), faster than Deno's `node:http`.
+ * Deno: undefined, for its global fetch (native, keep-alive; Deno's `node:http` is built on it).
  */
 export async function peerFetch(): Promise<typeof fetch | undefined> {
   if (isDeno) return undefined;
