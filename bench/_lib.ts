@@ -30,6 +30,8 @@ export interface Runtime {
 }
 
 const NPM_BIN = `${ROOT}npm/bin/claude-talkie-walkie.cjs`;
+/** The Node executable of Node runs: `BENCH_NODE` (a path, for Node 22 or 24), else `node`. */
+export const NODE = process.env.BENCH_NODE || "node";
 /** Where nodes write CPU profiles when `BENCH_PROFILE=1` (V8 logs under Deno, .cpuprofile). */
 export const PROFILE_DIR = `${ROOT}bench/results/profiles`;
 
@@ -40,10 +42,18 @@ export const PROFILE_DIR = `${ROOT}bench/results/profiles`;
 export function runtimes(): { list: Runtime[]; note?: string } {
   const profile = process.env.BENCH_PROFILE === "1";
   if (profile) mkdirSync(PROFILE_DIR, { recursive: true });
-  const denoProf = profile ? [`--v8-flags=--prof,--logfile=${PROFILE_DIR}/deno-%p.log`] : [];
+  // The V8 flags the documented Deno command gives (docs/configuration.md).
+  const v8 = [
+    "--max-semi-space-size=1",
+    ...profile ? ["--prof", `--logfile=${PROFILE_DIR}/deno-%p.log`] : [],
+  ];
   const nodeProf = profile ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [];
   const list: Runtime[] = [
-    { name: "deno", command: process.execPath, args: ["run", ...denoProf, "-A", "main.ts"] },
+    {
+      name: "deno",
+      command: process.execPath,
+      args: ["run", `--v8-flags=${v8.join(",")}`, "-A", "main.ts"],
+    },
   ];
   if (!existsSync(NPM_BIN)) {
     return {
@@ -51,8 +61,14 @@ export function runtimes(): { list: Runtime[]; note?: string } {
       note: "npm/ is not built: Node runs skipped (deno run -A scripts/build_npm.ts)",
     };
   }
-  list.push({ name: "node", command: "node", args: [...nodeProf, NPM_BIN] });
+  list.push({ name: "node", command: NODE, args: [...binFlags(), ...nodeProf, NPM_BIN] });
   return { list };
+}
+
+/** The Node flags of the npm bin's first line (`#!/usr/bin/env -S node <flags>`), as npx passes them. */
+function binFlags(): string[] {
+  const first = readFileSync(NPM_BIN, "utf8").split("\n", 1)[0];
+  return first.split(/\s+/).slice(first.split(/\s+/).indexOf("node") + 1);
 }
 
 /** Resolves after `ms` milliseconds. */
@@ -122,14 +138,33 @@ export function nodeEnv(options: NodeOptions): Record<string, string> {
 }
 
 /** Spawns a node under `rt` and connects an MCP client (`initialize` answered). */
-export async function startNode(rt: Runtime, options: NodeOptions): Promise<BenchNode> {
-  const transport = new StdioClientTransport({
-    command: rt.command,
-    args: rt.args,
-    cwd: ROOT,
-    env: nodeEnv(options),
-    stderr: "pipe",
-  });
+export function startNode(rt: Runtime, options: NodeOptions): Promise<BenchNode> {
+  return connect(rt.name, rt.command, rt.args, nodeEnv(options), options);
+}
+
+const LEAN = fileURLToPath(new URL("./_lean_relay.mjs", import.meta.url));
+
+/**
+ * Spawns the lean reference relay (`bench/_lean_relay.mjs`) under the runtime of `rt`, driven
+ * like a node: the same MCP client, the same channel-event schema. Only its first peer is used.
+ */
+export function startLean(rt: Runtime, options: NodeOptions): Promise<BenchNode> {
+  const [command, args] = rt.name === "deno"
+    ? [process.execPath, ["run", "-A", LEAN]]
+    : [NODE, [LEAN]];
+  const peer = Object.values(options.peers ?? {})[0] ?? 0;
+  const env = { PORT: String(options.port), PEER_PORT: String(peer) };
+  return connect(`${rt.name} (lean)`, command, args, env, options);
+}
+
+async function connect(
+  runtime: string,
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  options: NodeOptions,
+): Promise<BenchNode> {
+  const transport = new StdioClientTransport({ command, args, cwd: ROOT, env, stderr: "pipe" });
   let tail = "";
   transport.stderr?.on("data", (c: Uint8Array) => tail = (tail + String(c)).slice(-2000));
   const client = new Client({ name: "bench", version: "0" });
@@ -144,7 +179,7 @@ export async function startNode(rt: Runtime, options: NodeOptions): Promise<Benc
     await client.connect(transport);
   } catch (e) {
     await close();
-    throw new Error(`Cannot start node "${options.role}" under ${rt.name}: ${e}\n${tail}`);
+    throw new Error(`Cannot start node "${options.role}" under ${runtime}: ${e}\n${tail}`);
   }
   const url = `http://127.0.0.1:${options.port}`;
   try {
@@ -187,7 +222,7 @@ const FLOOR = fileURLToPath(new URL("./_floor_server.mjs", import.meta.url));
 export function startFloor(rt: Runtime): Promise<Floor> {
   const [command, args] = rt.name === "deno"
     ? [process.execPath, ["run", "-A", FLOOR]]
-    : ["node", [FLOOR]];
+    : [NODE, [FLOOR]];
   const child: ChildProcess = spawn(command, args, { stdio: ["pipe", "pipe", "inherit"] });
   const close = () => kill(child.pid);
   return new Promise((resolve, reject) => {

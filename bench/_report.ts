@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import process from "node:process";
-import { ROOT } from "./_lib.ts";
+import { NODE, ROOT } from "./_lib.ts";
 
 /** Percentiles of a sample, in its unit. */
 export interface Stats {
@@ -55,7 +55,7 @@ export function machine(): Record<string, string | number> {
   const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
   let node = "not found";
   try {
-    node = execFileSync("node", ["-v"], { encoding: "utf8" }).trim();
+    node = execFileSync(NODE, ["-v"], { encoding: "utf8" }).trim();
   } catch { /* no node on PATH */ }
   return {
     date: new Date().toISOString(),

@@ -1,8 +1,11 @@
 /**
  * Benchmark 1, latency: the `send_message` tool call at node A's MCP client to the channel
- * event at node B's MCP client, messages sent one after another. The floor, in the same run: a
- * bare `node:http` server and a `node:http` keep-alive client doing the same POST with the
- * same body (and, for reference, the same POST with `fetch`, which the node itself uses).
+ * event at node B's MCP client, messages sent one after another. References, in the same run:
+ * the lean relay (`bench/_lean_relay.mjs`, the shortest stdio -> HTTP -> stdio path, two
+ * processes driven by the same MCP clients: the goal is p50 at most the lean one's), and a bare
+ * `node:http` server with a `node:http` keep-alive client doing the same POST with the same
+ * body (and the same POST with `fetch`). The relay and our nodes run in alternating rounds, so
+ * both see the same load.
  *
  * @module
  */
@@ -15,6 +18,7 @@ import {
   type Runtime,
   SECRET,
   startFloor,
+  startLean,
   startNode,
 } from "./_lib.ts";
 import { describeStats, num, say, type Stats, stats } from "./_report.ts";
@@ -32,11 +36,18 @@ export interface LatencyResult {
   toolResult: Stats;
   /** CPU time of both nodes together per message, in microseconds. */
   cpuUsPerMessage: number;
+  /** The lean stdio -> HTTP -> stdio relay, same clients, alternating rounds. */
+  lean: Stats;
   floorNodeHttp: Stats;
   floorFetch: Stats;
+  /** p50 of ours / p50 of the lean relay: the goal is at most 1. */
+  ratioLeanP50: number;
   ratioP50: number;
   ratioP99: number;
 }
+
+/** Rounds the timed messages are split into, alternating ours and the lean relay. */
+const ROUNDS = 4;
 
 /** A 200-byte message text starting with its number. */
 function body(i: number): string {
@@ -44,18 +55,29 @@ function body(i: number): string {
   return head + "m".repeat(200 - head.length);
 }
 
-async function ours(rt: Runtime, o: LatencyOptions) {
+/** Two processes A and B that relay a tool call at A to a channel event at B. */
+async function pair(rt: Runtime, lean: boolean, waiters: Map<string, (t: number) => void>) {
   const [portA, portB] = await freePorts(2);
+  const start = lean ? startLean : startNode;
+  const b = await start(rt, {
+    role: "b",
+    port: portB,
+    peers: { a: portA },
+    onEvent: (p) => waiters.get(p.content.slice(0, p.content.indexOf(" ")))?.(performance.now()),
+  });
+  try {
+    return { a: await start(rt, { role: "a", port: portA, peers: { b: portB } }), b };
+  } catch (e) {
+    await b.close();
+    throw e;
+  }
+}
+
+async function ours(rt: Runtime, o: LatencyOptions, lean = false) {
   const waiters = new Map<string, (t: number) => void>();
   let a: BenchNode | undefined, b: BenchNode | undefined;
   try {
-    b = await startNode(rt, {
-      role: "b",
-      port: portB,
-      peers: { a: portA },
-      onEvent: (p) => waiters.get(p.content.slice(0, p.content.indexOf(" ")))?.(performance.now()),
-    });
-    a = await startNode(rt, { role: "a", port: portA, peers: { b: portB } });
+    ({ a, b } = await pair(rt, lean, waiters));
     const event: number[] = [], tool: number[] = [];
     let cpu0 = 0;
     for (let i = 0; i < o.warmup + o.messages; i++) {
@@ -82,7 +104,7 @@ async function ours(rt: Runtime, o: LatencyOptions) {
       }
     }
     const cpuUsPerMessage = (cpuMs(a.pid) + cpuMs(b.pid) - cpu0) * 1000 / o.messages;
-    return { toolToEvent: stats(event), toolResult: stats(tool), cpuUsPerMessage };
+    return { events: event, tools: tool, cpuUsPerMessage };
   } finally {
     await Promise.all([a?.close(), b?.close()]);
   }
@@ -138,19 +160,35 @@ async function floor(rt: Runtime, o: LatencyOptions) {
 export async function latency(rt: Runtime, o: LatencyOptions): Promise<LatencyResult> {
   const scope = `latency/${rt.name}`;
   const f = await floor(rt, o);
-  const r = await ours(rt, o);
+  // Alternating rounds: a change in the machine's load hits ours and the lean relay alike.
+  const round = { messages: Math.ceil(o.messages / ROUNDS), warmup: o.warmup };
+  const event: number[] = [], tool: number[] = [], leanEvent: number[] = [];
+  let cpu = 0;
+  for (let i = 0; i < ROUNDS; i++) {
+    const l = await ours(rt, round, true);
+    leanEvent.push(...l.events);
+    const n = await ours(rt, round);
+    event.push(...n.events);
+    tool.push(...n.tools);
+    cpu += n.cpuUsPerMessage / ROUNDS;
+  }
+  const r = { toolToEvent: stats(event), toolResult: stats(tool), cpuUsPerMessage: cpu };
+  const lean = stats(leanEvent);
+  const ratioLeanP50 = r.toolToEvent.p50 / lean.p50;
   const ratioP50 = r.toolToEvent.p50 / f.floorNodeHttp.p50;
   const ratioP99 = r.toolToEvent.p99 / f.floorNodeHttp.p99;
   say(scope, "tool call -> event", describeStats(r.toolToEvent) + `  (n ${o.messages})`);
   say(scope, "tool call -> result", describeStats(r.toolResult));
   say(scope, "CPU per message", `${num(r.cpuUsPerMessage, 0)} µs in nodes A and B together`);
+  say(scope, "lean relay", describeStats(lean));
   say(scope, "floor node:http POST", describeStats(f.floorNodeHttp));
   say(scope, "floor fetch POST", describeStats(f.floorFetch));
   say(
     scope,
     "ours vs floor",
-    `p50 ${num(r.toolToEvent.p50)} ms = ${num(ratioP50, 1)}x floor, ` +
+    `p50 ${num(r.toolToEvent.p50)} ms = ${num(ratioLeanP50, 2)}x lean = ` +
+      `${num(ratioP50, 1)}x floor, ` +
       `p99 ${num(r.toolToEvent.p99)} ms = ${num(ratioP99, 1)}x floor`,
   );
-  return { messages: o.messages, ...r, ...f, ratioP50, ratioP99 };
+  return { messages: o.messages, ...r, lean, ...f, ratioLeanP50, ratioP50, ratioP99 };
 }

@@ -11,7 +11,16 @@
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { Client, StdioClientTransport } from "../src/platform/sdk.ts";
-import { freePorts, kill, nodeEnv, ROOT, type Runtime, startFloor, untilHealthy } from "./_lib.ts";
+import {
+  freePorts,
+  kill,
+  NODE,
+  nodeEnv,
+  ROOT,
+  type Runtime,
+  startFloor,
+  untilHealthy,
+} from "./_lib.ts";
 import { describeStats, num, say, type Stats, stats } from "./_report.ts";
 
 /** Options of one start-up run. */
@@ -69,7 +78,7 @@ const FLOOR_MCP = fileURLToPath(new URL("./_floor_mcp.mjs", import.meta.url));
 async function emptyOnce(rt: Runtime): Promise<number> {
   const [command, args] = rt.name === "deno"
     ? [process.execPath, ["run", "-A", FLOOR_MCP]]
-    : ["node", [FLOOR_MCP]];
+    : [NODE, [FLOOR_MCP]];
   const transport = new StdioClientTransport({ command, args, stderr: "ignore" });
   const client = new Client({ name: "bench", version: "0" });
   const t0 = performance.now();

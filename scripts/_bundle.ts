@@ -1,16 +1,16 @@
 /**
  * The bundling half of the npm build: esbuild turns the entry points and every package they
  * import into ESM files under `npm/dist/` (shared and lazily loaded code in `npm/dist/chunks/`),
- * and the licenses of the bundled packages go into `THIRD_PARTY_LICENSES`. Source maps keep only
- * our own code's mappings (`_sourcemap.ts`).
+ * and the licenses of the bundled packages go into `THIRD_PARTY_LICENSES`. No source maps: ours
+ * alone were 280 kB, a sixth of the installed package, read only to debug a stack trace (which
+ * `deno run -A mod.ts` from a checkout gives with source lines).
  *
  * @module
  */
 
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import * as esbuild from "esbuild";
-import { filterSourceMap } from "./_sourcemap.ts";
 
 /** Output name (without `.js`) -> source file, relative to the repository root. */
 export const BUNDLE_ENTRIES: Record<string, string> = {
@@ -61,7 +61,7 @@ export interface BundleResult {
 /**
  * Bundles {@linkcode BUNDLE_ENTRIES} into `outdir` as ESM with code splitting: dynamic imports
  * (viewer, demo, broker mode, the undici agent of INTERCOM_CA) become chunks that load only when
- * asked. Minified: Node parses half the bytes at start-up; the source map names the lines.
+ * asked. Minified: Node parses half the bytes at start-up.
  *
  * @param root repository root.
  * @param outdir output folder (emptied by the caller).
@@ -79,9 +79,7 @@ export async function bundle(root: string, outdir: string): Promise<BundleResult
       platform: "node",
       target: "node22.13",
       chunkNames: "chunks/[name]-[hash]",
-      sourcemap: "linked",
-      // The map names files and lines; their text would double the package size.
-      sourcesContent: false,
+      sourcemap: false,
       legalComments: "none",
       minify: true,
       banner: { js: REQUIRE_SHIM },
@@ -92,17 +90,6 @@ export async function bundle(root: string, outdir: string): Promise<BundleResult
     const outputs: Record<string, number> = {};
     const external = new Set<string>();
     for (const [file, output] of Object.entries(result.metafile.outputs)) {
-      if (file.endsWith(".map")) {
-        // Our code's lines only: the packages' mappings would be most of the package's size.
-        const path = join(root, file);
-        const map = filterSourceMap(
-          JSON.parse(readFileSync(path, "utf8")),
-          (source) => !source.includes("node_modules/"),
-        );
-        writeFileSync(path, JSON.stringify(map));
-        outputs[file] = JSON.stringify(map).length;
-        continue;
-      }
       outputs[file] = output.bytes;
       for (const i of output.imports) if (i.external) external.add(i.path);
     }

@@ -135,8 +135,13 @@ function rewriteDeclarationImports(dir: string): void {
 /**
  * The bin: only syntax every Node version parses, so an old Node prints one clear line rather
  * than a stack trace. The launcher with `import()` is loaded only after the version check.
+ *
+ * V8 flags can only be given when the process starts (`v8.setFlagsFromString` does not resize a
+ * heap that exists), so the bin's first line passes them: `env -S` on Linux and macOS, and npm's
+ * Windows shims read the same line. A young generation of at most 1 MB a half keeps the resident
+ * set flat under a stream of messages: V8 grows it to 16 MB or more otherwise, and keeps it.
  */
-const BIN = `#!/usr/bin/env node
+const BIN = `#!/usr/bin/env -S node --max-semi-space-size=1
 "use strict";
 var version = process.versions.node;
 var parts = version.split(".").map(Number);

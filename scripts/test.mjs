@@ -181,7 +181,7 @@ if (!quick && existsSync(`${root}scripts/build_npm.ts`)) {
   if (built && nodeTests.length) {
     const { found, missing } = nodeBinaries();
     for (const node of found) {
-      // The bin's `#!/usr/bin/env node` and npx must find this Node first on the PATH.
+      // The bin's `#!/usr/bin/env -S node …` line and npx must find this Node first on the PATH.
       const nodeEnv = { ...env, PATH: `${dirname(node.path)}:${env.PATH ?? ""}` };
       process.stderr.write(`\nNode smoke tests under Node ${node.version} (${node.path})\n`);
       const { code, output } = await run(node.path, [

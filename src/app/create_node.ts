@@ -185,8 +185,12 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     sendLimitPerMinute: config.sendLimitPerMinute,
     readReceipts: config.readReceipts,
     outboxPersistence: {
-      add: (peer, envelope, queuedAt, attempts) =>
-        store.outbox.add({ ...peer }, envelope, queuedAt, attempts),
+      add: (peer, envelope, queuedAt, attempts) => {
+        const key = store.outbox.add({ ...peer }, envelope, queuedAt, attempts);
+        // On disk before the session hears "queued", whatever batch it joined.
+        store.commitNow();
+        return key;
+      },
       attempted: (key, attempts) =>
         store.safely("count an attempt", () => store.outbox.attempted(key, attempts)),
       remove: (key) => store.safely("remove a queued message", () => store.outbox.remove(key)),
@@ -215,6 +219,7 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     hub,
     seen: store.replays,
     delivered: store.delivered,
+    batch: () => store.batch(),
     onReceipt: (receipt) => messenger.takeReceipt(receipt),
     deliver: (envelope, hold) => channel.deliver(envelope, hold),
     limiter: config.rateLimitPerMinute

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { listen, type Server } from "../http/serve.ts";
 import { guardHosts } from "../http/host_guard.ts";
 import type { Logger } from "../platform/log.ts";
-import { fetchTrusting } from "../platform/runtime.ts";
+import { fetchTrusting, peerFetch } from "../platform/runtime.ts";
 import type { Transport } from "../platform/sdk.ts";
 import { BatchedStdioServerTransport } from "../platform/stdio.ts";
 import type { Config } from "../node/config.ts";
@@ -63,6 +63,7 @@ export async function serveNode(config: Config, options: ServeOptions): Promise<
       log(`error: cannot use INTERCOM_CA "${config.caFile}": ${(e as Error).message}`);
     }
   }
+  fetch ??= await peerFetch();
   const node = await createNode(config, {
     log,
     fetch,

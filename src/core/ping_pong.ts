@@ -17,6 +17,12 @@ export interface PingPongOptions {
   maxRun?: number;
   /** A pause this long, in milliseconds, ends a run (default 600 000: 10 minutes). */
   maxGapMs?: number;
+  /**
+   * Peers remembered at most (default 1 000); the one heard from least recently is forgotten
+   * first. `from` is the sender's word: without a bound, a sender that names itself anew in each
+   * message would grow the memory for ever.
+   */
+  maxPeers?: number;
 }
 
 /** A detected loop with one peer. */
@@ -40,25 +46,38 @@ export class PingPong {
   readonly maxRun: number;
   /** A pause this long, in milliseconds, ends a run. */
   readonly maxGapMs: number;
+  /** Peers remembered at most. */
+  readonly maxPeers: number;
+  /** Runs in least-recently-recorded order (a Map keeps insertion order). */
   #runs = new Map<string, Run>();
 
   /** Makes an empty tracker. */
   constructor(options: PingPongOptions = {}) {
     this.maxRun = options.maxRun ?? 20;
     this.maxGapMs = options.maxGapMs ?? 600_000;
+    this.maxPeers = options.maxPeers ?? 1_000;
+  }
+
+  /** How many peers are remembered now. */
+  get size(): number {
+    return this.#runs.size;
   }
 
   /** Records a message to (`out`) or from (`in`) `peer` at `nowMs`. */
   record(peer: string, direction: "in" | "out", nowMs: number): void {
-    const run = this.#runs.get(peer);
+    const runs = this.#runs;
+    let run = runs.get(peer);
     if (run && run.last !== direction && nowMs - run.lastAt < this.maxGapMs) {
       run.length++;
       run.last = direction;
       run.lastAt = nowMs;
-      return;
+    } else {
+      // Same direction again (one side sent several), a long pause, or a first message.
+      run = { last: direction, lastAt: nowMs, startedAt: nowMs, length: 1 };
     }
-    // Same direction again (one side sent several), a long pause, or a first message.
-    this.#runs.set(peer, { last: direction, lastAt: nowMs, startedAt: nowMs, length: 1 });
+    runs.delete(peer);
+    runs.set(peer, run);
+    if (runs.size > this.maxPeers) runs.delete(runs.keys().next().value!);
   }
 
   /** The loop with `peer` at `nowMs`, if the current run is one. */

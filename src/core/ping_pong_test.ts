@@ -37,3 +37,15 @@ test("PingPong keeps peers apart and lets a human lift a loop", () => {
   p.lift("b");
   assert.equal(p.loop("b", T0 + 3), undefined);
 });
+
+test("PingPong remembers at most maxPeers peers, forgetting the least recent first", () => {
+  const p = new PingPong({ maxRun: 2, maxPeers: 100 });
+  p.record("b", "out", T0);
+  for (let i = 0; i < 10_000; i++) {
+    p.record(`sender-${i}`, "in", T0 + i);
+    if (i % 50 === 0) p.record("b", i % 100 === 0 ? "in" : "out", T0 + i); // b stays recent
+  }
+  assert.equal(p.size, 100);
+  assert.ok(p.loop("b", T0 + 10_000), "the peer heard from recently keeps its run");
+  assert.equal(p.loop("sender-0", T0 + 10_000), undefined);
+});

@@ -164,19 +164,21 @@ export class Channel {
   async deliver(envelope: Envelope, hold = true, operator = false): Promise<SessionDelivery> {
     if (this.#gone) return "gone";
     const event = messageEvent(envelope, operator);
+    const bytes = byteLength(event.content);
     if (!this.#ready) {
       if (!hold) return "not_ready";
-      const bytes = byteLength(event.content);
       if (
         this.#held.length >= this.#o.maxHeld || this.#heldBytes + bytes > this.#o.maxHeldBytes
       ) return "full";
-      if (!this.#keep(envelope, operator)) return "no_space";
+    }
+    // Kept before the session is told: what a sender hears was taken is never lost.
+    if (!(await this.#keep(envelope, operator))) return "no_space";
+    // Asked again after the wait: the session may have initialized meanwhile.
+    if (!this.#ready) {
       this.#held.push(event);
       this.#heldBytes += bytes;
       return "held";
     }
-    // Kept before the session is told: what a sender hears was taken is never lost.
-    if (!this.#keep(envelope, operator)) return "no_space";
     try {
       await this.#o.send(event);
       return "delivered";
@@ -186,9 +188,15 @@ export class Channel {
     }
   }
 
-  #keep(envelope: Envelope, operator: boolean): boolean {
+  /**
+   * Keeps the message in the inbox and waits until that is on disk: an inbox that batches its
+   * writes commits the messages of one turn of the event loop together.
+   */
+  async #keep(envelope: Envelope, operator: boolean): Promise<boolean> {
     try {
+      const kept = this.inbox.batch?.();
       this.inbox.add(envelope, Date.now(), operator);
+      await kept;
       return true;
     } catch {
       return false;

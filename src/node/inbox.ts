@@ -80,6 +80,13 @@ export interface Inbox {
    * @throws when it cannot be kept (a full disk): the message is then not taken.
    */
   add(envelope: Envelope, nowMs: number, operator?: boolean): void;
+  /**
+   * Joins the writes until the event loop's next turn into one transaction, when the inbox
+   * batches them (a store does).
+   *
+   * @returns a promise that resolves once they are kept, and rejects when they are not.
+   */
+  batch?(): Promise<void>;
   /** Calls `listener` after each message kept. @returns the function that stops it. */
   onAdd(listener: () => void): () => void;
   /** Unread messages, from everyone or from one sender. */

@@ -87,12 +87,21 @@ export interface ReceiveContext {
   addressLimiter?: RateLimiter;
   /** Takes a peer's read receipt; returns how many of its ids were taken. */
   onReceipt?: (receipt: Receipt) => number;
+  /**
+   * Joins the writes until the event loop's next turn into one transaction (`Store.batch`):
+   * the delivered id and the inbox's copy of a message commit together, with those of the
+   * messages that arrived at the same time. Its promise is awaited by the inbox.
+   */
+  batch?: () => Promise<void>;
 }
+
+/** Strict UTF-8, one for all messages (a decoder without `stream` keeps no state). */
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 function decode(inbound: Inbound): unknown | Received {
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(inbound.bytes);
+    text = UTF8.decode(inbound.bytes);
   } catch {
     return refused(400, "Body is not valid UTF-8");
   }
@@ -168,7 +177,9 @@ export async function receive(inbound: Inbound, ctx: ReceiveContext): Promise<Re
       "text: give a new message a new message_id";
     return { kind: "conflict", id, reason };
   }
-  // Remembered before the hand-over, so a concurrent retry is a duplicate, not a second event.
+  // Remembered before the hand-over, so a concurrent retry is a duplicate, not a second event;
+  // in the same transaction as the inbox's copy (committed before the session is told).
+  ctx.batch?.();
   try {
     const freshWebhook = webhookId === undefined ||
       ctx.seen.checkAndAdd(`webhook-id:${webhookId}`, nowMs);

@@ -62,3 +62,24 @@ test("nodeFetch keeps the socket error's code (ECONNREFUSED)", async () => {
     (e: { code?: string }) => e.code === "ECONNREFUSED",
   );
 });
+
+test("nodeFetch answers like fetch for what callers read: ok, headers in any case, text, cancel", async () => {
+  const s = await server((_req, res) => {
+    res.writeHead(404, { "Retry-After": "7", "content-type": "text/plain" });
+    res.end("no such route");
+  });
+  try {
+    const f = nodeFetch();
+    const res = await f(new URL(`${s.url}/x`), { headers: new Headers({ "x-a": "1" }) });
+    assert.equal(res.ok, false);
+    assert.equal(res.status, 404);
+    assert.equal(res.headers.get("RETRY-AFTER"), "7");
+    assert.equal(res.headers.get("location"), null);
+    assert.equal(await res.text(), "no such route");
+    const again = await f(`${s.url}/y`);
+    await again.body?.cancel();
+    assert.equal(again.status, 404);
+  } finally {
+    await s.close();
+  }
+});

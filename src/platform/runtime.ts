@@ -52,6 +52,17 @@ export function freePort(): Promise<number> {
 }
 
 /**
+ * The fetch a node uses for its peers when no private CA is set. Node: `node:http` with
+ * keep-alive connections per peer (`nodeFetch`), a third of the global fetch's CPU per request.
+ * Deno: undefined, for its global fetch (native, keep-alive; Deno's `node:http` is built on it).
+ */
+export async function peerFetch(): Promise<typeof fetch | undefined> {
+  if (isDeno) return undefined;
+  const { nodeFetch } = await import("./fetch_node.ts");
+  return nodeFetch();
+}
+
+/**
  * A fetch that also trusts the CA in `caPem` (PEM text), on top of the usual roots, for peers
  * whose certificates a private CA signed (INTERCOM_CA). Deno: `Deno.createHttpClient`. Node: a
  * `node:https` agent whose `ca` list is the bundled roots, `NODE_EXTRA_CA_CERTS` and `caPem` (a

@@ -47,13 +47,24 @@ export class History implements Inbox {
   readonly #replies: StatementSync;
   #pruned = 0;
   readonly #listeners = new Set<() => void>();
+  readonly #batch: () => Promise<void>;
 
   readonly #onError: (what: string, e: unknown) => void;
 
-  /** The history kept in `db`; `onError` hears of a received message it could not keep. */
-  constructor(db: DatabaseSync, onError: (what: string, e: unknown) => void = () => {}) {
+  /**
+   * The history kept in `db`. `batch` joins writes into one transaction (`Store.batch`; without
+   * it each write commits on its own); `onError` hears of a received message it could not keep.
+   */
+  constructor(
+    db: DatabaseSync,
+    hooks: {
+      batch?: () => Promise<void>;
+      onError?: (what: string, e: unknown) => void;
+    } = {},
+  ) {
     this.#db = db;
-    this.#onError = onError;
+    this.#batch = hooks.batch ?? (() => Promise.resolve());
+    this.#onError = hooks.onError ?? (() => {});
     this.#insert = db.prepare(
       `INSERT OR IGNORE INTO messages (direction, message_id, from_role, to_role, text, reply_to,
          sent_at, at, outcome, read, operator, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -117,6 +128,11 @@ export class History implements Inbox {
       operator ? 1 : 0,
       byteLength(envelope.message),
     ).changes;
+  }
+
+  /** Joins the writes until the next turn into one transaction (see `Inbox.batch`). */
+  batch(): Promise<void> {
+    return this.#batch();
   }
 
   /** Calls `listener` after each received message kept. @returns the function that stops it. */

@@ -10,6 +10,7 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { DatabaseSync } from "node:sqlite";
 import type { DeliveredEntry } from "../core/delivered.ts";
+import { GroupCommit } from "./batch.ts";
 import { History } from "./history.ts";
 import { pruneIds, StoredDeliveredIds, StoredSeenIds } from "./ids.ts";
 import { damagedMarker, openDatabase, sqliteCode, type StoreState } from "./open.ts";
@@ -64,6 +65,7 @@ export class Store {
   /** How it opened. */
   readonly info: StoreInfo;
   readonly #db: DatabaseSync;
+  readonly #batch: GroupCommit;
   readonly #o: Required<Omit<StoreOptions, "legacyDeliveredFile">>;
   #timer?: ReturnType<typeof setInterval>;
   #closed = false;
@@ -79,7 +81,11 @@ export class Store {
       now: Date.now,
       ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
     } as Required<Omit<StoreOptions, "legacyDeliveredFile">>;
-    this.history = new History(db, (what, e) => this.failed(what, e));
+    this.#batch = new GroupCommit(db);
+    this.history = new History(db, {
+      batch: () => this.batch(),
+      onError: (what, e) => this.failed(what, e),
+    });
     this.delivered = new StoredDeliveredIds(db, o.deliveredTtlMs);
     this.replays = new StoredSeenIds(db, "replay", this.#o.replayTtlMs);
     this.operatorIds = new StoredSeenIds(db, "operator", this.#o.replayTtlMs);
@@ -193,10 +199,31 @@ export class Store {
     this.#timer = first as unknown as ReturnType<typeof setInterval>;
   }
 
+  /**
+   * Joins the writes until the event loop's next turn into one transaction (`GroupCommit`).
+   *
+   * @returns a promise that resolves once they are on disk, and rejects when the commit failed
+   *   (none of them is kept then).
+   */
+  batch(): Promise<void> {
+    return this.#closed ? Promise.resolve() : this.#batch.join();
+  }
+
+  /**
+   * Commits the writes of the open batch now, for a write that must be on disk before the caller
+   * answers (a queued message).
+   *
+   * @throws SQLite's error when the commit failed.
+   */
+  commitNow(): void {
+    if (!this.#closed) this.#batch.commitNow();
+  }
+
   /** Closes the database (and releases its lock). Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.safely("commit the last writes", () => this.#batch.commitNow());
     clearTimeout(this.#timer);
     clearInterval(this.#timer);
     try {

@@ -35,10 +35,10 @@ const nodeEnv = (role, port, peers) => ({
   INTERCOM_SECRET: SECRET,
 });
 
-test("npm package holds the bundle, its source maps, declarations, licenses and the bin", () => {
+test("npm package holds the bundle, declarations, licenses and the bin, and no source maps", () => {
   const paths = pkg.files.map((f) => f.path).sort();
   const unexpected = paths.filter((p) =>
-    !/^(package\.json|README\.md|LICENSE|THIRD_PARTY_LICENSES|CHANGELOG\.md|server\.json|bin\/[\w-]+\.cjs|dist\/(chunks\/)?[\w-]+\.js(\.map)?|types\/[\w/-]+\.d\.ts)$/
+    !/^(package\.json|README\.md|LICENSE|THIRD_PARTY_LICENSES|CHANGELOG\.md|server\.json|bin\/[\w-]+\.cjs|dist\/(chunks\/)?[\w-]+\.js|types\/[\w/-]+\.d\.ts)$/
       .test(p) || /_test\.|(^|\/)_fixtures/.test(p)
   );
   assert.deepEqual(unexpected, []);
@@ -112,6 +112,11 @@ test("node writes only JSON-RPC to stdout and exits cleanly when stdin closes", 
     const init = await node.initialize();
     assert.equal(init.result?.serverInfo?.name, "talkie-walkie", node.stderr());
     assert.ok(init.result.capabilities.experimental?.["claude/channel"]);
+    if (process.platform === "linux") {
+      // Started through its first line, as npx does: Node gets the V8 flag that keeps memory flat.
+      const argv = readFileSync(`/proc/${node.child.pid}/cmdline`, "utf8").split("\0");
+      assert.ok(argv.includes("--max-semi-space-size=1"), argv.join(" "));
+    }
     node.send({ method: "notifications/initialized" });
     const tools = await node.request("tools/list");
     assert.deepEqual(
