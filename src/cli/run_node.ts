@@ -14,6 +14,7 @@ import { loadConfig } from "../app/config.ts";
 import { serveNode } from "../app/serving.ts";
 import { cleanStale, processStartTime, registerLocal } from "../platform/local_registry.ts";
 import { VERSION } from "../platform/version.ts";
+import { serveHookWaiters } from "./hook_node.ts";
 
 /** Printed on stderr when a person starts a node in a terminal instead of Claude Code. */
 export const TERMINAL_HINT =
@@ -129,13 +130,17 @@ export async function runNode(args: string[]): Promise<number> {
   const unregister = config.portAuto && config.localDir && node.url
     ? registerSelf(config, node.url, config.localDir, log)
     : undefined;
+  const hooks = await serveHookWaiters(node.waiters, config, log);
   let stopping = false;
   const stop = (why: string) => {
     if (stopping) return;
     stopping = true;
     log(`stopping (${why})`);
     unregister?.();
-    exitAfter(node.close, 0);
+    exitAfter(async () => {
+      await hooks.close();
+      await node.close();
+    }, 0);
   };
   // A closed stdout means the session is gone for good: hold nothing more, say so, and exit.
   process.stdout.on("error", () => {
