@@ -49,6 +49,7 @@ Writes this session's talkie-walkie entry into .mcp.json (asks when run in a ter
   --hooks             add the hook waiters to .claude/settings.json (or --file): every
                       session of this project hears messages without the channel flag;
                       with --print, print them instead
+  --command CMD       with --hooks: the waiter's command (default: ${HOOK_COMMAND})
 `;
 
 const FLAGS = {
@@ -62,6 +63,7 @@ const FLAGS = {
   force: { type: "boolean" },
   "user-scope": { type: "boolean" },
   hooks: { type: "boolean" },
+  command: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -298,18 +300,19 @@ export async function initMain(args: string[]): Promise<number> {
 
 /** `init --hooks`: the waiters into the project's `.claude/settings.json`, or printed. */
 function initHooks(
-  values: { file?: string; print?: boolean },
+  values: { file?: string; print?: boolean; command?: string },
   out: (text: string) => void,
   err: (text: string) => void,
 ): number {
+  const command = values.command?.trim() || HOOK_COMMAND;
   if (values.print) {
-    out(JSON.stringify({ hooks: hookSettings() }, null, 2) + "\n");
+    out(JSON.stringify({ hooks: hookSettings(command) }, null, 2) + "\n");
     return 0;
   }
   const file = resolve(values.file ?? ".claude/settings.json");
   let text: string;
   try {
-    text = mergeHooks(existsSync(file) ? readFileSync(file, "utf8") : undefined);
+    text = mergeHooks(existsSync(file) ? readFileSync(file, "utf8") : undefined, command);
   } catch (e) {
     if (!(e instanceof ExistingEntryError)) {
       err(`claude-talkie-walkie init: cannot read ${file}: ${fileProblem(e)}\n`);
@@ -326,7 +329,7 @@ function initHooks(
     return 1;
   }
   out(
-    `Wrote the talkie-walkie waiters (SessionStart and Stop: ${HOOK_COMMAND}) into ${file}.\n` +
+    `Wrote the talkie-walkie waiters (SessionStart and Stop: ${command}) into ${file}.\n` +
       "Start claude as usual: messages wake the session, no channel flag needed. Claude Code " +
       "runs hooks only in a trusted workspace (accept the trust dialog once).\n" +
       `Check with: npx -y ${PACKAGE_SPEC} doctor\n`,

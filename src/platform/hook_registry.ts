@@ -128,14 +128,14 @@ export function commandLine(pid: number): string[] {
 /**
  * How far up the waiter's `ancestors` (parent first) its Claude Code process may be: the parent
  * of the outermost `sh -c "… hook …"` among them (Claude Code runs hooks as `/bin/sh -c`), or
- * the grandparent when no such shell is seen. A node found higher up (a terminal or tmux shared
- * by two sessions) belongs to another session.
+ * the parent itself when no such shell is seen (the shell exec'd the waiter). A node found
+ * higher up (a terminal or tmux shared by two sessions) belongs to another session.
  */
 export function sessionDepth(
   ancestors: readonly number[],
   argvOf: (pid: number) => string[] = commandLine,
 ): number {
-  let depth = 1;
+  let depth = 0;
   for (let i = 0; i < Math.min(ancestors.length, 8); i++) {
     const [shell, flag, command] = argvOf(ancestors[i]);
     if (
