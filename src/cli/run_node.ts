@@ -20,8 +20,8 @@ import { serveHookWaiters } from "./hook_node.ts";
 export const TERMINAL_HINT =
   `claude-talkie-walkie ${VERSION} is an MCP server for Claude Code: it speaks
 JSON-RPC on stdin/stdout, so what you type here is not read as messages. Add it to a project with
-"npx -y claude-talkie-walkie init", then start "claude --dangerously-load-development-channels
-server:talkie-walkie". "claude-talkie-walkie --help" lists the commands; Ctrl-C stops this node.
+"npx -y claude-talkie-walkie init" and "… init --hooks", then start "claude". "claude-talkie-walkie
+--help" lists the commands; Ctrl-C stops this node.
 `;
 
 /** How often a running node checks that its registry entry is still there, in milliseconds. */
