@@ -130,7 +130,8 @@ export async function runNode(args: string[]): Promise<number> {
   const unregister = config.portAuto && config.localDir && node.url
     ? registerSelf(config, node.url, config.localDir, log)
     : undefined;
-  const hooks = await serveHookWaiters(node.waiters, config, log);
+  // Not awaited: the handlers below must be in place before stdin can end.
+  const hooks = serveHookWaiters(node.waiters, config, log);
   let stopping = false;
   const stop = (why: string) => {
     if (stopping) return;
@@ -138,7 +139,7 @@ export async function runNode(args: string[]): Promise<number> {
     log(`stopping (${why})`);
     unregister?.();
     exitAfter(async () => {
-      await hooks.close();
+      await (await hooks).close();
       await node.close();
     }, 0);
   };
