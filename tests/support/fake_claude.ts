@@ -43,6 +43,8 @@ function startNode(): void {
 startNode();
 for (const s of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
   process.on(s, () => {
+    // With its node stopped (/stop-node), the session ends at once.
+    if (node.exitCode !== null || node.signalCode !== null) end(0);
     node.kill(s);
   });
 }
