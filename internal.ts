@@ -55,6 +55,7 @@ export {
   type ChannelOptions,
   type SessionDelivery,
 } from "./src/node/channel.ts";
+export { Waiters, type WaitersOptions, type WaitResult } from "./src/node/waiters.ts";
 export { AuthThrottle, type AuthThrottleOptions } from "./src/http/throttle.ts";
 export type {
   DeliveryReport,

@@ -15,6 +15,8 @@ import * as esbuild from "esbuild";
 /** Output name (without `.js`) -> source file, relative to the repository root. */
 export const BUNDLE_ENTRIES: Record<string, string> = {
   cli: "src/cli/main.ts",
+  // The hook waiter runs after every turn: its own small entry, node built-ins only.
+  hook: "src/cli/hook.ts",
   main: "main.ts",
   mod: "mod.ts",
   internal: "internal.ts",

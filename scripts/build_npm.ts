@@ -6,8 +6,8 @@
  *    Node 20 has (`NOT_IN_NODE_20` covers the globals that `@types/node` 20 declares anyway)
  *    and writes only declarations, to `npm/types/`.
  * 2. esbuild (`scripts/_bundle.ts`) bundles the code and every package it imports into
- *    `npm/dist/`: `cli.js` for the bin, `mod.js`, `viewer.js` and their `internal` parts for
- *    importers, `main.js` for the demo's child nodes, and chunks that load only when asked
+ *    `npm/dist/`: `cli.js` for the bin (`hook.js` for its hook waiter), `mod.js`, `viewer.js`
+ *    and their `internal` parts for importers, `main.js` for the demo's child nodes, and chunks that load only when asked
  *    (viewer, demo, broker mode). The package has no runtime `dependencies`; the licenses of
  *    the bundled code go into `THIRD_PARTY_LICENSES`.
  * 3. It writes `npm/package.json`, the bin files and copies README.md and LICENSE.
@@ -167,8 +167,12 @@ var nodeModule = require("node:module");
 if (typeof nodeModule.enableCompileCache === "function") {
   try { nodeModule.enableCompileCache(); } catch (e) { /* a read-only temp folder: no cache */ }
 }
-import("../dist/cli.js")
-  .then(function (cli) { return cli.main(process.argv.slice(2)); })
+// The hook waiter runs after every turn: it loads its own small entry, not the node's.
+var hook = process.argv[2] === "hook";
+import(hook ? "../dist/hook.js" : "../dist/cli.js")
+  .then(function (m) {
+    return hook ? m.hookMain(process.argv.slice(3)) : m.main(process.argv.slice(2));
+  })
   .then(function (code) { process.exitCode = code; }, function (error) {
     process.stderr.write("claude-talkie-walkie: " + ((error && error.stack) || error) + "\\n");
     process.exitCode = 1;

@@ -90,6 +90,11 @@ const NEEDS = [
     how: "apt-get install iproute2",
   },
   { tool: "script", tests: "a node in a terminal", how: "apt-get install util-linux" },
+  {
+    tool: "tmux",
+    tests: "two real Claude Code sessions (tests/cli/; and the CLI, see .ci/run)",
+    how: "apt-get install tmux",
+  },
   { tool: "curl", tests: "webhooks sent with curl", how: "apt-get install curl" },
 ];
 const onPath = (tool) =>

@@ -34,6 +34,7 @@ import { EventStreams } from "../http/sse.ts";
 import { AuthThrottle } from "../http/throttle.ts";
 import { HttpTransport } from "../http/transport.ts";
 import { withLocalPeers } from "../http/local_peers.ts";
+import { Waiters } from "../node/waiters.ts";
 
 /**
  * The fetch-style request handler of the node's HTTP interface: call it with a `Request`, or
@@ -87,6 +88,12 @@ export interface MeshNode {
    * @ignore (an MCP SDK type)
    */
   mcp: McpServer;
+  /**
+   * The hook waiters of this session (`claude-talkie-walkie hook`): once one attached,
+   * messages go to them instead of channel events. Serve them with `http/hook_server.ts`.
+   * @ignore (a part: `Waiters` is in the `./internal` entry)
+   */
+  waiters: Waiters;
   /** Where the node keeps its history, outbox and ids, and how that went. */
   store: StoreInfo;
   /** Joins the mesh (a broker connects here) and resumes the kept outbox; never throws. */
@@ -211,6 +218,26 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
       : undefined,
   });
   const { channel, permissions, session } = mcp;
+  // The hook path: once a waiter attached, a message goes to the waiters (and the inbox), not
+  // also as a channel event, so it reaches the model once. Printed means in context: `seen`.
+  const waiters = new Waiters({
+    keep: (envelope, operator) => {
+      try {
+        store.history.add(envelope, Date.now(), operator);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    onSeen: (envelopes) => {
+      for (const e of envelopes) store.history.markRead(e.message_id);
+      messenger.sendReceipts(envelopes, true);
+    },
+  });
+  const toSession = (envelope: Envelope, hold: boolean, operator = false) =>
+    waiters.attached
+      ? Promise.resolve(waiters.deliver(envelope, operator))
+      : channel.deliver(envelope, hold, operator);
   // Then receiving, which hands messages to that session: the same rules for every transport.
   const context: ReceiveContext = {
     role: config.role,
@@ -221,7 +248,7 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     delivered: store.delivered,
     batch: () => store.batch(),
     onReceipt: (receipt) => messenger.takeReceipt(receipt),
-    deliver: (envelope, hold) => channel.deliver(envelope, hold),
+    deliver: (envelope, hold) => toSession(envelope, hold),
     limiter: config.rateLimitPerMinute
       ? new RateLimiter({ perMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst })
       : undefined,
@@ -256,7 +283,7 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     verdict: (id, behavior, by) =>
       permissions ? permissions.verdict(id, behavior, by) : Promise.resolve("not_pending"),
     deliver: async (envelope) => {
-      const handed = await channel.deliver(envelope, true, true);
+      const handed = await toSession(envelope, true, true);
       if (handed === "delivered" || handed === "held") hub.publish("recv", envelope);
       return handed;
     },
@@ -283,6 +310,7 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
   const close = () =>
     closing ??= (async () => {
       mcp.detach();
+      waiters.close();
       for (const { peer, count } of messenger.close()) {
         log(
           store.info.persistent
@@ -312,6 +340,7 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     hub,
     handler,
     channel,
+    waiters,
     mcp: mcp.server,
     store: store.info,
     start,

@@ -9,10 +9,10 @@
  */
 
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { openSecretFiles } from "../platform/dirs.ts";
 import { networkInterfaces } from "node:os";
-import { basename, resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import process from "node:process";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
@@ -32,6 +32,7 @@ import {
   START_LINE,
   USER_SCOPE_LINE,
 } from "./init_entry.ts";
+import { HOOK_COMMAND, hookSettings, mergeHooks } from "./init_hooks.ts";
 
 const HELP = `Usage: claude-talkie-walkie init [flags]
 
@@ -45,6 +46,10 @@ Writes this session's talkie-walkie entry into .mcp.json (asks when run in a ter
   --print             print the .mcp.json entry instead of writing it
   --claude-add        print the "claude mcp add" line instead of writing
   --force             replace an existing talkie-walkie entry without asking
+  --hooks             add the hook waiters to .claude/settings.json (or --file): every
+                      session of this project hears messages without the channel flag;
+                      with --print, print them instead
+  --command CMD       with --hooks: the waiter's command (default: ${HOOK_COMMAND})
 `;
 
 const FLAGS = {
@@ -57,6 +62,8 @@ const FLAGS = {
   "claude-add": { type: "boolean" },
   force: { type: "boolean" },
   "user-scope": { type: "boolean" },
+  hooks: { type: "boolean" },
+  command: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -100,7 +107,9 @@ export function userScopeText(): string {
     "",
     "Each session is named after its project directory, finds the other sessions",
     "on this machine, and needs no secret (a per-user one is made on first start).",
-    "Then start claude in any project with:",
+    "So that every session hears messages as they come, add the hook waiters once:",
+    `  npx -y ${PACKAGE_SPEC} init --hooks --file ~/.claude/settings.json`,
+    "and start claude as usual. Or start it with the channel flag instead:",
     `  ${START_LINE}`,
   ].join("\n") + "\n";
 }
@@ -157,6 +166,7 @@ export async function initMain(args: string[]): Promise<number> {
     out(userScopeText());
     return 0;
   }
+  if (values.hooks) return initHooks(values, out, err);
   const interactive = process.stdin.isTTY === true;
   if (!interactive && values.role === undefined) {
     err(
@@ -257,7 +267,11 @@ export async function initMain(args: string[]): Promise<number> {
         `  export INTERCOM_SECRET=${shellQuote(secret)}`,
       );
     }
-    lines.push(`Then start: ${START_LINE}`);
+    lines.push(
+      `So that this project's sessions hear messages as they come: npx -y ${PACKAGE_SPEC} ` +
+        "init --hooks, then start claude as usual",
+      `(or start with the channel flag instead: ${START_LINE})`,
+    );
     const here = answers.port === "auto" ? undefined : `${lanAddress()}:${answers.port}`;
     const share = shareLines(answers, answers.peers.includes("=") ? here : undefined);
     if (share.length) {
@@ -282,4 +296,43 @@ export async function initMain(args: string[]): Promise<number> {
   } finally {
     rl?.close();
   }
+}
+
+/** `init --hooks`: the waiters into the project's `.claude/settings.json`, or printed. */
+function initHooks(
+  values: { file?: string; print?: boolean; command?: string },
+  out: (text: string) => void,
+  err: (text: string) => void,
+): number {
+  const command = values.command?.trim() || HOOK_COMMAND;
+  if (values.print) {
+    out(JSON.stringify({ hooks: hookSettings(command) }, null, 2) + "\n");
+    return 0;
+  }
+  const file = resolve(values.file ?? ".claude/settings.json");
+  let text: string;
+  try {
+    text = mergeHooks(existsSync(file) ? readFileSync(file, "utf8") : undefined, command);
+  } catch (e) {
+    if (!(e instanceof ExistingEntryError)) {
+      err(`claude-talkie-walkie init: cannot read ${file}: ${fileProblem(e)}\n`);
+      return 1;
+    }
+    err(`claude-talkie-walkie init: ${file} was left as it is: ${e.message}\n`);
+    return 1;
+  }
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, text);
+  } catch (e) {
+    err(`claude-talkie-walkie init: cannot write ${file}: ${fileProblem(e)}\n`);
+    return 1;
+  }
+  out(
+    `Wrote the talkie-walkie waiters (SessionStart and Stop: ${command}) into ${file}.\n` +
+      "Start claude as usual: messages wake the session, no channel flag needed. Claude Code " +
+      "runs hooks only in a trusted workspace (accept the trust dialog once).\n" +
+      `Check with: npx -y ${PACKAGE_SPEC} doctor\n`,
+  );
+  return 0;
 }

@@ -22,6 +22,7 @@ Usage:
   claude-talkie-walkie init [flags]      write the .mcp.json entry (asks when run in a terminal)
   claude-talkie-walkie doctor [flags]    check this node's config, its peers and Claude Code
   claude-talkie-walkie operator-key [--out PATH]  create the human operator's key pair
+  claude-talkie-walkie hook              the hook waiter Claude Code runs (init --hooks)
 
 Flags (override the environment):
   --role NAME         this session's role            (MY_ROLE, default developer-a)
@@ -50,6 +51,10 @@ A node speaks MCP on stdin/stdout; logs go to stderr. See the README for .mcp.js
 /** Entry point: dispatches on the first argument. Resolves to the exit code. */
 export async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
+  if (command === "hook") {
+    const { hookMain } = await import("./hook.ts");
+    return await hookMain(rest);
+  }
   if (command === "viewer") {
     const { viewerMain } = await import("../../viewer/main.ts");
     return await viewerMain(rest, process.env);

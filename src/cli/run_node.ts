@@ -14,13 +14,14 @@ import { loadConfig } from "../app/config.ts";
 import { serveNode } from "../app/serving.ts";
 import { cleanStale, processStartTime, registerLocal } from "../platform/local_registry.ts";
 import { VERSION } from "../platform/version.ts";
+import { serveHookWaiters } from "./hook_node.ts";
 
 /** Printed on stderr when a person starts a node in a terminal instead of Claude Code. */
 export const TERMINAL_HINT =
   `claude-talkie-walkie ${VERSION} is an MCP server for Claude Code: it speaks
 JSON-RPC on stdin/stdout, so what you type here is not read as messages. Add it to a project with
-"npx -y claude-talkie-walkie init", then start "claude --dangerously-load-development-channels
-server:talkie-walkie". "claude-talkie-walkie --help" lists the commands; Ctrl-C stops this node.
+"npx -y claude-talkie-walkie init" and "… init --hooks", then start "claude". "claude-talkie-walkie
+--help" lists the commands; Ctrl-C stops this node.
 `;
 
 /** How often a running node checks that its registry entry is still there, in milliseconds. */
@@ -129,13 +130,18 @@ export async function runNode(args: string[]): Promise<number> {
   const unregister = config.portAuto && config.localDir && node.url
     ? registerSelf(config, node.url, config.localDir, log)
     : undefined;
+  // Not awaited: the handlers below must be in place before stdin can end.
+  const hooks = serveHookWaiters(node.waiters, config, log);
   let stopping = false;
   const stop = (why: string) => {
     if (stopping) return;
     stopping = true;
     log(`stopping (${why})`);
     unregister?.();
-    exitAfter(node.close, 0);
+    exitAfter(async () => {
+      await (await hooks).close();
+      await node.close();
+    }, 0);
   };
   // A closed stdout means the session is gone for good: hold nothing more, say so, and exit.
   process.stdout.on("error", () => {

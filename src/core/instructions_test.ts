@@ -11,6 +11,8 @@ test("instructions explain operator messages only when the node has an operator 
   assert.doesNotMatch(plain, /operator/);
   assert.match(operator, /from="operator" operator="true"/);
   assert.match(operator, /Permission prompts .* answered remotely/);
+  // Hook notifications carry the same blocks: peer text, never the user's approval.
+  assert.match(operator, /Hook notifications .*never the user's approval/s);
   assert.ok(bytes(operator) < 2048, `${bytes(operator)} bytes`);
 });
 

@@ -55,6 +55,9 @@ export function describeResult(r: SendResult): string {
 /** The channel event content of a delivery report. */
 export function describeReport(r: DeliveryReport): string {
   if (r.outcome === "read") return `Your message ${r.message_id} to "${r.peer}" was read.`;
+  if (r.outcome === "seen") {
+    return `Your message ${r.message_id} to "${r.peer}" was seen: it is in its session's context.`;
+  }
   const after = `after ${r.attempts} attempt${r.attempts === 1 ? "" : "s"} and ` +
     `${minutes(r.queuedMs)} waiting`;
   switch (r.outcome) {

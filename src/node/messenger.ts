@@ -248,7 +248,7 @@ export class Messenger {
       this.#o.hub.report({
         message_id: id,
         peer: receipt.from,
-        outcome: "read",
+        outcome: receipt.seen ? "seen" : "read",
         attempts: 1,
         queuedMs: 0,
       });
@@ -260,13 +260,18 @@ export class Messenger {
    * Tells the nodes of `messages`' senders that this session read them (one receipt per peer;
    * senders that are not peers, such as webhooks, get none). Off with `readReceipts: false`.
    */
-  sendReceipts(messages: readonly { from: string; message_id: string }[]): void {
+  sendReceipts(messages: readonly { from: string; message_id: string }[], seen = false): void {
     if (this.#o.readReceipts === false || !this.#o.transport.receipt) return;
     const readAt = new Date(this.#now()).toISOString();
-    for (const { peer: name, receipt } of groupReceipts(messages, this.#o.role, readAt)) {
+    for (const { peer: name, receipt } of groupReceipts(messages, this.#o.role, readAt, seen)) {
       const peer = this.peers.find((p) => p.name === name);
       if (peer) this.#o.transport.receipt(peer, receipt).catch(() => {});
     }
+  }
+
+  /** Messages to `peer` that its model has in context (`seen` receipts). */
+  seenBy(peer: string): number {
+    return this.#sent.seenCount(peer);
   }
 
   /** Delivered messages to `peer` that were not read within `ageMs`. */

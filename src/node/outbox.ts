@@ -13,7 +13,7 @@ import type { DeliveryOutcome } from "../core/outcome.ts";
 import { byteLength, type Envelope } from "../core/envelope.ts";
 
 /** How a queued message ended. */
-export type FinalOutcome = "delivered" | "held" | "expired" | "refused" | "read";
+export type FinalOutcome = "delivered" | "held" | "expired" | "refused" | "read" | "seen";
 
 /** Told to the sender's session when a queued message ends (`kind=delivery_report`). */
 export interface DeliveryReport {

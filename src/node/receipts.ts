@@ -21,6 +21,11 @@ export interface Receipt {
   message_ids: string[];
   /** When, ISO 8601. */
   read_at: string;
+  /**
+   * The messages were put in the model's context (a hook waiter printed them): reported as
+   * `seen`, stronger than `read`. Absent for a `read_messages` read; older nodes ignore it.
+   */
+  seen?: true;
 }
 
 /** Most ids in one receipt. */
@@ -48,7 +53,12 @@ export function parseReceipt(body: unknown): Receipt {
   }
   const readAt = typeof b.read_at === "string" ? normaliseTime(b.read_at) : null;
   if (readAt === null) throw new TypeError('"read_at" must be an ISO 8601 time');
-  return { from: b.from, message_ids: ids as string[], read_at: readAt };
+  return {
+    from: b.from,
+    message_ids: ids as string[],
+    read_at: readAt,
+    ...(b.seen === true ? { seen: true as const } : {}),
+  };
 }
 
 /**
@@ -59,12 +69,18 @@ export function groupReceipts(
   messages: readonly { from: string; message_id: string }[],
   role: string,
   readAt: string,
+  seen = false,
 ): { peer: string; receipt: Receipt }[] {
   const byPeer = new Map<string, string[]>();
   for (const m of messages) byPeer.set(m.from, [...byPeer.get(m.from) ?? [], m.message_id]);
   return [...byPeer].map(([peer, ids]) => ({
     peer,
-    receipt: { from: role, message_ids: ids.slice(0, MAX_RECEIPT_IDS), read_at: readAt },
+    receipt: {
+      from: role,
+      message_ids: ids.slice(0, MAX_RECEIPT_IDS),
+      read_at: readAt,
+      ...(seen ? { seen: true as const } : {}),
+    },
   }));
 }
 
@@ -76,6 +92,8 @@ export interface SentEntry {
   deliveredAt: number;
   /** When the peer's session read it, if a receipt said so. */
   readAt?: number;
+  /** Whether that receipt said the model has it in context (`seen`). */
+  seen?: boolean;
 }
 
 /** What this node delivered, per message id, bounded; the oldest is forgotten first. */
@@ -107,9 +125,17 @@ export class SentLog {
       const entry = this.#entries.get(`${receipt.from} ${id}`);
       if (!entry || entry.readAt !== undefined) continue;
       entry.readAt = nowMs;
+      if (receipt.seen) entry.seen = true;
       fresh.push(id);
     }
     return fresh;
+  }
+
+  /** Messages to `peer` that its model has in context (`seen` receipts). */
+  seenCount(peer: string): number {
+    let n = 0;
+    for (const e of this.#entries.values()) if (e.peer === peer && e.seen) n++;
+    return n;
   }
 
   /** Messages delivered to `peer` before `beforeMs` and not read. */

@@ -63,3 +63,23 @@ test("groupReceipts makes one receipt per sender, at most MAX_RECEIPT_IDS ids ea
   );
   assert.equal(groupReceipts(many, "me", "t")[0].receipt.message_ids.length, MAX_RECEIPT_IDS);
 });
+
+test("a seen receipt: parsed only when true, and counted per peer once taken", () => {
+  const base = { from: "web", message_ids: ["m1"], read_at: "2026-01-01T00:00:00Z" };
+  assert.equal(parseReceipt({ ...base, seen: true }).seen, true);
+  assert.equal("seen" in parseReceipt({ ...base, seen: "yes" }), false);
+  const [{ receipt }] = groupReceipts(
+    [{ from: "web", message_id: "m1" }],
+    "api",
+    base.read_at,
+    true,
+  );
+  assert.equal(receipt.seen, true);
+  const log = new SentLog();
+  log.delivered("m1", "web", 1);
+  log.delivered("m2", "web", 1);
+  assert.deepEqual(log.read({ ...base, seen: true }, 2), ["m1"]);
+  assert.equal(log.seenCount("web"), 1);
+  assert.deepEqual(log.read({ ...base, message_ids: ["m1", "m2"] }, 3), ["m2"]);
+  assert.equal(log.seenCount("web"), 1);
+});

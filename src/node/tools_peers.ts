@@ -54,7 +54,9 @@ export function registerPeerTools(ctx: ToolContext): void {
         : "";
       // Read receipts: what was delivered a while ago (a minute by default) and not yet read.
       const unread = messenger.unreadAt(peer.name, session.noticeMs);
-      const reads = unread ? `; ${unread} delivered, not yet read` : "";
+      const seen = messenger.seenBy(peer.name);
+      const reads = (unread ? `; ${unread} delivered, not yet read` : "") +
+        (seen ? `; ${seen} seen by its session` : "");
       const s = o.state === "online" ? o.session : undefined;
       const hears = s?.channelEventsUnlikely
         ? "; does not seem to receive channel events; it reads with read_messages"

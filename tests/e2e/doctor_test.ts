@@ -7,13 +7,14 @@
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { after, before, describe, test } from "node:test";
 import { freePorts, NodeProcess, randomSecret, ROOT } from "../support/harness.ts";
 import { SkewProxy } from "../support/skew_proxy.ts";
+import { mergeHooks } from "../../src/cli/init_hooks.ts";
 
 /** Runs `doctor` with this environment; resolves to its exit code and stdout. */
 function doctor(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
@@ -36,7 +37,8 @@ describe("doctor", () => {
   let ports: number[];
   const env = (peers: string, extra: Record<string, string> = {}) => ({
     PATH: path,
-    // A home of its own: no ~/.claude.json entry and no store of the user's is looked at.
+    // A home of its own (no store or ~/.claude.json of the user's), whose settings have the
+    // hook waiters: the hook path is set up.
     HOME: bin,
     MY_ROLE: "alpha",
     PEERS: peers,
@@ -56,6 +58,8 @@ describe("doctor", () => {
     writeFileSync(claude, '#!/bin/sh\necho "${FAKE_CLAUDE_VERSION:-2.1.332} (Claude Code)"\n');
     chmodSync(claude, 0o755);
     path = `${bin}:${process.env.PATH}`;
+    mkdirSync(join(bin, ".claude"));
+    writeFileSync(join(bin, ".claude", "settings.json"), mergeHooks(undefined));
   });
   after(async () => {
     await Promise.all([beta.stop(), locked.stop(), proxy.close()]);

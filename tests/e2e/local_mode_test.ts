@@ -46,7 +46,12 @@ describe("INTERCOM_PORT=auto on one machine", () => {
 
   test("the registry directory is private and holds one entry per role", () => {
     if (process.platform !== "win32") assert.equal(statSync(dir).mode & 0o777, 0o700);
-    assert.deepEqual(readdirSync(dir).sort(), roles.map((r) => `${r}.json`));
+    const entries = readdirSync(dir).filter((n) => n.endsWith(".json")).sort();
+    assert.deepEqual(entries, roles.map((r) => `${r}.json`));
+    // And one hook entry per node, for its session's waiters, as private.
+    const hooks = join(dir, "hooks");
+    if (process.platform !== "win32") assert.equal(statSync(hooks).mode & 0o777, 0o700);
+    assert.equal(readdirSync(hooks).filter((n) => n.endsWith(".json")).length, roles.length);
   });
 
   test("each node reaches the two others by role and list_peers shows their ports", async () => {

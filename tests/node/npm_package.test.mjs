@@ -81,6 +81,33 @@ test("the bin's start-up path does not load the viewer, the demo or broker mode"
   );
 });
 
+test("the hook waiter's entry loads neither the MCP SDK, nor zod, nor NATS", () => {
+  const dist = join(pkg.app, "node_modules/claude-talkie-walkie/dist");
+  const loaded = staticImports(dist, "hook.js");
+  const code = [...loaded].map((f) => readFileSync(join(dist, f), "utf8")).join("\n");
+  assert.ok(!/NATS\/1\.0/.test(code), "no NATS client");
+  assert.ok(!/jsonrpc|modelcontextprotocol/i.test(code), "no MCP SDK");
+  assert.ok(!/ZodError|\$ZodType/.test(code), "no zod");
+  assert.ok(!/node:sqlite/.test(code), "no store");
+});
+
+test("the bin's hook command runs the waiter: no node of this session, exit 0, nothing said", () => {
+  const binFile = join(pkg.app, "node_modules/claude-talkie-walkie/bin/claude-talkie-walkie.cjs");
+  const r = spawnSync("/bin/sh", ["-c", `'${process.execPath}' '${binFile}' hook`], {
+    input: JSON.stringify({ session_id: "s", cwd: pkg.dir, hook_event_name: "Stop" }),
+    encoding: "utf8",
+    timeout: 20_000,
+    env: {
+      ...process.env,
+      INTERCOM_HOOK_GRACE_MS: "0",
+      INTERCOM_LOCAL_DIR: join(pkg.dir, "no-registry"),
+    },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr, "");
+  assert.equal(r.stdout, "");
+});
+
 test("npx -y --package=<tarball> claude-talkie-walkie --version prints the version", async () => {
   const { stdout } = await exec("npx", [
     "-y",

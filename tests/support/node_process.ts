@@ -49,6 +49,8 @@ export interface NodeOptions {
   args?: string[];
   /** A network namespace to run the node in (`ip netns exec`, as root). */
   netns?: string;
+  /** A command that starts the node command given after it (e.g. a stand-in for Claude Code). */
+  launcher?: string[];
 }
 
 /** How a child ended. */
@@ -92,6 +94,7 @@ export class NodeProcess {
     const command = [process.execPath, "run", "-A", join(ROOT, "main.ts"), ...args];
     // `ip netns exec` execs the command: the child's pid is the node's own.
     if (options.netns) command.unshift("ip", "netns", "exec", options.netns);
+    if (options.launcher) command.unshift(...options.launcher);
     this.child = spawn(command[0], command.slice(1), {
       cwd: options.cwd ?? ROOT,
       env,
