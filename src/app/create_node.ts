@@ -14,7 +14,10 @@ import { RateLimiter } from "../core/rate_limit.ts";
 import { cacheDir } from "../platform/dirs.ts";
 import type { Envelope } from "../core/envelope.ts";
 import { Store, type StoreInfo } from "../store/store.ts";
-import { storeFile } from "../store/location.ts";
+import { nodeKeyFile, storeFile } from "../store/location.ts";
+import { loadNodeKeys } from "../store/node_key_file.ts";
+import { generateNodeKeys, type NodeKeys } from "../core/node_key.ts";
+import { Pins } from "../node/pins.ts";
 import type { Channel } from "../node/channel.ts";
 import type { ReceiveContext } from "../node/receive.ts";
 import { healthBody } from "../node/receiver.ts";
@@ -95,7 +98,12 @@ export interface MeshNode {
   close(): Promise<void>;
 }
 
-async function defaultTransport(config: Config, deps: NodeDeps, hub: Hub): Promise<PeerTransport> {
+async function defaultTransport(
+  config: Config,
+  deps: NodeDeps,
+  hub: Hub,
+  nodeKeys: NodeKeys,
+): Promise<PeerTransport> {
   if (config.nats) {
     // Broker mode only: HTTP nodes never load the NATS client.
     const { NatsTransport } = await import("../nats/transport.ts");
@@ -106,6 +114,7 @@ async function defaultTransport(config: Config, deps: NodeDeps, hub: Hub): Promi
       version: VERSION,
       log: deps.log,
       hub,
+      nodeKeys,
     });
   }
   const http = new HttpTransport({
@@ -115,6 +124,7 @@ async function defaultTransport(config: Config, deps: NodeDeps, hub: Hub): Promi
     allowSecretHeader: config.allowSecretHeader,
     log: deps.log,
     fetch: deps.fetch,
+    nodeKeys,
   });
   // PEERS entries without a host are found on this machine at each send (INTERCOM_PORT=auto).
   // An empty PEERS with INTERCOM_PORT=auto: every node of this user on this machine.
@@ -161,6 +171,14 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
   if (store.info.persistent && !store.info.problem) {
     log(`history and queue kept in ${store.info.path}`);
   }
+  // The node's identity: its key file beside the store (a key of this run only without one).
+  const loaded = deps.store === null
+    ? { keys: generateNodeKeys(), created: false, problem: undefined }
+    : loadNodeKeys(nodeKeyFile(config.stateDir, config.role, config.nats?.mesh));
+  const nodeKeys = loaded.keys;
+  if (loaded.problem) log(loaded.problem);
+  log(`node key ${nodeKeys.fingerprint}${loaded.created ? " (new)" : ""}`);
+  const pins = new Pins({ store: store.pins, configured: config.pins, log });
   // Every message sent, with how it went on; the session's inbox is the store's too.
   hub.onNotice(({ event, data }) => {
     if (event !== "outcome") return;
@@ -171,7 +189,8 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
   // How queued messages end, for watchers too (the session gets them as channel events).
   hub.onReport((r) => hub.notice("delivery_report", { ...r }));
   // Sending first: the transport, then the messenger and the MCP side that use it.
-  const transport = await (deps.transport?.({ hub }) ?? defaultTransport(config, deps, hub));
+  const transport = await (deps.transport?.({ hub }) ??
+    defaultTransport(config, deps, hub, nodeKeys));
   const messenger = new Messenger({
     role: config.role,
     transport,
@@ -198,6 +217,7 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     listening: deps.listening ?? (() => ({ error: "no HTTP listener" })),
     unreadNoticeMs: config.unreadNoticeSeconds * 1000,
     roleFrom: config.localDefaults?.role,
+    keys: { own: nodeKeys.fingerprint, pinned: (role) => pins.fingerprint(role) },
     permissions: config.operatorKey
       ? { timeoutMs: config.promptTimeoutMs, log: (line) => log(line) }
       : undefined,
@@ -213,6 +233,7 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     delivered: store.delivered,
     onReceipt: (receipt) => messenger.takeReceipt(receipt),
     deliver: (envelope, hold) => channel.deliver(envelope, hold),
+    pins,
     limiter: config.rateLimitPerMinute
       ? new RateLimiter({ perMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst })
       : undefined,
@@ -232,6 +253,11 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     online: () => transport.status().online,
     version: VERSION,
     requireSignature: config.requireSignature,
+    nodeKey: {
+      fingerprint: nodeKeys.fingerprint,
+      ed25519: nodeKeys.publicKey,
+      x25519: nodeKeys.boxPublicKey,
+    },
   };
   const key = signatureKey(config.secret);
   // A viewer that connects late still sees who is blocked on a prompt (/events and a broker).

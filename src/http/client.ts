@@ -18,6 +18,7 @@ import {
 import type { Envelope } from "../core/envelope.ts";
 import { requestLine, signHeaders } from "../core/signature.ts";
 import type { Receipt } from "../node/receipts.ts";
+import { type NodeKeys, signNode } from "../core/node_key.ts";
 
 /** Options shared by outbound calls. */
 export interface ClientOptions {
@@ -29,8 +30,21 @@ export interface ClientOptions {
    * otherwise the `X-Intercom-Secret` header carries it (v2 peers).
    */
   signingKey?: Uint8Array;
+  /** This node's keys: a signed request is also signed with its node key. */
+  nodeKeys?: NodeKeys;
   /** fetch, injected for tests and for a private CA. */
   fetch?: typeof fetch;
+}
+
+/** The Standard Webhooks headers, and the node key's when there is one. */
+function signed(
+  key: Uint8Array,
+  nodeKeys: NodeKeys | undefined,
+  input: { id: string; body: string },
+): Record<string, string> {
+  const timestamp = Math.floor(Date.now() / 1000);
+  const headers = signHeaders(key, { ...input, timestamp });
+  return nodeKeys ? { ...headers, ...signNode(nodeKeys, { ...input, timestamp }) } : headers;
 }
 
 const NOT_HTTPS = "the peer does not speak HTTPS";
@@ -93,11 +107,7 @@ export async function deliver(
   // A REMOTE_HOST peer's role is unknown: without `to`, its node takes the message as its own.
   const body = JSON.stringify(peer.anyRole ? { ...envelope, to: undefined } : envelope);
   const headers: Record<string, string> = options.signingKey
-    ? signHeaders(options.signingKey, {
-      id: envelope.message_id,
-      timestamp: Math.floor(Date.now() / 1000),
-      body,
-    })
+    ? signed(options.signingKey, options.nodeKeys, { id: envelope.message_id, body })
     : { [SECRET_HEADER]: options.secret };
   headers["content-type"] = "application/json";
   try {
@@ -174,9 +184,8 @@ export async function sendReceipt(
   options: Omit<ClientOptions, "secret"> & { signingKey: Uint8Array },
 ): Promise<boolean> {
   const body = JSON.stringify(receipt);
-  const headers = signHeaders(options.signingKey, {
+  const headers = signed(options.signingKey, options.nodeKeys, {
     id: `receipt_${crypto.randomUUID()}`,
-    timestamp: Math.floor(Date.now() / 1000),
     body,
   });
   try {

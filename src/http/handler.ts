@@ -22,6 +22,7 @@ import {
   type Verified,
 } from "../node/receive.ts";
 import { healthBody } from "../node/receiver.ts";
+import { nodeClaimOf } from "../core/node_key.ts";
 import type { HandlerOptions } from "./handler_options.ts";
 import type { HttpRequest } from "./request.ts";
 
@@ -111,7 +112,10 @@ export function createHandler(
     if (bytes instanceof Response) return bytes;
     const checked = auth.checkBody(request, bytes);
     if (checked instanceof Response) return checked;
-    return respond(receiveReceipt({ bytes, verified: { by: "signature", id: checked } }, context));
+    const node = nodeClaimOf((name) => request.headers.get(name));
+    return respond(
+      receiveReceipt({ bytes, verified: { by: "signature", id: checked }, node }, context),
+    );
   }
 
   async function readBody(request: HttpRequest): Promise<Uint8Array | Response> {
@@ -160,6 +164,7 @@ export function createHandler(
       verified,
       from: request.headers.get("x-intercom-from")?.trim(),
       source: sourceOf(request),
+      node: verified.by === "secret" ? undefined : nodeClaimOf((n) => request.headers.get(n)),
     }, context);
     return respond(answerOf(received));
   }

@@ -10,6 +10,7 @@ import type { DeliveryOutcome, ProbeOutcome } from "../core/outcome.ts";
 import { deliver, probe, sendReceipt } from "./client.ts";
 import type { Receipt } from "../node/receipts.ts";
 import type { Envelope } from "../core/envelope.ts";
+import type { NodeKeys } from "../core/node_key.ts";
 import { signatureKey } from "../core/signature.ts";
 import type { PeerTransport, TransportStatus } from "../node/transport.ts";
 
@@ -29,6 +30,8 @@ export interface HttpTransportOptions {
   log?: (message: string) => void;
   /** fetch, injected for tests and for a private CA. */
   fetch?: typeof fetch;
+  /** This node's keys, signing every signed request too. */
+  nodeKeys?: NodeKeys;
 }
 
 /** Delivers over HTTP to the peers in PEERS. */
@@ -110,6 +113,7 @@ export class HttpTransport implements PeerTransport {
     const outcome = await deliver(peer, envelope, {
       secret: this.#o.secret,
       signingKey: sign ? this.#key : undefined,
+      nodeKeys: this.#o.nodeKeys,
       timeoutMs: this.#o.timeoutMs ?? 5_000,
       fetch: this.#o.fetch,
     });
@@ -135,6 +139,7 @@ export class HttpTransport implements PeerTransport {
   async receipt(peer: Peer, receipt: Receipt): Promise<void> {
     await sendReceipt(peer, receipt, {
       signingKey: this.#key,
+      nodeKeys: this.#o.nodeKeys,
       timeoutMs: this.#o.probeTimeoutMs ?? 1_500,
       fetch: this.#o.fetch,
     });

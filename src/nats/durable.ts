@@ -23,6 +23,7 @@ import {
   jetstreamManager,
   type JsMsg,
 } from "@nats-io/jetstream";
+import { nodeClaimOf } from "../core/node_key.ts";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
 import { brokerRoleProblem } from "../core/names.ts";
 import type { DeliveryOutcome } from "../core/outcome.ts";
@@ -261,7 +262,7 @@ export class DurableInbox {
     }
     // Verified once, when stored: the receive rules take it as such, without signing it again.
     const received = await receive(
-      { bytes: m.data, verified: { by: "stored", id: check.id } },
+      { bytes: m.data, verified: { by: "stored", id: check.id }, node: nodeClaimOf(get) },
       receiver.context,
     );
     switch (received.kind) {

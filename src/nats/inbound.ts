@@ -10,6 +10,7 @@ import type { Msg, NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "../platform/log.ts";
 import type { WireReport } from "./durable.ts";
 import type { MeshNames } from "./subjects.ts";
+import { nodeClaimOf } from "../core/node_key.ts";
 import { encodeAnswer, errorReply, OPERATOR_HEADERS, SIGNED_HEADERS } from "./wire.ts";
 import { errorText, throttledLog } from "./log_once.ts";
 import { verifySignature } from "../core/signature.ts";
@@ -67,7 +68,8 @@ export function serveRole(
     answer(o.names.direct(o.role), "message", async (m) => {
       const verified = verify(m);
       if ("status" in verified) return verified;
-      return answerOf(await receive({ bytes: m.data, verified }, context));
+      const node = nodeClaimOf((n) => m.headers?.get(n));
+      return answerOf(await receive({ bytes: m.data, verified, node }, context));
     }),
     answer(o.names.health(o.role), "probe", () => {
       return Promise.resolve({ status: 200, body: o.receiver.health() });
@@ -75,7 +77,8 @@ export function serveRole(
     answer(o.names.receipt(o.role), "receipt", (m) => {
       const verified = verify(m);
       if ("status" in verified) return Promise.resolve(verified);
-      return Promise.resolve(receiveReceipt({ bytes: m.data, verified }, context));
+      const node = nodeClaimOf((n) => m.headers?.get(n));
+      return Promise.resolve(receiveReceipt({ bytes: m.data, verified, node }, context));
     }),
     answer(o.names.operatorAll(o.role), "operator request", async (m): Promise<Answer> => {
       const headers = new Headers();

@@ -21,6 +21,7 @@ import { registerPeerTools } from "./tools_peers.ts";
 import { registerInboxTools } from "./tools_inbox.ts";
 import { registerSearchTool } from "./tools_search.ts";
 import type { Inbox } from "./inbox.ts";
+import type { NodeKeyFacts } from "./tool_context.ts";
 import { instructions } from "../core/instructions.ts";
 import { firstNote, fitInstructions, noteFirstResult } from "./client_fit.ts";
 import { registerWaitTool } from "./tools_wait.ts";
@@ -55,6 +56,8 @@ export interface McpOptions {
    * it unique): the first tool result says so.
    */
   roleFrom?: { directory: string; wanted: string };
+  /** This node's key fingerprint and the pins, for `list_peers`. */
+  keys?: NodeKeyFacts;
 }
 
 /**
@@ -135,6 +138,7 @@ export function createMcpServer(
     session,
     listening: options.listening,
     notice: (event, data) => hub.notice(event, data),
+    keys: options.keys,
   };
   registerSendTools(ctx);
   registerPeerTools(ctx);

@@ -16,6 +16,8 @@ import type { SeenIds } from "../core/replay.ts";
 import type { SessionDelivery } from "./channel.ts";
 import type { Hub } from "./hub.ts";
 import { parseReceipt, type Receipt } from "./receipts.ts";
+import { type NodeClaim, verifyNode } from "../core/node_key.ts";
+import type { Pins, PinVerdict } from "./pins.ts";
 
 /**
  * How an inbound message was authenticated before it arrived here: a Standard Webhooks
@@ -38,6 +40,8 @@ export interface Inbound {
   from?: string;
   /** The sender's network address, for the per-address limit; none over a broker. */
   source?: string;
+  /** The node key headers, when the sender sent them (a signed request only). */
+  node?: NodeClaim;
 }
 
 /**
@@ -87,6 +91,25 @@ export interface ReceiveContext {
   addressLimiter?: RateLimiter;
   /** Takes a peer's read receipt; returns how many of its ids were taken. */
   onReceipt?: (receipt: Receipt) => number;
+  /** Who may speak as which role; without it a valid node signature is enough. */
+  pins?: Pins;
+}
+
+/**
+ * Judges who sent an inbound message claiming `from`: its node signature must verify, and
+ * the role's pin (if any) must name that key. A signed request without node headers is a
+ * webhook (or a v2 node). The one place the node key of a message, receipt or report is read.
+ */
+export function judgeSender(inbound: Inbound, from: string, ctx: ReceiveContext): PinVerdict {
+  const { node, verified } = inbound;
+  let signer: string | undefined;
+  if (node !== undefined && verified.by !== "secret") {
+    const checked = verifyNode(node, verified.id, inbound.bytes);
+    if (!checked.ok) return { ok: false, reason: `Refused: ${checked.reason}` };
+    signer = checked.fingerprint;
+  }
+  if (ctx.pins) return ctx.pins.judge(from, signer);
+  return { ok: true, sender: signer ? "node" : "webhook" };
 }
 
 function decode(inbound: Inbound): unknown | Received {
@@ -145,6 +168,9 @@ export async function receive(inbound: Inbound, ctx: ReceiveContext): Promise<Re
     if (e instanceof ProtocolError) return refused(e.status, e.message);
     throw e;
   }
+  const sender = judgeSender(inbound, envelope.from, ctx);
+  if (!sender.ok) return refused(403, sender.reason);
+  envelope.sender_kind = sender.sender;
   const nowMs = ctx.now().getTime();
   const { source } = inbound;
   const byAddress = source ? ctx.addressLimiter?.take(source, nowMs) : undefined;
@@ -219,6 +245,8 @@ export function receiveReceipt(
     const error = e instanceof TypeError ? e.message : "Body is not valid JSON";
     return { status: 400, body: { ok: false, error } };
   }
+  const sender = judgeSender(inbound, receipt.from, ctx);
+  if (!sender.ok) return { status: 403, body: { ok: false, error: sender.reason } };
   return { status: 200, body: { ok: true, accepted: ctx.onReceipt?.(receipt) ?? 0 } };
 }
 

@@ -42,6 +42,8 @@ export interface HealthFacts {
   version: string;
   /** Whether the node refuses the secret header alone. */
   requireSignature: boolean;
+  /** This node's public keys and fingerprint (never a private key). */
+  nodeKey?: { fingerprint: string; ed25519: string; x25519: string };
 }
 
 /**
@@ -60,6 +62,7 @@ export function healthBody(facts: HealthFacts): Record<string, unknown> {
     signatures: ["v1"],
     require_signature: facts.requireSignature,
     receipts: true,
+    ...(facts.nodeKey ? { node_key: facts.nodeKey } : {}),
   };
 }
 

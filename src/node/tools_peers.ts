@@ -25,7 +25,8 @@ export function registerPeerTools(ctx: ToolContext): void {
       : status.where
       ? `on ${status.where}; HTTP ${http}`
       : http;
-    const lines = [`You are "${role}", ${own}.${unreadLine(session)}`];
+    const key = ctx.keys ? ` Your node key: ${ctx.keys.own}.` : "";
+    const lines = [`You are "${role}", ${own}.${key}${unreadLine(session)}`];
     if (messenger.peers.length === 0) {
       lines.push(
         status.online !== undefined
@@ -61,7 +62,13 @@ export function registerPeerTools(ctx: ToolContext): void {
       // A project directory is a path from a registry file: one bounded line, like a status.
       const doing = (peer.project ? `\n    project: ${shownLine(peer.project, 200)}` : "") +
         (s?.status ? `\n    status: ${s.status}` : "");
-      lines.push(`- ${peer.name}  ${peer.url}  ${status}${queue}${reads}${hears}${doing}`);
+      const pin = ctx.keys?.pinned(peer.name);
+      const keyLine = ctx.keys
+        ? `\n    key: ${pin ?? "not pinned yet (pinned at its first signed message)"}`
+        : "";
+      lines.push(
+        `- ${peer.name}  ${peer.url}  ${status}${queue}${reads}${hears}${doing}${keyLine}`,
+      );
     }
     return text(lines.join("\n"));
   });

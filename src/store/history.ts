@@ -103,7 +103,7 @@ export class History implements Inbox {
       operator ? 1 : 0,
       byteLength(envelope.message),
     );
-    if (Number(changes) > 0) for (const listener of [...this.#listeners]) listener();
+    if (Number(changes) > 0) { for (const listener of [...this.#listeners]) listener(); }
   }
 
   /** Calls `listener` after each received message kept. @returns the function that stops it. */

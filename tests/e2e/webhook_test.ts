@@ -87,6 +87,7 @@ describe("webhooks into one node", () => {
       message_id: "ci-run-42",
       reply_to: "msg_0001",
       sent_at: "2026-01-02T03:04:05.000Z",
+      sender_kind: "webhook",
     });
   });
 
