@@ -23,7 +23,8 @@ import { signatureKey } from "../core/signature.ts";
 import { fetchTrusting } from "../platform/runtime.ts";
 import { VERSION } from "../platform/version.ts";
 import { inspectStore } from "../store/inspect.ts";
-import { storeFile } from "../store/location.ts";
+import { nodeKeyFile, storeFile } from "../store/location.ts";
+import { describeNodeKey } from "../store/node_key_file.ts";
 
 /** The oldest Claude Code with channels. */
 export const CHANNELS_SINCE = "2.1.80";
@@ -32,7 +33,7 @@ const HELP = `Usage: claude-talkie-walkie doctor [--file .mcp.json] [node flags]
 
 Checks the configuration a node would use: the talkie-walkie server of ./.mcp.json (or --file)
 as Claude Code starts it, else the flags and environment. It reports unexpanded \${…} values,
-the port, the store (path, size, state), each peer (reachable, role, version, signatures, same
+the port, the store (path, size, state), the node key's fingerprint, each peer (reachable, role, version, signatures, same
 secret, clock) and whether Claude Code is new enough for channels. Exit code 0 when all is well.
 `;
 
@@ -209,7 +210,8 @@ export async function diagnose(args: string[], env: Env): Promise<Check[]> {
     checkClaude(),
   ]);
   const store = inspectStore(storeFile(config.stateDir, config.role, config.nats?.mesh));
-  return [...checks, port, store, ...peerChecks, claude];
+  const key = describeNodeKey(nodeKeyFile(config.stateDir, config.role, config.nats?.mesh));
+  return [...checks, port, store, key, ...peerChecks, claude];
 }
 
 const LABEL = { ok: "ok  ", warn: "warn", fail: "FAIL" } as const;

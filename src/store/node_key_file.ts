@@ -6,7 +6,7 @@
  * @module
  */
 
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import {
   decodeNodeKeys,
@@ -67,4 +67,37 @@ export function loadNodeKeys(path: string): LoadedNodeKeys {
 function problem(path: string, e: unknown): string {
   return `Cannot keep the node key in ${path} (${(e as Error).message}): using a key of this ` +
     "run only";
+}
+
+/**
+ * What `doctor` says about the key file at `path`, without creating it: its fingerprint, that
+ * there is none yet, or what is wrong (unreadable, not a key file, open to other users).
+ */
+export function describeNodeKey(path: string): { level: "ok" | "warn" | "fail"; text: string } {
+  let text: string;
+  let mode: number;
+  try {
+    text = readFileSync(path, "utf8");
+    mode = statSync(path).mode;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") {
+      return { level: "ok", text: `node key: none yet, made at the first start in ${path}` };
+    }
+    return { level: "fail", text: `node key ${path}: ${(e as Error).message}` };
+  }
+  try {
+    const { fingerprint } = decodeNodeKeys(text);
+    if ((mode & 0o077) !== 0) {
+      return {
+        level: "warn",
+        text: `node key ${fingerprint} (${path}) can be read by other users: chmod 600 ${path}`,
+      };
+    }
+    return { level: "ok", text: `node key ${fingerprint} (${path})` };
+  } catch (e) {
+    return {
+      level: "fail",
+      text: `node key ${path} ${(e as Error).message}: move it aside, a new one is made`,
+    };
+  }
 }
