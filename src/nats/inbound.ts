@@ -11,9 +11,9 @@ import type { Logger } from "../platform/log.ts";
 import type { WireReport } from "./durable.ts";
 import type { MeshNames } from "./subjects.ts";
 import { nodeClaimOf } from "../core/node_key.ts";
-import { encodeAnswer, errorReply, OPERATOR_HEADERS, SIGNED_HEADERS } from "./wire.ts";
+import { encodeAnswer, errorReply, OPERATOR_HEADERS } from "./wire.ts";
+import { type JudgeSender, readReport } from "./reports.ts";
 import { errorText, throttledLog } from "./log_once.ts";
-import { verifySignature } from "../core/signature.ts";
 import { type Answer, answerOf, receive, receiveReceipt } from "../node/receive.ts";
 import { type Receiver, verifySigned } from "../node/receiver.ts";
 
@@ -106,23 +106,22 @@ export function serveRole(
  */
 export function listenReports(
   nc: NatsConnection,
-  o: { subject: string; key: Uint8Array; log: Logger; onReport: (r: WireReport) => void },
+  o: {
+    subject: string;
+    key: Uint8Array;
+    log: Logger;
+    onReport: (r: WireReport) => void;
+    judge?: JudgeSender;
+  },
 ): void {
   const say = throttledLog(o.log);
   nc.subscribe(o.subject, {
     callback: (err, msg) => {
       if (err) return say("sub", `error: NATS subscription ${o.subject}: ${errorText(err)}`);
-      const headers = new Headers();
-      for (const n of SIGNED_HEADERS) headers.set(n, msg.headers?.get(n) ?? "");
-      const ok = verifySignature(o.key, { headers, body: msg.data }, {
-        nowSeconds: Date.now() / 1000,
-      });
-      if (!ok.ok) return say("bad", `warning: ignored a report with a bad signature: ${ok.reason}`);
-      try {
-        const report = JSON.parse(new TextDecoder().decode(msg.data)) as WireReport;
-        if (typeof report?.message_id === "string") return o.onReport(report);
-      } catch { /* said below */ }
-      say("shape", "warning: ignored a signed report that is not a delivery report");
+      const get = (n: string) => msg.headers?.get(n) ?? "";
+      const read = readReport(o.key, get, msg.data, Date.now() / 1000, o.judge);
+      if ("problem" in read) return say(read.kind, `warning: ignored ${read.problem}`);
+      o.onReport(read.report);
     },
   });
 }

@@ -17,7 +17,9 @@ import { ensureEventStream } from "./history.ts";
 import { errorText } from "./log_once.ts";
 import { listenReports, publishEvent, serveRole, watchStatus } from "./inbound.ts";
 import { consumeReports, type WireReport } from "./reports.ts";
-import { openBucket, Presence } from "./presence.ts";
+import { openBucket, Presence, presenceClaim, type PresenceValue } from "./presence.ts";
+import { NODE_KEY, NODE_SIGNATURE, type NodeKeys, signNode } from "../core/node_key.ts";
+import { type Inbound, judgeSender } from "../node/receive.ts";
 import type { MeshNames } from "./subjects.ts";
 
 /** What {@linkcode joinMesh} needs. */
@@ -38,6 +40,8 @@ export interface JoinOptions {
    * every third of the presence TTL.
    */
   hello: () => Record<string, unknown>;
+  /** This node's keys: its presence entry and reports are signed with them. */
+  nodeKeys?: NodeKeys;
 }
 
 /** This node's part of the mesh on one connection. */
@@ -87,6 +91,7 @@ export async function joinMesh(nc: NatsConnection, o: JoinOptions): Promise<Memb
         replicas,
         maxAgeMs: config.maxAgeMs,
         maxBytes: config.maxBytes,
+        nodeKeys: o.nodeKeys,
       })
       : undefined;
     await durable?.ensureStream();
@@ -103,19 +108,29 @@ export async function joinMesh(nc: NatsConnection, o: JoinOptions): Promise<Memb
       durable?.settled(report.peer, report.message_id);
       o.hub.report({ ...report, attempts: 1, queuedMs: report.queued_ms });
     };
-    listenReports(nc, { subject: names.reports(role), key: o.key, log, onReport });
+    // Reports, presence entries and messages are judged by the same receive rules.
+    const judge = (inbound: Inbound, from: string) =>
+      judgeSender(inbound, from, o.receiver.context);
+    listenReports(nc, { subject: names.reports(role), key: o.key, log, onReport, judge });
+    const value: PresenceValue = {
+      role,
+      instance: crypto.randomUUID(),
+      version: o.version,
+      started_at: new Date().toISOString(),
+    };
+    if (o.nodeKeys) {
+      const signed = signNode(o.nodeKeys, presenceClaim(value));
+      value.node_key = signed[NODE_KEY];
+      value.node_signature = signed[NODE_SIGNATURE];
+    }
     let listening = false;
     const presence: Presence = new Presence({
       kv,
       roster,
       ttlMs: config.presenceTtlMs,
       log,
-      value: {
-        role,
-        instance: crypto.randomUUID(),
-        version: o.version,
-        started_at: new Date().toISOString(),
-      },
+      value,
+      judge,
       onConflict: (message) => log(`error: ${message}`),
       onClaimed: async () => {
         if (!listening) {
@@ -129,7 +144,9 @@ export async function joinMesh(nc: NatsConnection, o: JoinOptions): Promise<Memb
           }));
           await durable?.consume();
           if (durable) {
-            stops.push(await consumeReports(nc, { names, role, key: o.key, log, onReport }));
+            stops.push(
+              await consumeReports(nc, { names, role, key: o.key, log, onReport, judge }),
+            );
           }
         }
         hello();

@@ -7,6 +7,8 @@
  * @module
  */
 
+import type { Inbound } from "../node/receive.ts";
+import type { PinVerdict } from "../node/pins.ts";
 import type { KV, KvEntry, Kvm, KvOptions } from "@nats-io/kv";
 import { brokerRoleProblem } from "../core/names.ts";
 import type { Logger } from "../platform/log.ts";
@@ -32,6 +34,25 @@ export interface PresenceValue {
   instance: string;
   version: string;
   started_at: string;
+  /** The node's Ed25519 public key, `ed25519:<base64>` (nodes with keys). */
+  node_key?: string;
+  /** `ed25519,<base64>` over the entry (see {@linkcode presenceClaim}). */
+  node_signature?: string;
+}
+
+/**
+ * What a presence entry's node signature covers, as the parts of a node signature
+ * (`core/node_key.ts`): id `presence`, the `started_at` as its time, and
+ * `<role>\n<instance>\n<version>` as its body.
+ */
+export function presenceClaim(
+  v: PresenceValue,
+): { id: string; timestamp: string; body: string } {
+  return {
+    id: "presence",
+    timestamp: v.started_at,
+    body: `${v.role}\n${v.instance}\n${v.version}`,
+  };
 }
 
 /** A member as the watch last saw it. */
@@ -56,6 +77,11 @@ export interface PresenceOptions {
   /** Where failures of heartbeats and watches are said (each kind at most once a minute). */
   log: Logger;
   now?: () => number;
+  /**
+   * Judges an entry's claim to its role (the receive rules' `judgeSender`): an entry refused
+   * is no member.
+   */
+  judge?: (inbound: Inbound, from: string) => PinVerdict;
 }
 
 /** One node's presence: its claim, heartbeats and the live members it sees. */
@@ -112,8 +138,21 @@ export class Presence {
     try {
       const value = e.json<PresenceValue>();
       if (typeof value?.instance !== "string") return;
+      if (!this.#accepts(e.key, value)) return void this.#members.delete(e.key);
       this.#members.set(e.key, { role: e.key, value, seenAt: e.created.getTime() });
     } catch { /* a value that is not JSON is not one of our nodes: not a member */ }
+  }
+
+  /** Whether an entry may stand for `role`: its node signature and the role's pin agree. */
+  #accepts(role: string, value: PresenceValue): boolean {
+    if (!this.#o.judge || role === this.#o.value.role) return true;
+    const { id, timestamp, body } = presenceClaim({ ...value, role });
+    const node = typeof value.node_key === "string" && typeof value.node_signature === "string"
+      ? { key: value.node_key, signature: value.node_signature, timestamp: String(timestamp) }
+      : undefined;
+    const bytes = new TextEncoder().encode(body);
+    const verdict = this.#o.judge({ bytes, verified: { by: "stored", id }, node }, role);
+    return verdict.ok;
   }
 
   #payload(): string {

@@ -126,6 +126,7 @@ export class NatsTransport implements PeerTransport {
         version: this.#o.version,
         key: this.#key,
         receiver: this.#receiver!,
+        nodeKeys: this.#o.nodeKeys,
         hub: this.#o.hub,
         log,
         hello: () => ({
