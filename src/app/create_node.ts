@@ -16,8 +16,9 @@ import type { Envelope } from "../core/envelope.ts";
 import { Store, type StoreInfo } from "../store/store.ts";
 import { nodeKeyFile, storeFile } from "../store/location.ts";
 import { loadNodeKeys } from "../store/node_key_file.ts";
-import { generateNodeKeys, type NodeKeys } from "../core/node_key.ts";
+import { generateNodeKeys, keyCard, type NodeKeys } from "../core/node_key.ts";
 import { Pins } from "../node/pins.ts";
+import { Privacy } from "../node/privacy.ts";
 import type { Channel } from "../node/channel.ts";
 import type { ReceiveContext } from "../node/receive.ts";
 import { healthBody } from "../node/receiver.ts";
@@ -103,6 +104,7 @@ async function defaultTransport(
   deps: NodeDeps,
   hub: Hub,
   nodeKeys: NodeKeys,
+  privacy: Privacy,
 ): Promise<PeerTransport> {
   if (config.nats) {
     // Broker mode only: HTTP nodes never load the NATS client.
@@ -115,6 +117,7 @@ async function defaultTransport(
       log: deps.log,
       hub,
       nodeKeys,
+      privacy,
     });
   }
   const http = new HttpTransport({
@@ -125,6 +128,7 @@ async function defaultTransport(
     log: deps.log,
     fetch: deps.fetch,
     nodeKeys,
+    privacy,
   });
   // PEERS entries without a host are found on this machine at each send (INTERCOM_PORT=auto).
   // An empty PEERS with INTERCOM_PORT=auto: every node of this user on this machine.
@@ -179,6 +183,7 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
   if (loaded.problem) log(loaded.problem);
   log(`node key ${nodeKeys.fingerprint}${loaded.created ? " (new)" : ""}`);
   const pins = new Pins({ store: store.pins, configured: config.pins, log });
+  const privacy = new Privacy(nodeKeys, pins, signatureKey(config.secret));
   // Every message sent, with how it went on; the session's inbox is the store's too.
   hub.onNotice(({ event, data }) => {
     if (event !== "outcome") return;
@@ -190,7 +195,7 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
   hub.onReport((r) => hub.notice("delivery_report", { ...r }));
   // Sending first: the transport, then the messenger and the MCP side that use it.
   const transport = await (deps.transport?.({ hub }) ??
-    defaultTransport(config, deps, hub, nodeKeys));
+    defaultTransport(config, deps, hub, nodeKeys, privacy));
   const messenger = new Messenger({
     role: config.role,
     transport,
@@ -234,6 +239,7 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     onReceipt: (receipt) => messenger.takeReceipt(receipt),
     deliver: (envelope, hold) => channel.deliver(envelope, hold),
     pins,
+    privacy,
     limiter: config.rateLimitPerMinute
       ? new RateLimiter({ perMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst })
       : undefined,
@@ -253,11 +259,7 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     online: () => transport.status().online,
     version: VERSION,
     requireSignature: config.requireSignature,
-    nodeKey: {
-      fingerprint: nodeKeys.fingerprint,
-      ed25519: nodeKeys.publicKey,
-      x25519: nodeKeys.boxPublicKey,
-    },
+    nodeKey: keyCard(nodeKeys, config.role),
   };
   const key = signatureKey(config.secret);
   // A viewer that connects late still sees who is blocked on a prompt (/events and a broker).

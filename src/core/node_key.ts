@@ -182,7 +182,8 @@ export function nodeClaimOf(
 }
 
 /**
- * Checks a node signature over `id`, the claim's timestamp and `body`.
+ * Checks a node signature over `id`, the claim's timestamp and `body` (or over `signed`, the
+ * exact bytes, when given).
  *
  * @returns the signer's fingerprint, or why the signature is not valid (never throws).
  */
@@ -190,6 +191,7 @@ export function verifyNode(
   claim: NodeClaim,
   id: string,
   body: Uint8Array,
+  signed: Uint8Array = signedBytes(id, claim.timestamp, body),
 ): { ok: true; fingerprint: string } | { ok: false; reason: string } {
   let key: KeyObject;
   try {
@@ -202,7 +204,7 @@ export function verifyNode(
   if (signature?.length !== 64) {
     return { ok: false, reason: `${NODE_SIGNATURE} must be ed25519, and a base64 signature` };
   }
-  if (!verify(null, signedBytes(id, claim.timestamp, body), key, signature)) {
+  if (!verify(null, signed, key, signature)) {
     return { ok: false, reason: "the node signature does not verify" };
   }
   return { ok: true, fingerprint: fingerprintOf(claim.key) };
@@ -237,4 +239,60 @@ export function splitPins(peers: string): { peers: string; pins: Map<string, str
     return rest;
   });
   return { peers: entries.join(","), pins };
+}
+
+/**
+ * A node's public keys as it shows them (`/health` `node_key`, its broker presence and roster
+ * entries): its fingerprint, Ed25519 key, X25519 key, and `signature`, the Ed25519 signature
+ * (`ed25519,<base64>`) of `talkie-keycard-v1\n<role>\n<x25519>`, which binds the encryption key
+ * to the signing key and the role.
+ */
+export interface KeyCard {
+  /** `SHA256:…` of `ed25519`. */
+  fingerprint: string;
+  /** `ed25519:<base64>`. */
+  ed25519: string;
+  /** `x25519:<base64>`. */
+  x25519: string;
+  /** `ed25519,<base64>`. */
+  signature: string;
+}
+
+const cardBytes = (role: string, box: string) =>
+  Buffer.from(`talkie-keycard-v1\n${role}\n${box}`, "utf8");
+
+/** The key card of `keys` for `role`. */
+export function keyCard(keys: NodeKeys, role: string): KeyCard {
+  const signature = sign(null, cardBytes(role, keys.boxPublicKey), keys.signing);
+  return {
+    fingerprint: keys.fingerprint,
+    ed25519: keys.publicKey,
+    x25519: keys.boxPublicKey,
+    signature: "ed25519," + Buffer.from(signature).toString("base64"),
+  };
+}
+
+/**
+ * Checks a key card (untrusted JSON) claimed for `role`: its signature must verify with its
+ * Ed25519 key. Returns the fingerprint and X25519 key it vouches for, or why not.
+ */
+export function checkKeyCard(
+  card: unknown,
+  role: string,
+): { ok: true; fingerprint: string; box: string } | { ok: false; reason: string } {
+  const c = card as Partial<KeyCard> | null;
+  if (
+    c === null || typeof c !== "object" || typeof c.ed25519 !== "string" ||
+    typeof c.x25519 !== "string" || typeof c.signature !== "string"
+  ) {
+    return { ok: false, reason: "its node key card is missing or malformed" };
+  }
+  const checked = verifyNode(
+    { key: c.ed25519, signature: c.signature, timestamp: "" },
+    "",
+    new Uint8Array(0),
+    cardBytes(role, c.x25519),
+  );
+  if (!checked.ok) return { ok: false, reason: `its node key card: ${checked.reason}` };
+  return { ok: true, fingerprint: checked.fingerprint, box: c.x25519 };
 }

@@ -91,7 +91,7 @@ async function readReply(response: Response): Promise<PeerReply> {
 }
 
 /**
- * POSTs an envelope to a peer's `/message` as JSON, signed (Standard Webhooks) or with the
+ * POSTs an envelope (or `wire`, its body as sent: sealed) to a peer's `/message` as JSON, signed (Standard Webhooks) or with the
  * `X-Intercom-Secret` header (v2 peers). Redirects are not followed.
  *
  * Outcomes: as {@linkcode deliveryOutcome} for any answer (a duplicate the peer already has
@@ -101,11 +101,12 @@ export async function deliver(
   peer: Peer,
   envelope: Envelope,
   options: ClientOptions,
+  wire: Record<string, unknown> = envelope as unknown as Record<string, unknown>,
 ): Promise<DeliveryOutcome> {
   const started = performance.now();
   const doFetch = options.fetch ?? fetch;
   // A REMOTE_HOST peer's role is unknown: without `to`, its node takes the message as its own.
-  const body = JSON.stringify(peer.anyRole ? { ...envelope, to: undefined } : envelope);
+  const body = JSON.stringify(peer.anyRole ? { ...wire, to: undefined } : wire);
   const headers: Record<string, string> = options.signingKey
     ? signed(options.signingKey, options.nodeKeys, { id: envelope.message_id, body })
     : { [SECRET_HEADER]: options.secret };

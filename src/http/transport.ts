@@ -11,6 +11,7 @@ import { deliver, probe, sendReceipt } from "./client.ts";
 import type { Receipt } from "../node/receipts.ts";
 import type { Envelope } from "../core/envelope.ts";
 import type { NodeKeys } from "../core/node_key.ts";
+import type { Privacy } from "../node/privacy.ts";
 import { signatureKey } from "../core/signature.ts";
 import type { PeerTransport, TransportStatus } from "../node/transport.ts";
 
@@ -32,6 +33,8 @@ export interface HttpTransportOptions {
   fetch?: typeof fetch;
   /** This node's keys, signing every signed request too. */
   nodeKeys?: NodeKeys;
+  /** Seals texts to peers' keys (learned from their `/health`). */
+  privacy?: Privacy;
 }
 
 /** Delivers over HTTP to the peers in PEERS. */
@@ -110,19 +113,43 @@ export class HttpTransport implements PeerTransport {
           "if the address is surely yours",
       };
     }
+    const wire = await this.#wire(peer, envelope);
+    if (!wire.ok) {
+      const kind = wire.retryable ? "unreachable" : "refused";
+      return { ok: false, kind, reason: wire.reason, retryable: wire.retryable };
+    }
     const outcome = await deliver(peer, envelope, {
       secret: this.#o.secret,
       signingKey: sign ? this.#key : undefined,
       nodeKeys: this.#o.nodeKeys,
       timeoutMs: this.#o.timeoutMs ?? 5_000,
       fetch: this.#o.fetch,
-    });
-    if (sign || !outcome.ok) return outcome;
-    return {
-      ...outcome,
-      reason: `the secret went in the X-Intercom-Secret header: "${peer.name}" does not verify ` +
+    }, wire.body);
+    if (!outcome.ok) return outcome;
+    const notes = [
+      ...(sign ? [] : [
+        `the secret went in the X-Intercom-Secret header: "${peer.name}" does not verify ` +
         "signatures (a v2 node?); INTERCOM_REQUIRE_SIGNATURE=1 refuses that",
-    };
+      ]),
+      ...(wire.note ? [wire.note] : []),
+    ];
+    return notes.length ? { ...outcome, reason: notes.join("; ") } : outcome;
+  }
+
+  /** The body for `peer`: sealed to its key once its `/health` showed it (see Privacy). */
+  async #wire(peer: Peer, envelope: Envelope): Promise<ReturnType<Privacy["wire"]>> {
+    const privacy = this.#o.privacy;
+    if (!privacy) return { ok: true, body: { ...envelope } };
+    if (peer.anyRole) {
+      const note = "sent unencrypted: a REMOTE_HOST peer names no role whose key could be pinned";
+      return { ok: true, body: { ...envelope }, note };
+    }
+    if (!privacy.knows(peer.name)) {
+      const health = await this.probe(peer);
+      // Not reachable: the same outcome a delivery attempt would have had.
+      if (health.state === "offline") return { ok: false, reason: health.reason, retryable: true };
+    }
+    return privacy.wire(peer.name, envelope);
   }
 
   async probe(peer: Peer): Promise<ProbeOutcome> {
@@ -132,7 +159,10 @@ export class HttpTransport implements PeerTransport {
       fetch: this.#o.fetch,
     });
     // Only the peer itself teaches how to reach it, not whatever answers at its address.
-    if (outcome.state === "online") this.#learn(peer, outcome.signatures);
+    if (outcome.state === "online") {
+      this.#learn(peer, outcome.signatures);
+      if (!peer.anyRole) this.#o.privacy?.learn(peer.name, outcome.nodeKey);
+    }
     return outcome;
   }
 

@@ -17,8 +17,9 @@ import { ensureEventStream } from "./history.ts";
 import { errorText } from "./log_once.ts";
 import { listenReports, publishEvent, serveRole, watchStatus } from "./inbound.ts";
 import { consumeReports, type WireReport } from "./reports.ts";
-import { openBucket, Presence, presenceClaim, type PresenceValue } from "./presence.ts";
-import { NODE_KEY, NODE_SIGNATURE, type NodeKeys, signNode } from "../core/node_key.ts";
+import { openBucket, Presence, type PresenceValue } from "./presence.ts";
+import { keyCard, type NodeKeys } from "../core/node_key.ts";
+import type { Privacy } from "../node/privacy.ts";
 import { type Inbound, judgeSender } from "../node/receive.ts";
 import type { MeshNames } from "./subjects.ts";
 
@@ -40,8 +41,10 @@ export interface JoinOptions {
    * every third of the presence TTL.
    */
   hello: () => Record<string, unknown>;
-  /** This node's keys: its presence entry and reports are signed with them. */
+  /** This node's keys: its presence entry shows its key card, its reports are signed. */
   nodeKeys?: NodeKeys;
+  /** Learns members' key cards. */
+  privacy?: Privacy;
 }
 
 /** This node's part of the mesh on one connection. */
@@ -118,11 +121,7 @@ export async function joinMesh(nc: NatsConnection, o: JoinOptions): Promise<Memb
       version: o.version,
       started_at: new Date().toISOString(),
     };
-    if (o.nodeKeys) {
-      const signed = signNode(o.nodeKeys, presenceClaim(value));
-      value.node_key = signed[NODE_KEY];
-      value.node_signature = signed[NODE_SIGNATURE];
-    }
+    if (o.nodeKeys) value.key_card = keyCard(o.nodeKeys, role);
     let listening = false;
     const presence: Presence = new Presence({
       kv,
@@ -130,7 +129,8 @@ export async function joinMesh(nc: NatsConnection, o: JoinOptions): Promise<Memb
       ttlMs: config.presenceTtlMs,
       log,
       value,
-      judge,
+      // Members' key cards are learned (and pinned) as they appear.
+      accept: (member, card) => o.privacy?.learn(member, card) ?? true,
       onConflict: (message) => log(`error: ${message}`),
       onClaimed: async () => {
         if (!listening) {

@@ -7,8 +7,7 @@
  * @module
  */
 
-import type { Inbound } from "../node/receive.ts";
-import type { PinVerdict } from "../node/pins.ts";
+import type { KeyCard } from "../core/node_key.ts";
 import type { KV, KvEntry, Kvm, KvOptions } from "@nats-io/kv";
 import { brokerRoleProblem } from "../core/names.ts";
 import type { Logger } from "../platform/log.ts";
@@ -34,25 +33,8 @@ export interface PresenceValue {
   instance: string;
   version: string;
   started_at: string;
-  /** The node's Ed25519 public key, `ed25519:<base64>` (nodes with keys). */
-  node_key?: string;
-  /** `ed25519,<base64>` over the entry (see {@linkcode presenceClaim}). */
-  node_signature?: string;
-}
-
-/**
- * What a presence entry's node signature covers, as the parts of a node signature
- * (`core/node_key.ts`): id `presence`, the `started_at` as its time, and
- * `<role>\n<instance>\n<version>` as its body.
- */
-export function presenceClaim(
-  v: PresenceValue,
-): { id: string; timestamp: string; body: string } {
-  return {
-    id: "presence",
-    timestamp: v.started_at,
-    body: `${v.role}\n${v.instance}\n${v.version}`,
-  };
+  /** The node's key card (nodes with keys): its public keys, signed for its role. */
+  key_card?: KeyCard;
 }
 
 /** A member as the watch last saw it. */
@@ -78,10 +60,10 @@ export interface PresenceOptions {
   log: Logger;
   now?: () => number;
   /**
-   * Judges an entry's claim to its role (the receive rules' `judgeSender`): an entry refused
-   * is no member.
+   * Whether an entry (presence or roster) may stand for its role: its key card must match the
+   * role's pin (`Privacy.learn`). An entry refused is no member.
    */
-  judge?: (inbound: Inbound, from: string) => PinVerdict;
+  accept?: (role: string, card: unknown) => boolean;
 }
 
 /** One node's presence: its claim, heartbeats and the live members it sees. */
@@ -109,7 +91,7 @@ export class Presence {
   async start(): Promise<void> {
     await this.#watch(this.#o.kv, "presence", (e) => this.#seen(e));
     if (this.#o.roster) {
-      await this.#watch(this.#o.roster, "roster", (e) => isRole(e.key) && this.#known.add(e.key));
+      await this.#watch(this.#o.roster, "roster", (e) => this.#rostered(e));
     }
     await this.#beat();
     this.#timer = setInterval(
@@ -131,6 +113,15 @@ export class Presence {
     );
   }
 
+  /** A roster entry: the role is known, and its key card (if any) is learned. */
+  #rostered(e: KvEntry): void {
+    if (!isRole(e.key) || e.operation !== "PUT") return;
+    this.#known.add(e.key);
+    try {
+      this.#accepts(e.key, e.json<{ key_card?: unknown }>() ?? {});
+    } catch { /* an entry of an earlier version, not JSON: a name only */ }
+  }
+
   #seen(e: KvEntry): void {
     // A key that is no role of ours (written by hand, "x.health") must never become a subject.
     if (!isRole(e.key)) return;
@@ -143,16 +134,9 @@ export class Presence {
     } catch { /* a value that is not JSON is not one of our nodes: not a member */ }
   }
 
-  /** Whether an entry may stand for `role`: its node signature and the role's pin agree. */
-  #accepts(role: string, value: PresenceValue): boolean {
-    if (!this.#o.judge || role === this.#o.value.role) return true;
-    const { id, timestamp, body } = presenceClaim({ ...value, role });
-    const node = typeof value.node_key === "string" && typeof value.node_signature === "string"
-      ? { key: value.node_key, signature: value.node_signature, timestamp: String(timestamp) }
-      : undefined;
-    const bytes = new TextEncoder().encode(body);
-    const verdict = this.#o.judge({ bytes, verified: { by: "stored", id }, node }, role);
-    return verdict.ok;
+  /** Whether an entry may stand for `role` (ours always does). */
+  #accepts(role: string, value: { key_card?: unknown }): boolean {
+    return role === this.#o.value.role || (this.#o.accept?.(role, value.key_card) ?? true);
   }
 
   #payload(): string {
@@ -193,7 +177,8 @@ export class Presence {
     }
     // Newly claimed (at start, or after another session let the role go).
     this.#conflict = undefined;
-    await this.#o.roster?.put(value.role, JSON.stringify({ first_seen: value.started_at }))
+    const entry = { first_seen: value.started_at, key_card: value.key_card };
+    await this.#o.roster?.put(value.role, JSON.stringify(entry))
       .catch((e) => this.#say("roster", `warning: cannot add "${value.role}" to the roster: ${e}`));
     await this.#o.onClaimed();
   }

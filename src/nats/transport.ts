@@ -29,6 +29,7 @@ import { errorText, throttledLog } from "./log_once.ts";
 import { meshNames } from "./subjects.ts";
 import { decodeReply } from "./wire.ts";
 import { type NodeKeys, signNode } from "../core/node_key.ts";
+import type { Privacy } from "../node/privacy.ts";
 
 /** Options for {@linkcode NatsTransport}. */
 export interface NatsTransportOptions {
@@ -47,6 +48,8 @@ export interface NatsTransportOptions {
   schedule?: (run: () => void, ms: number) => () => void;
   /** This node's keys: messages and receipts are also signed with its node key. */
   nodeKeys?: NodeKeys;
+  /** Seals texts to members' keys (learned from presence and roster entries). */
+  privacy?: Privacy;
 }
 
 export { DURABLE_LIMITS } from "./durable.ts";
@@ -127,6 +130,7 @@ export class NatsTransport implements PeerTransport {
         key: this.#key,
         receiver: this.#receiver!,
         nodeKeys: this.#o.nodeKeys,
+        privacy: this.#o.privacy,
         hub: this.#o.hub,
         log,
         hello: () => ({
@@ -220,8 +224,22 @@ export class NatsTransport implements PeerTransport {
         retryable: !this.#authFailed && !this.#member?.presence.conflict,
       };
     }
+    // A role never seen on the broker (a roster role's first morning) has no key to seal to.
+    const wire = this.#o.privacy?.wire(peer.name, envelope, { unknown: "mesh" }) ??
+      { ok: true, body: envelope as unknown as Record<string, unknown> };
+    if (!wire.ok) {
+      const kind = wire.retryable ? "unreachable" : "refused";
+      return { ok: false, kind, reason: wire.reason, retryable: wire.retryable };
+    }
+    const outcome = await this.#send(peer, envelope, JSON.stringify(wire.body));
+    if (!wire.note || !outcome.ok) return outcome;
+    return { ...outcome, reason: outcome.reason ? `${outcome.reason}; ${wire.note}` : wire.note };
+  }
+
+  /** Sends one wire body: a request, or stored behind earlier ones or when away (durable). */
+  async #send(peer: Peer, envelope: Envelope, body: string): Promise<DeliveryOutcome> {
+    const nc = this.#nc!;
     const durable = this.#member?.durable;
-    const body = JSON.stringify(envelope);
     const signed = this.#sign(envelope.message_id, body);
     // Earlier messages still wait in the broker: this one goes behind them, to keep the order.
     const waiting = await durable?.waiting(peer.name).catch((e) => {

@@ -18,6 +18,7 @@ import type { Hub } from "./hub.ts";
 import { parseReceipt, type Receipt } from "./receipts.ts";
 import { type NodeClaim, verifyNode } from "../core/node_key.ts";
 import type { Pins, PinVerdict } from "./pins.ts";
+import type { Privacy } from "./privacy.ts";
 
 /**
  * How an inbound message was authenticated before it arrived here: a Standard Webhooks
@@ -93,6 +94,8 @@ export interface ReceiveContext {
   onReceipt?: (receipt: Receipt) => number;
   /** Who may speak as which role; without it a valid node signature is enough. */
   pins?: Pins;
+  /** Opens texts sealed to this node's key; without it a sealed message is refused. */
+  privacy?: Pick<Privacy, "open">;
 }
 
 /**
@@ -137,6 +140,18 @@ function decode(inbound: Inbound): unknown | Received {
 }
 
 const refused = (status: number, reason: string): Received => ({ kind: "refused", status, reason });
+
+/** A body with its sealed text opened (`node/privacy.ts`), or the refusal saying why not. */
+function unseal(body: unknown, ctx: ReceiveContext): unknown | Received {
+  const fields = body as Record<string, unknown> | string;
+  if (typeof fields !== "object" || fields === null || fields.sealed === undefined) return body;
+  if (!ctx.privacy) return refused(400, "This node has no key to open a sealed message");
+  try {
+    return ctx.privacy.open(fields);
+  } catch (e) {
+    return refused(400, `Cannot open the sealed message: ${(e as Error).message}`);
+  }
+}
 const isReceived = (v: unknown): v is Received =>
   v !== null && typeof v === "object" && "kind" in v && v.kind === "refused";
 
@@ -151,7 +166,9 @@ const isReceived = (v: unknown): v is Received =>
  * header alone is held.
  */
 export async function receive(inbound: Inbound, ctx: ReceiveContext): Promise<Received> {
-  const body = decode(inbound);
+  const decoded = decode(inbound);
+  if (isReceived(decoded)) return decoded;
+  const body = unseal(decoded, ctx);
   if (isReceived(body)) return body;
   const { verified } = inbound;
   const webhookId = verified.by === "secret" ? undefined : verified.id;

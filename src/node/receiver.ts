@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { KeyCard } from "../core/node_key.ts";
 import {
   verifySignature,
   WEBHOOK_ID,
@@ -42,8 +43,8 @@ export interface HealthFacts {
   version: string;
   /** Whether the node refuses the secret header alone. */
   requireSignature: boolean;
-  /** This node's public keys and fingerprint (never a private key). */
-  nodeKey?: { fingerprint: string; ed25519: string; x25519: string };
+  /** This node's key card: its public keys and fingerprint (never a private key). */
+  nodeKey?: KeyCard;
 }
 
 /**
