@@ -19,6 +19,7 @@ import type { Envelope } from "../core/envelope.ts";
 import { requestLine, signHeaders } from "../core/signature.ts";
 import type { Receipt } from "../node/receipts.ts";
 import { type NodeKeys, signNode } from "../core/node_key.ts";
+import { meshSealer } from "../core/seal.ts";
 
 /** Options shared by outbound calls. */
 export interface ClientOptions {
@@ -166,13 +167,25 @@ export async function probe(
     });
     const latencyMs = performance.now() - started;
     const role = peer.anyRole ? undefined : peer.name;
-    return probeOutcome(await readReply(response), role, latencyMs);
+    const reply = await readReply(response);
+    if (options.signingKey) openSession(reply, options.signingKey);
+    return probeOutcome(reply, role, latencyMs);
   } catch (e) {
     if ((e as Error)?.name === "TimeoutError") {
       return { state: "offline", reason: `no answer within ${options.timeoutMs} ms` };
     }
     return { state: "offline", reason: describeNetworkError(e) };
   }
+}
+
+/** Opens the `session_sealed` of a `/health` answer (sealed with the mesh secret) in place. */
+function openSession(reply: PeerReply, key: Uint8Array): void {
+  const body = reply.body as Record<string, unknown> | undefined;
+  if (typeof body?.session_sealed !== "string") return;
+  try {
+    body.session = meshSealer(key, "session").open(body.session_sealed);
+  } catch { /* another secret: no session line, and the probe says the secrets differ */ }
+  delete body.session_sealed;
 }
 
 /**

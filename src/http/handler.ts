@@ -23,6 +23,8 @@ import {
 } from "../node/receive.ts";
 import { healthBody } from "../node/receiver.ts";
 import { nodeClaimOf } from "../core/node_key.ts";
+import { meshSealer } from "../core/seal.ts";
+import { signatureKey } from "../core/signature.ts";
 import type { HandlerOptions } from "./handler_options.ts";
 import type { HttpRequest } from "./request.ts";
 
@@ -87,6 +89,7 @@ export function createHandler(
     return list ? { online: list } : {};
   };
   const signed = isSigned;
+  const sessionSealer = meshSealer(signatureKey(options.secret), "session");
   const respond = ({ status, body, retryAfterSeconds: wait }: Answer) =>
     json(status, body, wait === undefined ? {} : { "retry-after": String(wait) });
 
@@ -98,8 +101,11 @@ export function createHandler(
     return json(200, {
       ...healthBody({ ...options, peers, online: () => options.online?.() }),
       ...probe,
-      // What the session is doing, only for members of the mesh.
-      ...(probe?.authenticated && options.session ? { session: options.session() } : {}),
+      // What the session is doing, only for members of the mesh, and readable by them only
+      // (sealed with the mesh secret: a relay on the way sees no status line).
+      ...(probe?.authenticated && options.session
+        ? { session_sealed: sessionSealer.seal(options.session()).sealed }
+        : {}),
     });
   };
 

@@ -13,6 +13,7 @@ import type { MeshNames } from "./subjects.ts";
 import { nodeClaimOf } from "../core/node_key.ts";
 import { encodeAnswer, errorReply, OPERATOR_HEADERS } from "./wire.ts";
 import { type JudgeSender, readReport } from "./reports.ts";
+import type { MeshSealer } from "../core/seal.ts";
 import { errorText, throttledLog } from "./log_once.ts";
 import { type Answer, answerOf, receive, receiveReceipt } from "../node/receive.ts";
 import { type Receiver, verifySigned } from "../node/receiver.ts";
@@ -137,15 +138,17 @@ export function watchStatus(nc: NatsConnection, log: Logger): void {
 }
 
 /**
- * Publishes one hub event on `<mesh>.events.<role>` as `{"event":…,"data":…}` for
- * `viewer --nats`. Best effort: a viewer misses an event rather than a node failing.
+ * Publishes one hub event on `<mesh>.events.<role>` for `viewer --nats`: `{"event":…,"data":…}`
+ * sealed with the mesh secret (`{"sealed":…}`, see `eventSealer`), so only mesh members read
+ * it. Best effort: a viewer misses an event rather than a node failing.
  */
 export function publishEvent(
   nc: NatsConnection,
   subject: string,
   { event, data }: { event: string; data: unknown },
+  sealer: MeshSealer,
 ): void {
   try {
-    nc.publish(subject, JSON.stringify({ event, data }));
+    nc.publish(subject, JSON.stringify(sealer.seal({ event, data })));
   } catch { /* closed or reconnecting: the viewer misses this one event, as documented */ }
 }

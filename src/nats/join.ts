@@ -19,6 +19,7 @@ import { listenReports, publishEvent, serveRole, watchStatus } from "./inbound.t
 import { consumeReports, type WireReport } from "./reports.ts";
 import { openBucket, Presence, type PresenceValue } from "./presence.ts";
 import { keyCard, type NodeKeys } from "../core/node_key.ts";
+import { eventSealer } from "./subjects.ts";
 import type { Privacy } from "../node/privacy.ts";
 import { type Inbound, judgeSender } from "../node/receive.ts";
 import type { MeshNames } from "./subjects.ts";
@@ -69,7 +70,10 @@ export async function joinMesh(nc: NatsConnection, o: JoinOptions): Promise<Memb
   const { config, names, role, log } = o;
   const stops: (() => void | Promise<void>)[] = [];
   // Hellos go on a subject of their own: heartbeats are not history for the event stream.
-  const hello = () => publishEvent(nc, names.hello(role), { event: "hello", data: o.hello() });
+  // Viewers read the events with the mesh secret; a broker subscriber without it reads nothing.
+  const events = eventSealer(o.key);
+  const hello = () =>
+    publishEvent(nc, names.hello(role), { event: "hello", data: o.hello() }, events);
   let closing: Promise<void> | undefined;
   const close = () =>
     closing ??= (async () => {
@@ -162,10 +166,10 @@ export async function joinMesh(nc: NatsConnection, o: JoinOptions): Promise<Memb
     await presence.start();
     stops.push(
       o.hub.subscribe((r) =>
-        publishEvent(nc, names.events(role), { event: r.kind, data: r.envelope })
+        publishEvent(nc, names.events(role), { event: r.kind, data: r.envelope }, events)
       ),
       // Status lines, outcomes and permission prompts, as /events has them.
-      o.hub.onNotice((n) => publishEvent(nc, names.events(role), n)),
+      o.hub.onNotice((n) => publishEvent(nc, names.events(role), n, events)),
     );
     const beat = setInterval(hello, config.presenceTtlMs / 3);
     stops.push(() => clearInterval(beat));
