@@ -168,6 +168,18 @@ export interface NodeClaim {
   timestamp: string;
 }
 
+// The few peers' keys, parsed once: parsing and hashing cost more than some verifications.
+const parsed = new Map<string, { key: KeyObject; fingerprint: string }>();
+function parsedKey(text: string): { key: KeyObject; fingerprint: string } {
+  let known = parsed.get(text);
+  if (known === undefined) {
+    known = { key: parseOperatorPublicKey(text), fingerprint: fingerprintOf(text) };
+    if (parsed.size >= 256) parsed.clear();
+    parsed.set(text, known);
+  }
+  return known;
+}
+
 /**
  * The node headers of a request (with the `webhook-timestamp` they cover), read through `get`;
  * undefined when any is missing.
@@ -193,9 +205,9 @@ export function verifyNode(
   body: Uint8Array,
   signed: Uint8Array = signedBytes(id, claim.timestamp, body),
 ): { ok: true; fingerprint: string } | { ok: false; reason: string } {
-  let key: KeyObject;
+  let known: { key: KeyObject; fingerprint: string };
   try {
-    key = parseOperatorPublicKey(claim.key);
+    known = parsedKey(claim.key);
   } catch (e) {
     return { ok: false, reason: `${NODE_KEY} ${(e as Error).message}` };
   }
@@ -204,10 +216,10 @@ export function verifyNode(
   if (signature?.length !== 64) {
     return { ok: false, reason: `${NODE_SIGNATURE} must be ed25519, and a base64 signature` };
   }
-  if (!verify(null, signed, key, signature)) {
+  if (!verify(null, signed, known.key, signature)) {
     return { ok: false, reason: "the node signature does not verify" };
   }
-  return { ok: true, fingerprint: fingerprintOf(claim.key) };
+  return { ok: true, fingerprint: known.fingerprint };
 }
 
 /**
