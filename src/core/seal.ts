@@ -50,9 +50,13 @@ export interface Sealed {
 
 /** The envelope fields bound to a sealed text (its associated data). */
 export interface SealBinding {
+  /** The envelope's `message_id`. */
   message_id: string;
+  /** The sender's role. */
   from: string;
+  /** The recipient's role. */
   to: string;
+  /** The envelope's `sent_at`. */
   sent_at: string;
 }
 
@@ -86,7 +90,11 @@ export class Sealer {
   readonly #ownPublic: string;
   readonly #keys = new Map<string, Buffer>();
 
-  /** @param own this node's X25519 private key; `ownPublic` its `x25519:` text. */
+  /**
+   * Makes a sealer for one node.
+   *
+   * @param own this node's X25519 private key; `ownPublic` its `x25519:` text.
+   */
   constructor(own: KeyObject, ownPublic: string) {
     this.#own = own;
     this.#ownPublic = ownPublic;

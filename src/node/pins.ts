@@ -52,6 +52,7 @@ export class Pins {
   readonly #o: PinsOptions;
   readonly #logged = new Set<string>();
 
+  /** Makes the pin rule of one node. */
   constructor(options: PinsOptions) {
     this.#o = options;
   }

@@ -34,6 +34,8 @@ export class Privacy {
   readonly #problems = new Map<string, string>();
 
   /**
+   * Makes the sealing of one node: `keys` are its own, `pins` say whose card to trust.
+   *
    * @param secretKey the mesh secret's key (`signatureKey`), for texts to a role whose node key
    *   was never seen (a broker role that has not started yet).
    */
