@@ -80,14 +80,14 @@ export class Pins {
     }
     if (signer === pinned) return { ok: true, sender: signer ? "node" : "webhook" };
     const reason = signer === undefined
-      ? `Refused: "${role}" is pinned to node key ${pinned}, and this was signed by no node ` +
-        "key (a webhook must use a name no node is pinned to)"
-      : `Refused: "${role}" is pinned to node key ${pinned}, and this was signed by ${signer} ` +
+      ? `"${role}" is pinned to node key ${pinned}, and this was signed by no node key (a ` +
+        "webhook must use a name no node is pinned to)"
+      : `"${role}" is pinned to node key ${pinned}, and this was signed by ${signer} ` +
         `(if "${role}"'s key really changed, run: claude-talkie-walkie pin ${role} ${signer})`;
     const key = `${role} ${signer}`;
     if (!this.#logged.has(key)) {
       this.#logged.add(key);
-      this.#o.log(reason);
+      this.#o.log(`Refused: ${reason}`);
     }
     return { ok: false, reason };
   }

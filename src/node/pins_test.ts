@@ -22,7 +22,7 @@ test("Pins pins a role to its first signer and refuses another, logging once", (
   assert.equal(refused.ok, false);
   assert.match(
     (refused as { reason: string }).reason,
-    /^Refused: "alpha" is pinned to node key SHA256:A+, and this was signed by SHA256:B+ .*pin alpha SHA256:B+/,
+    /^"alpha" is pinned to node key SHA256:A+, and this was signed by SHA256:B+ .*pin alpha SHA256:B+/,
   );
   p.judge("alpha", B);
   assert.equal(logs.filter((l) => l.startsWith("Refused")).length, 1);

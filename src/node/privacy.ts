@@ -63,7 +63,9 @@ export class Privacy {
       }
       this.#problems.set(
         role,
-        `"${role}" is pinned to node key ${pinned} but now shows no node key to encrypt to`,
+        `"${role}" is pinned to node key ${pinned} but now shows no node key to encrypt to, and ` +
+          "the text is not sent unencrypted (if that node really lost its key, run: " +
+          `claude-talkie-walkie pin ${role})`,
       );
       return false;
     }
@@ -103,14 +105,7 @@ export class Privacy {
       return { ok: true, body: { ...binding, sealed } };
     }
     const problem = this.#problems.get(role);
-    if (problem !== undefined) {
-      return {
-        ok: false,
-        reason: `${problem}: the text is not sent unencrypted (if its key really changed, ` +
-          `run: claude-talkie-walkie pin ${role})`,
-        retryable: false,
-      };
-    }
+    if (problem !== undefined) return { ok: false, reason: problem, retryable: false };
     if (this.#none.has(role)) {
       return {
         ok: true,

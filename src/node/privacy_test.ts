@@ -51,6 +51,7 @@ test("Privacy never downgrades a pinned peer, nor sends to a key that is not its
   const down = alpha.privacy.wire("bravo", envelope);
   assert.ok(!down.ok && !down.retryable);
   assert.match(down.reason, /pinned to node key .* shows no node key.*not sent unencrypted/);
+  assert.match(down.reason, /pin bravo\)$/);
   assert.equal(alpha.privacy.learn("bravo", keyCard(impostor.keys, "bravo")), false);
   assert.equal(alpha.privacy.wire("bravo", envelope).ok, false);
   assert.equal(alpha.privacy.learn("bravo", keyCard(bravo.keys, "bravo")), true);

@@ -108,7 +108,9 @@ export function judgeSender(inbound: Inbound, from: string, ctx: ReceiveContext)
   let signer: string | undefined;
   if (node !== undefined && verified.by !== "secret") {
     const checked = verifyNode(node, verified.id, inbound.bytes);
-    if (!checked.ok) return { ok: false, reason: `Refused: ${checked.reason}` };
+    if (!checked.ok) {
+      return { ok: false, reason: `The sender's node signature is not valid: ${checked.reason}` };
+    }
     signer = checked.fingerprint;
   }
   if (ctx.pins) return ctx.pins.judge(from, signer);
