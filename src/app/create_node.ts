@@ -32,6 +32,7 @@ import type { Peer, PeerTransport } from "../node/transport.ts";
 import { createHandler } from "../http/handler.ts";
 import type { HttpRequest } from "../http/request.ts";
 import { operatorRoutes } from "../http/operator.ts";
+import { repinRoute } from "../http/repin_route.ts";
 import { operatorReceiver } from "../node/operator.ts";
 import { promptData } from "../node/permissions.ts";
 import { EventStreams } from "../http/sse.ts";
@@ -293,6 +294,14 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
       : undefined,
     hello,
     operator: operatorRoutes(operator),
+    repin: repinRoute({
+      role: config.role,
+      keys: nodeKeys,
+      pins: store.pins,
+      configured: config.pins,
+      seen: store.replays,
+      log,
+    }),
   });
   // A transport that receives (a broker) is bound to the node's receiving side once, now that
   // it exists: the one cycle (it carries the messenger's sends and the session's messages).

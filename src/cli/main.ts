@@ -67,7 +67,7 @@ export async function main(args: string[]): Promise<number> {
   }
   if (command === "pin") {
     const { pinMain } = await import("./pin.ts");
-    return pinMain(rest, process.env);
+    return await pinMain(rest, process.env);
   }
   if (command === "demo") {
     const { demoMain } = await import("./demo.ts");

@@ -52,6 +52,8 @@ const ROUTES: Record<string, string> = {
   // The human operator's requests, signed with the operator key (operator.ts).
   "/operator/verdict": "POST",
   "/operator/message": "POST",
+  // The owner's re-pin, signed with this node's own key (repin_route.ts).
+  "/pin": "POST",
 };
 
 /**
@@ -214,6 +216,11 @@ export function createHandler(
     if (path === "/health") return (signed(request) && auth.throttled(request)) || health(request);
     if (path === "/message") return await message(request);
     if (path === "/receipt") return await receipt(request);
+    if (path === "/pin") {
+      const read = () => auth.unverified(request, () => readBody(request));
+      return auth.throttled(request) ?? await options.repin?.(request, read) ??
+        fail(403, "This node takes no pin requests", CLOSE);
+    }
     if (path.startsWith("/operator/")) {
       // Its body is read as an unverified /message body: the same limits, the same slots.
       const read = () => auth.unverified(request, () => readBody(request));

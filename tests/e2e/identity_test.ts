@@ -132,7 +132,7 @@ describe("node keys and pins", () => {
     ]);
   });
 
-  test("pin re-pins a role after a real key change, says what it replaced, and it holds", async () => {
+  test("pin re-pins a role after a real key change, says what it replaced, and it is logged", async () => {
     const old = (await (await fetch(`${alpha.url}/health`)).json()).node_key.fingerprint;
     // alpha's machine is reinstalled: a new state, a new key.
     await alpha.stop();
@@ -149,8 +149,6 @@ describe("node keys and pins", () => {
     assert.notEqual(fresh, old);
     const refused = await alpha.session.call("send_message", { to: "bravo", message: "it's me" });
     assert.equal(refused.isError, true);
-    // The pin command works on the store: bravo's session ends first.
-    await bravo.stop();
     const pin = (...args: string[]) =>
       spawnSync(process.execPath, ["run", "-A", join(ROOT, "main.ts"), "pin", ...args], {
         env: {
@@ -159,6 +157,7 @@ describe("node keys and pins", () => {
           DENO_DIR: sharedDenoDir(),
           NO_COLOR: "1",
           MY_ROLE: "bravo",
+          INTERCOM_PORT: String(ports[0]),
           INTERCOM_STATE_DIR: state,
         },
         encoding: "utf8",
@@ -166,15 +165,31 @@ describe("node keys and pins", () => {
     const bad = pin("alpha", "SHA256:nope");
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /not a node key fingerprint/);
+    // bravo runs: the command asks it, signed with bravo's own key; bravo logs the change.
+    const line = `"bravo": "alpha" replaced ${old}; now pinned to ${fresh}`;
     const done = pin("alpha", fresh);
     assert.equal(done.status, 0, done.stderr);
-    assert.equal(done.stdout.trim(), `"bravo": "alpha" replaced ${old}; now pinned to ${fresh}`);
-    assert.match(done.stderr, /replaced/);
-    assert.match(pin().stdout, new RegExp(`^alpha  ${fresh}`, "m"));
-    await startBravo();
+    assert.equal(done.stdout.trim(), line);
+    await bravo.waitForStderr(new RegExp(line.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
     const ok = await alpha.session.call("send_message", { to: "bravo", message: "it's me" });
     assert.equal(ok.isError, undefined, resultText(ok));
-    const [event] = await bravo.session.waitForEvents(1);
-    assert.equal(event.content, "it's me");
+    const events = await bravo.session.waitForEvents(1, { from: bravo.session.events.length - 1 });
+    assert.equal(events.at(-1)!.content, "it's me");
+    // A pin request not signed by bravo's key is refused.
+    const forged = await fetch(`${bravo.url}/pin`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-intercom-secret": secret },
+      body: JSON.stringify({ role: "alpha" }),
+    });
+    assert.equal(forged.status, 401);
+    // Stopped, bravo's store is changed directly; the list shows the pin.
+    await bravo.stop();
+    assert.match(pin().stdout, new RegExp(`^alpha  ${fresh}`, "m"));
+    const forget = pin("alpha");
+    assert.equal(
+      forget.stdout.trim(),
+      `"bravo": "alpha" replaced ${fresh}; now unpinned: the next key that signs for it is pinned`,
+    );
+    await startBravo();
   });
 });
