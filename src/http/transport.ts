@@ -144,12 +144,10 @@ export class HttpTransport implements PeerTransport {
       const note = "sent unencrypted: a REMOTE_HOST peer names no role whose key could be pinned";
       return { ok: true, body: { ...envelope }, note };
     }
-    if (!privacy.knows(peer.name)) {
-      const health = await this.probe(peer);
-      // Not reachable: the same outcome a delivery attempt would have had.
-      if (health.state === "offline") return { ok: false, reason: health.reason, retryable: true };
-    }
-    return privacy.wire(peer.name, envelope);
+    if (!privacy.knows(peer.name)) await this.probe(peer);
+    // Still unknown (down, another role or another secret answers there): the attempt goes on
+    // and its answer is the outcome, the text sealed with the mesh secret in the meantime.
+    return privacy.wire(peer.name, envelope, { unknown: "mesh" });
   }
 
   async probe(peer: Peer): Promise<ProbeOutcome> {
@@ -161,7 +159,10 @@ export class HttpTransport implements PeerTransport {
     // Only the peer itself teaches how to reach it, not whatever answers at its address.
     if (outcome.state === "online") {
       this.#learn(peer, outcome.signatures);
-      if (!peer.anyRole) this.#o.privacy?.learn(peer.name, outcome.nodeKey);
+      // A key card counts only from a node that verified our signature: a mesh member.
+      if (!peer.anyRole && outcome.authenticated !== false) {
+        this.#o.privacy?.learn(peer.name, outcome.nodeKey);
+      }
     }
     return outcome;
   }

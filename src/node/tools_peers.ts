@@ -62,13 +62,10 @@ export function registerPeerTools(ctx: ToolContext): void {
       // A project directory is a path from a registry file: one bounded line, like a status.
       const doing = (peer.project ? `\n    project: ${shownLine(peer.project, 200)}` : "") +
         (s?.status ? `\n    status: ${s.status}` : "");
+      // The node key it is pinned to, once it signed something (trust on first use).
       const pin = ctx.keys?.pinned(peer.name);
-      const keyLine = ctx.keys
-        ? `\n    key: ${pin ?? "not pinned yet (pinned at its first signed message)"}`
-        : "";
-      lines.push(
-        `- ${peer.name}  ${peer.url}  ${status}${queue}${reads}${hears}${doing}${keyLine}`,
-      );
+      const pinned = pin ? `; key ${pin}` : "";
+      lines.push(`- ${peer.name}  ${peer.url}  ${status}${pinned}${queue}${reads}${hears}${doing}`);
     }
     return text(lines.join("\n"));
   });
