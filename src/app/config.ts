@@ -5,7 +5,7 @@
  */
 
 import { stateDir } from "../store/location.ts";
-import { splitPins } from "../core/node_key.ts";
+import { splitPins } from "../core/pin_syntax.ts";
 import { parseArgs } from "node:util";
 import { parseNatsConfig, rosterWarning } from "../nats/config.ts";
 import { type Env, flag, positive } from "../core/env.ts";

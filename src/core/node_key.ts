@@ -223,37 +223,6 @@ export function verifyNode(
 }
 
 /**
- * Splits the pins off a `PEERS` value: an entry may end with `#` and a fingerprint
- * (`alpha=10.0.0.5:8788#SHA256:…` over HTTP, `alpha#SHA256:…` in a broker roster), which pins
- * that role up front. Returns the value without them and the pins, role → fingerprint.
- *
- * @throws {TypeError} when what follows `#` is not a fingerprint.
- *
- * @example
- * ```ts
- * splitPins("alpha#SHA256:" + "A".repeat(43) + ",bravo").peers; // "alpha,bravo"
- * ```
- */
-export function splitPins(peers: string): { peers: string; pins: Map<string, string> } {
-  const pins = new Map<string, string>();
-  const entries = peers.split(",").map((entry) => {
-    const hash = entry.indexOf("#");
-    if (hash < 0) return entry;
-    const fingerprint = entry.slice(hash + 1).trim();
-    const rest = entry.slice(0, hash);
-    if (!isFingerprint(fingerprint)) {
-      throw new TypeError(
-        `PEERS entry "${entry.trim()}": after "#" comes a node key fingerprint ` +
-          "(SHA256: and 43 characters, as init and doctor print it)",
-      );
-    }
-    pins.set(rest.split("=")[0].trim(), fingerprint);
-    return rest;
-  });
-  return { peers: entries.join(","), pins };
-}
-
-/**
  * A node's public keys as it shows them (`/health` `node_key`, its broker presence and roster
  * entries): its fingerprint, Ed25519 key, X25519 key, and `signature`, the Ed25519 signature
  * (`ed25519,<base64>`) of `talkie-keycard-v1\n<role>\n<x25519>`, which binds the encryption key

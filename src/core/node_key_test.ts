@@ -10,9 +10,9 @@ import {
   keyCard,
   nodeClaimOf,
   signNode,
-  splitPins,
   verifyNode,
 } from "./node_key.ts";
+import { splitPins } from "./pin_syntax.ts";
 
 const keys = generateNodeKeys();
 const body = new TextEncoder().encode('{"from":"alpha","message":"hi"}');
