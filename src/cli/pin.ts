@@ -133,7 +133,7 @@ async function askRunningNode(
       body,
       signal: AbortSignal.timeout(5_000),
     });
-    const answer = await r.json().catch(() => ({}));
+    const answer = await r.json().catch(() => ({})) as { said?: unknown; error?: unknown };
     if (r.ok && typeof answer.said === "string") return { said: answer.said };
     return { error: `the node "${own}" at ${url} refused: ${answer.error ?? `HTTP ${r.status}`}` };
   } catch (e) {

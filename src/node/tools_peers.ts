@@ -64,8 +64,8 @@ export function registerPeerTools(ctx: ToolContext): void {
         (s?.status ? `\n    status: ${s.status}` : "");
       // The node key it is pinned to, once it signed something (trust on first use).
       const pin = ctx.keys?.pinned(peer.name);
-      const pinned = pin ? `; key ${pin}` : "";
-      lines.push(`- ${peer.name}  ${peer.url}  ${status}${pinned}${queue}${reads}${hears}${doing}`);
+      const pinned = pin ? `\n    key: ${pin}` : "";
+      lines.push(`- ${peer.name}  ${peer.url}  ${status}${queue}${reads}${hears}${doing}${pinned}`);
     }
     return text(lines.join("\n"));
   });

@@ -80,7 +80,7 @@ describe("node keys and pins", () => {
     assert.equal(JSON.stringify(alphaKey).includes("PRIVATE"), false);
     await bravo.waitForStderr(new RegExp(`pinned "alpha" to ${alphaKey.fingerprint}`));
     const peers = resultText(await bravo.session.call("list_peers"));
-    assert.match(peers, new RegExp(`- alpha .*; key ${alphaKey.fingerprint}`));
+    assert.match(peers, new RegExp(`- alpha .*\n {4}key: ${alphaKey.fingerprint}`));
     assert.match(peers, /Your node key: SHA256:/);
   });
 
