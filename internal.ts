@@ -85,6 +85,7 @@ export {
   type Answer,
   answerOf,
   type Inbound,
+  judgeSender,
   receive,
   type ReceiveContext,
   type Received,
@@ -99,3 +100,30 @@ export {
   verifySigned,
 } from "./src/node/receiver.ts";
 export type { OperatorInbound, OperatorReceiver } from "./src/node/operator.ts";
+export {
+  checkKeyCard,
+  fingerprintOf,
+  generateNodeKeys,
+  type KeyCard,
+  keyCard,
+  type NodeClaim,
+  type NodeKeys,
+  signNode,
+  verifyNode,
+} from "./src/core/node_key.ts";
+export {
+  type MeshSealer,
+  meshSealer,
+  type SealBinding,
+  type Sealed,
+  Sealer,
+} from "./src/core/seal.ts";
+export {
+  type Pin,
+  Pins,
+  type PinsOptions,
+  type PinStore,
+  type PinVerdict,
+  type SenderKind,
+} from "./src/node/pins.ts";
+export { Privacy, type WireBody } from "./src/node/privacy.ts";

@@ -79,7 +79,22 @@ export async function watchMesh(
     }
     into(event);
   };
-  const source = followMesh(nc, config.mesh, { members, signal: stop.signal, onEvent });
+  // Nodes seal their events with the mesh secret: without INTERCOM_SECRET nothing opens.
+  const secret = env.INTERCOM_SECRET?.trim() || undefined;
+  const onSealed = () =>
+    void write(
+      process.stderr,
+      secret === undefined
+        ? "viewer: the nodes' events are encrypted: set INTERCOM_SECRET to the mesh's secret\n"
+        : "viewer: an event does not open with this INTERCOM_SECRET: is it the mesh's secret?\n",
+    );
+  const source = followMesh(nc, config.mesh, {
+    members,
+    signal: stop.signal,
+    onEvent,
+    secret,
+    onSealed,
+  });
   const send = values.operatorKey && natsOperatorSend(values.operatorKey, nc, config.mesh);
   const recipients = () =>
     view.state.desks.filter((d) => d.watched && d.connection === "online").map((d) => d.key);

@@ -5,6 +5,7 @@
  */
 
 import { stateDir } from "../store/location.ts";
+import { splitPins } from "../core/pin_syntax.ts";
 import { parseArgs } from "node:util";
 import { parseNatsConfig, rosterWarning } from "../nats/config.ts";
 import { type Env, flag, positive } from "../core/env.ts";
@@ -138,7 +139,14 @@ export function loadConfig(
       values.role !== undefined ? "--role" : "MY_ROLE",
     );
   }
-  const peersText = values.peers ?? env.PEERS ?? "";
+  // A `#SHA256:…` after an entry pins that role's node key up front (HTTP and broker alike).
+  let peersText: string;
+  let pins: Map<string, string>;
+  try {
+    ({ peers: peersText, pins } = splitPins(values.peers ?? env.PEERS ?? ""));
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
   const peers = brokerMode ? [] : parsePeers(peersText, env.REMOTE_HOST ?? "", role);
   if (registry && peers.length === 0) defaults.discover = true;
   let secret = env.INTERCOM_SECRET ?? DEFAULT_SECRET;
@@ -164,6 +172,7 @@ export function loadConfig(
   const outboxMaxBytes = positive(env, "INTERCOM_OUTBOX_MAX_BYTES", 16 * 1024 * 1024);
   const history = {
     stateDir: stateDir(env),
+    pins,
     historyDays: positive(env, "INTERCOM_HISTORY_DAYS", 30, { integer: false }),
     historyMaxBytes: positive(env, "INTERCOM_HISTORY_MAX_MB", 100, { integer: false }) * 1048576,
   };

@@ -318,3 +318,26 @@ test("loadConfig: a per-user secret that cannot be used is a configuration error
     /Cannot use the per-user secret: \/r\/secret may be read by other users/,
   );
 });
+
+test("loadConfig reads pins given up front, the same way in PEERS and a broker roster", () => {
+  const fp = "SHA256:" + "a".repeat(43);
+  const http = loadConfig(
+    [],
+    { MY_ROLE: "me", PEERS: `alpha=10.0.0.5:8788#${fp},bravo=h` },
+    noFile,
+  );
+  assert.deepEqual(http.peers.map((p) => p.url), ["http://10.0.0.5:8788", "http://h:8788"]);
+  assert.deepEqual([...http.pins!], [["alpha", fp]]);
+  const broker = loadConfig([], {
+    MY_ROLE: "me",
+    INTERCOM_NATS_URL: "nats://127.0.0.1:4222",
+    INTERCOM_NATS_DURABLE: "1",
+    PEERS: `alpha#${fp},bravo`,
+  }, noFile);
+  assert.deepEqual(broker.nats?.roster, ["alpha", "bravo"]);
+  assert.deepEqual([...broker.pins!], [["alpha", fp]]);
+  assert.throws(
+    () => loadConfig([], { PEERS: "alpha=h#SHA256:x" }, noFile),
+    /PEERS entry "alpha=h#SHA256:x": after "#" comes a node key fingerprint/,
+  );
+});

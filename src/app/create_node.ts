@@ -14,7 +14,11 @@ import { RateLimiter } from "../core/rate_limit.ts";
 import { cacheDir } from "../platform/dirs.ts";
 import type { Envelope } from "../core/envelope.ts";
 import { Store, type StoreInfo } from "../store/store.ts";
-import { storeFile } from "../store/location.ts";
+import { nodeKeyFile, storeFile } from "../store/location.ts";
+import { loadNodeKeys } from "../store/node_key_file.ts";
+import { generateNodeKeys, keyCard, type NodeKeys } from "../core/node_key.ts";
+import { Pins } from "../node/pins.ts";
+import { Privacy } from "../node/privacy.ts";
 import type { Channel } from "../node/channel.ts";
 import type { ReceiveContext } from "../node/receive.ts";
 import { healthBody } from "../node/receiver.ts";
@@ -28,6 +32,7 @@ import type { Peer, PeerTransport } from "../node/transport.ts";
 import { createHandler } from "../http/handler.ts";
 import type { HttpRequest } from "../http/request.ts";
 import { operatorRoutes } from "../http/operator.ts";
+import { repinRoute } from "../http/repin_route.ts";
 import { operatorReceiver } from "../node/operator.ts";
 import { promptData } from "../node/permissions.ts";
 import { EventStreams } from "../http/sse.ts";
@@ -102,7 +107,13 @@ export interface MeshNode {
   close(): Promise<void>;
 }
 
-async function defaultTransport(config: Config, deps: NodeDeps, hub: Hub): Promise<PeerTransport> {
+async function defaultTransport(
+  config: Config,
+  deps: NodeDeps,
+  hub: Hub,
+  nodeKeys: NodeKeys,
+  privacy: Privacy,
+): Promise<PeerTransport> {
   if (config.nats) {
     // Broker mode only: HTTP nodes never load the NATS client.
     const { NatsTransport } = await import("../nats/transport.ts");
@@ -113,6 +124,8 @@ async function defaultTransport(config: Config, deps: NodeDeps, hub: Hub): Promi
       version: VERSION,
       log: deps.log,
       hub,
+      nodeKeys,
+      privacy,
     });
   }
   const http = new HttpTransport({
@@ -122,6 +135,8 @@ async function defaultTransport(config: Config, deps: NodeDeps, hub: Hub): Promi
     allowSecretHeader: config.allowSecretHeader,
     log: deps.log,
     fetch: deps.fetch,
+    nodeKeys,
+    privacy,
   });
   // PEERS entries without a host are found on this machine at each send (INTERCOM_PORT=auto).
   // An empty PEERS with INTERCOM_PORT=auto: every node of this user on this machine.
@@ -168,6 +183,15 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
   if (store.info.persistent && !store.info.problem) {
     log(`history and queue kept in ${store.info.path}`);
   }
+  // The node's identity: its key file beside the store (a key of this run only without one).
+  const loaded = deps.store === null
+    ? { keys: generateNodeKeys(), created: false, problem: undefined }
+    : loadNodeKeys(nodeKeyFile(config.stateDir, config.role, config.nats?.mesh));
+  const nodeKeys = loaded.keys;
+  if (loaded.problem) log(loaded.problem);
+  log(`node key ${nodeKeys.fingerprint}${loaded.created ? " (new)" : ""}`);
+  const pins = new Pins({ store: store.pins, configured: config.pins, log });
+  const privacy = new Privacy(nodeKeys, pins, signatureKey(config.secret));
   // Every message sent, with how it went on; the session's inbox is the store's too.
   hub.onNotice(({ event, data }) => {
     if (event !== "outcome") return;
@@ -180,7 +204,8 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
   // How queued messages end, for watchers too (the session gets them as channel events).
   hub.onReport((r) => hub.notice("delivery_report", { ...r }));
   // Sending first: the transport, then the messenger and the MCP side that use it.
-  const transport = await (deps.transport?.({ hub }) ?? defaultTransport(config, deps, hub));
+  const transport = await (deps.transport?.({ hub }) ??
+    defaultTransport(config, deps, hub, nodeKeys, privacy));
   const messenger = new Messenger({
     role: config.role,
     transport,
@@ -213,6 +238,7 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     unreadNoticeMs: config.unreadNoticeSeconds * 1000,
     roleFrom: config.localDefaults?.role,
     storeProblem: store.info.problem,
+    keys: { own: nodeKeys.fingerprint, pinned: (role) => pins.fingerprint(role) },
     permissions: config.operatorKey
       ? { timeoutMs: config.promptTimeoutMs, log: (line) => log(line) }
       : undefined,
@@ -249,6 +275,8 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     batch: () => store.batch(),
     onReceipt: (receipt) => messenger.takeReceipt(receipt),
     deliver: (envelope, hold) => toSession(envelope, hold),
+    pins,
+    privacy,
     limiter: config.rateLimitPerMinute
       ? new RateLimiter({ perMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst })
       : undefined,
@@ -268,6 +296,7 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
     online: () => transport.status().online,
     version: VERSION,
     requireSignature: config.requireSignature,
+    nodeKey: keyCard(nodeKeys, config.role),
   };
   const key = signatureKey(config.secret);
   // A viewer that connects late still sees who is blocked on a prompt (/events and a broker).
@@ -301,6 +330,14 @@ export async function createNode(config: Config, deps: NodeDeps): Promise<MeshNo
       : undefined,
     hello,
     operator: operatorRoutes(operator),
+    repin: repinRoute({
+      role: config.role,
+      keys: nodeKeys,
+      pins: store.pins,
+      configured: config.pins,
+      seen: store.replays,
+      log,
+    }),
   });
   // A transport that receives (a broker) is bound to the node's receiving side once, now that
   // it exists: the one cycle (it carries the messenger's sends and the session's messages).

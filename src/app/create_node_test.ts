@@ -109,6 +109,7 @@ test("a node holds events until initialized, then flushes them in order", async 
     to: "backend",
     message_id: "m1",
     sent_at: "2026-11-29T12:00:00.000Z",
+    sender_kind: "webhook",
   });
   await t.close();
 });

@@ -24,8 +24,9 @@ import { signatureKey } from "../core/signature.ts";
 import { fetchTrusting } from "../platform/runtime.ts";
 import { VERSION } from "../platform/version.ts";
 import { inspectStore } from "../store/inspect.ts";
-import { storeFile } from "../store/location.ts";
+import { nodeKeyFile, storeFile } from "../store/location.ts";
 import { checkHooks } from "./doctor_hooks.ts";
+import { describeNodeKey } from "../store/node_key_file.ts";
 
 /** The oldest Claude Code with channels. */
 export const CHANNELS_SINCE = "2.1.80";
@@ -34,9 +35,10 @@ const HELP = `Usage: claude-talkie-walkie doctor [--file .mcp.json] [node flags]
 
 Checks the configuration a node would use: the talkie-walkie server of ./.mcp.json (or --file)
 as Claude Code starts it, else the flags and environment. It reports unexpanded \${…} values,
-the port, the store (path, size, state), each peer (reachable, role, version, signatures, same
-secret, clock), whether Claude Code is new enough for channels, and how this project's session
-hears messages (hook waiters of init --hooks, workspace trust). Exit code 0 when all is well.
+the port, the store (path, size, state), the node key's fingerprint, each peer (reachable, role,
+version, signatures, same secret, clock), whether Claude Code is new enough for channels, and how
+this project's session hears messages (hook waiters of init --hooks, workspace trust). Exit code 0
+when all is well.
 `;
 
 function describeSecret(args: string[], env: Env, config: Config): string {
@@ -212,9 +214,10 @@ export async function diagnose(args: string[], env: Env): Promise<Check[]> {
     checkClaude(),
   ]);
   const store = inspectStore(storeFile(config.stateDir, config.role, config.nats?.mesh));
+  const key = describeNodeKey(nodeKeyFile(config.stateDir, config.role, config.nats?.mesh));
   const version = claude.level === "warn" ? undefined : parseVersion(claude.text);
   const hooks = checkHooks(process.cwd(), env.HOME || homedir(), version, atLeast);
-  return [...checks, port, store, ...peerChecks, claude, ...hooks];
+  return [...checks, port, store, key, ...peerChecks, claude, ...hooks];
 }
 
 const LABEL = { ok: "ok  ", warn: "warn", fail: "FAIL" } as const;

@@ -13,6 +13,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { openSecretFiles } from "../platform/dirs.ts";
 import { networkInterfaces } from "node:os";
 import { basename, dirname, resolve } from "node:path";
+import { nodeKeyFile, stateDir } from "../store/location.ts";
+import { loadNodeKeys } from "../store/node_key_file.ts";
 import process from "node:process";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
@@ -272,6 +274,19 @@ export async function initMain(args: string[]): Promise<number> {
         "init --hooks, then start claude as usual",
       `(or start with the channel flag instead: ${START_LINE})`,
     );
+    // The node key now, so its fingerprint can be given to the peers before the first message.
+    const mesh = (process.env.INTERCOM_NATS_URL ?? "").trim()
+      ? process.env.INTERCOM_MESH || "talkie"
+      : undefined;
+    const keyPath = nodeKeyFile(stateDir(process.env), answers.role, mesh);
+    const made = loadNodeKeys(keyPath);
+    if (made.problem) err(`warning: ${made.problem}\n`);
+    else {
+      lines.push(
+        `This node's key: ${made.keys.fingerprint} (${made.created ? "new, " : ""}${keyPath}).`,
+        `Peers may pin it ahead: ${answers.role}=<host>#${made.keys.fingerprint} in their PEERS.`,
+      );
+    }
     const here = answers.port === "auto" ? undefined : `${lanAddress()}:${answers.port}`;
     const share = shareLines(answers, answers.peers.includes("=") ? here : undefined);
     if (share.length) {

@@ -23,6 +23,7 @@ Usage:
   claude-talkie-walkie doctor [flags]    check this node's config, its peers and Claude Code
   claude-talkie-walkie operator-key [--out PATH]  create the human operator's key pair
   claude-talkie-walkie hook              the hook waiter Claude Code runs (init --hooks)
+  claude-talkie-walkie pin [ROLE [FINGERPRINT]]  list or change the pinned node keys
 
 Flags (override the environment):
   --role NAME         this session's role            (MY_ROLE, default developer-a)
@@ -68,6 +69,10 @@ export async function main(args: string[]): Promise<number> {
   if (command === "operator-key") {
     const { operatorKeyMain } = await import("./operator_key.ts");
     return operatorKeyMain(rest, process.env);
+  }
+  if (command === "pin") {
+    const { pinMain } = await import("./pin.ts");
+    return await pinMain(rest, process.env);
   }
   if (command === "demo") {
     const { demoMain } = await import("./demo.ts");

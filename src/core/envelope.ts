@@ -25,6 +25,11 @@ export interface Envelope {
   sent_at: string;
   /** The `message_id` this message answers. */
   reply_to?: string;
+  /**
+   * Set by the receiver, never read from the wire: `node` when a node key signed it (and
+   * matched any pin), `webhook` for a sender with the mesh secret only.
+   */
+  sender_kind?: "node" | "webhook";
 }
 
 /** A request body or field that cannot be accepted, with the HTTP status to answer. */
@@ -195,5 +200,6 @@ export function channelMeta(e: Envelope): Record<string, string> {
     sent_at: e.sent_at,
   };
   if (e.reply_to !== undefined) meta.reply_to = e.reply_to;
+  if (e.sender_kind !== undefined) meta.sender_kind = e.sender_kind;
   return meta;
 }

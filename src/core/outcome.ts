@@ -59,6 +59,8 @@ export type ProbeOutcome =
     authError?: string;
     /** What the peer's session is doing, told to authenticated probes only. */
     session?: PeerSession;
+    /** The peer's key card as it claims it (`/health` `node_key`), unchecked. */
+    nodeKey?: unknown;
   }
   | { state: "wrong_role"; latencyMs: number; role: string; signatures: boolean }
   | { state: "offline"; reason: string };
@@ -198,6 +200,7 @@ export function probeOutcome(
   const authenticated = field(b, "authenticated");
   const authError = field(b, "auth_error");
   const session = field(b, "session");
+  const nodeKey = field(b, "node_key");
   return {
     state: "online",
     role: peerRole,
@@ -207,6 +210,7 @@ export function probeOutcome(
     authenticated: typeof authenticated === "boolean" ? authenticated : undefined,
     authError: typeof authError === "string" ? shownLine(authError, 200) : undefined,
     ...(session !== null && typeof session === "object" ? { session: peerSession(session) } : {}),
+    ...(nodeKey !== undefined ? { nodeKey } : {}),
   };
 }
 

@@ -18,6 +18,8 @@ import {
 import type { Envelope } from "../core/envelope.ts";
 import { requestLine, signHeaders } from "../core/signature.ts";
 import type { Receipt } from "../node/receipts.ts";
+import { type NodeKeys, signNode } from "../core/node_key.ts";
+import { meshSealer } from "../core/seal.ts";
 
 /** Options shared by outbound calls. */
 export interface ClientOptions {
@@ -29,8 +31,21 @@ export interface ClientOptions {
    * otherwise the `X-Intercom-Secret` header carries it (v2 peers).
    */
   signingKey?: Uint8Array;
+  /** This node's keys: a signed request is also signed with its node key. */
+  nodeKeys?: NodeKeys;
   /** fetch, injected for tests and for a private CA. */
   fetch?: typeof fetch;
+}
+
+/** The Standard Webhooks headers, and the node key's when there is one. */
+function signed(
+  key: Uint8Array,
+  nodeKeys: NodeKeys | undefined,
+  input: { id: string; body: string },
+): Record<string, string> {
+  const timestamp = Math.floor(Date.now() / 1000);
+  const headers = signHeaders(key, { ...input, timestamp });
+  return nodeKeys ? { ...headers, ...signNode(nodeKeys, { ...input, timestamp }) } : headers;
 }
 
 const NOT_HTTPS = "the peer does not speak HTTPS";
@@ -77,7 +92,7 @@ async function readReply(response: Response): Promise<PeerReply> {
 }
 
 /**
- * POSTs an envelope to a peer's `/message` as JSON, signed (Standard Webhooks) or with the
+ * POSTs an envelope (or `wire`, its body as sent: sealed) to a peer's `/message` as JSON, signed (Standard Webhooks) or with the
  * `X-Intercom-Secret` header (v2 peers). Redirects are not followed.
  *
  * Outcomes: as {@linkcode deliveryOutcome} for any answer (a duplicate the peer already has
@@ -87,17 +102,14 @@ export async function deliver(
   peer: Peer,
   envelope: Envelope,
   options: ClientOptions,
+  wire: Record<string, unknown> = envelope as unknown as Record<string, unknown>,
 ): Promise<DeliveryOutcome> {
   const started = performance.now();
   const doFetch = options.fetch ?? fetch;
   // A REMOTE_HOST peer's role is unknown: without `to`, its node takes the message as its own.
-  const body = JSON.stringify(peer.anyRole ? { ...envelope, to: undefined } : envelope);
+  const body = JSON.stringify(peer.anyRole ? { ...wire, to: undefined } : wire);
   const headers: Record<string, string> = options.signingKey
-    ? signHeaders(options.signingKey, {
-      id: envelope.message_id,
-      timestamp: Math.floor(Date.now() / 1000),
-      body,
-    })
+    ? signed(options.signingKey, options.nodeKeys, { id: envelope.message_id, body })
     : { [SECRET_HEADER]: options.secret };
   headers["content-type"] = "application/json";
   try {
@@ -155,13 +167,25 @@ export async function probe(
     });
     const latencyMs = performance.now() - started;
     const role = peer.anyRole ? undefined : peer.name;
-    return probeOutcome(await readReply(response), role, latencyMs);
+    const reply = await readReply(response);
+    if (options.signingKey) openSession(reply, options.signingKey);
+    return probeOutcome(reply, role, latencyMs);
   } catch (e) {
     if ((e as Error)?.name === "TimeoutError") {
       return { state: "offline", reason: `no answer within ${options.timeoutMs} ms` };
     }
     return { state: "offline", reason: describeNetworkError(e) };
   }
+}
+
+/** Opens the `session_sealed` of a `/health` answer (sealed with the mesh secret) in place. */
+function openSession(reply: PeerReply, key: Uint8Array): void {
+  const body = reply.body as Record<string, unknown> | undefined;
+  if (typeof body?.session_sealed !== "string") return;
+  try {
+    body.session = meshSealer(key, "session").open(body.session_sealed);
+  } catch { /* another secret: no session line, and the probe says the secrets differ */ }
+  delete body.session_sealed;
 }
 
 /**
@@ -174,9 +198,8 @@ export async function sendReceipt(
   options: Omit<ClientOptions, "secret"> & { signingKey: Uint8Array },
 ): Promise<boolean> {
   const body = JSON.stringify(receipt);
-  const headers = signHeaders(options.signingKey, {
+  const headers = signed(options.signingKey, options.nodeKeys, {
     id: `receipt_${crypto.randomUUID()}`,
-    timestamp: Math.floor(Date.now() / 1000),
     body,
   });
   try {

@@ -22,6 +22,9 @@ import {
   type Verified,
 } from "../node/receive.ts";
 import { healthBody } from "../node/receiver.ts";
+import { nodeClaimOf } from "../core/node_key.ts";
+import { meshSealer } from "../core/seal.ts";
+import { signatureKey } from "../core/signature.ts";
 import type { HandlerOptions } from "./handler_options.ts";
 import type { HttpRequest } from "./request.ts";
 
@@ -49,6 +52,8 @@ const ROUTES: Record<string, string> = {
   // The human operator's requests, signed with the operator key (operator.ts).
   "/operator/verdict": "POST",
   "/operator/message": "POST",
+  // The owner's re-pin, signed with this node's own key (repin_route.ts).
+  "/pin": "POST",
 };
 
 /**
@@ -86,6 +91,7 @@ export function createHandler(
     return list ? { online: list } : {};
   };
   const signed = isSigned;
+  const sessionSealer = meshSealer(signatureKey(options.secret), "session");
   const respond = ({ status, body, retryAfterSeconds: wait }: Answer) =>
     json(status, body, wait === undefined ? {} : { "retry-after": String(wait) });
 
@@ -97,8 +103,11 @@ export function createHandler(
     return json(200, {
       ...healthBody({ ...options, peers, online: () => options.online?.() }),
       ...probe,
-      // What the session is doing, only for members of the mesh.
-      ...(probe?.authenticated && options.session ? { session: options.session() } : {}),
+      // What the session is doing, only for members of the mesh, and readable by them only
+      // (sealed with the mesh secret: a relay on the way sees no status line).
+      ...(probe?.authenticated && options.session
+        ? { session_sealed: sessionSealer.seal(options.session()).sealed }
+        : {}),
     });
   };
 
@@ -111,7 +120,10 @@ export function createHandler(
     if (bytes instanceof Response) return bytes;
     const checked = auth.checkBody(request, bytes);
     if (checked instanceof Response) return checked;
-    return respond(receiveReceipt({ bytes, verified: { by: "signature", id: checked } }, context));
+    const node = nodeClaimOf((name) => request.headers.get(name));
+    return respond(
+      receiveReceipt({ bytes, verified: { by: "signature", id: checked }, node }, context),
+    );
   }
 
   async function readBody(request: HttpRequest): Promise<Uint8Array | Response> {
@@ -160,6 +172,7 @@ export function createHandler(
       verified,
       from: request.headers.get("x-intercom-from")?.trim(),
       source: sourceOf(request),
+      node: verified.by === "secret" ? undefined : nodeClaimOf((n) => request.headers.get(n)),
     }, context);
     return respond(answerOf(received));
   }
@@ -203,6 +216,11 @@ export function createHandler(
     if (path === "/health") return (signed(request) && auth.throttled(request)) || health(request);
     if (path === "/message") return await message(request);
     if (path === "/receipt") return await receipt(request);
+    if (path === "/pin") {
+      const read = () => auth.unverified(request, () => readBody(request));
+      return auth.throttled(request) ?? await options.repin?.(request, read) ??
+        fail(403, "This node takes no pin requests", CLOSE);
+    }
     if (path.startsWith("/operator/")) {
       // Its body is read as an unverified /message body: the same limits, the same slots.
       const read = () => auth.unverified(request, () => readBody(request));

@@ -93,4 +93,6 @@ export interface HandlerOptions {
     path: string,
     read: () => Promise<Uint8Array | Response>,
   ) => Promise<Response>;
+  /** `POST /pin`, the owner's re-pin signed with this node's key (`repin_route.ts`); 403 without. */
+  repin?: (request: HttpRequest, read: () => Promise<Uint8Array | Response>) => Promise<Response>;
 }

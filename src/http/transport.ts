@@ -10,6 +10,8 @@ import type { DeliveryOutcome, ProbeOutcome } from "../core/outcome.ts";
 import { deliver, probe, sendReceipt } from "./client.ts";
 import type { Receipt } from "../node/receipts.ts";
 import type { Envelope } from "../core/envelope.ts";
+import type { NodeKeys } from "../core/node_key.ts";
+import type { Privacy } from "../node/privacy.ts";
 import { signatureKey } from "../core/signature.ts";
 import type { PeerTransport, TransportStatus } from "../node/transport.ts";
 
@@ -29,6 +31,10 @@ export interface HttpTransportOptions {
   log?: (message: string) => void;
   /** fetch, injected for tests and for a private CA. */
   fetch?: typeof fetch;
+  /** This node's keys, signing every signed request too. */
+  nodeKeys?: NodeKeys;
+  /** Seals texts to peers' keys (learned from their `/health`). */
+  privacy?: Privacy;
 }
 
 /** Delivers over HTTP to the peers in PEERS. */
@@ -107,18 +113,41 @@ export class HttpTransport implements PeerTransport {
           "if the address is surely yours",
       };
     }
+    const wire = await this.#wire(peer, envelope);
+    if (!wire.ok) {
+      const kind = wire.retryable ? "unreachable" : "refused";
+      return { ok: false, kind, reason: wire.reason, retryable: wire.retryable };
+    }
     const outcome = await deliver(peer, envelope, {
       secret: this.#o.secret,
       signingKey: sign ? this.#key : undefined,
+      nodeKeys: this.#o.nodeKeys,
       timeoutMs: this.#o.timeoutMs ?? 5_000,
       fetch: this.#o.fetch,
-    });
-    if (sign || !outcome.ok) return outcome;
-    return {
-      ...outcome,
-      reason: `the secret went in the X-Intercom-Secret header: "${peer.name}" does not verify ` +
+    }, wire.body);
+    if (!outcome.ok) return outcome;
+    const notes = [
+      ...(sign ? [] : [
+        `the secret went in the X-Intercom-Secret header: "${peer.name}" does not verify ` +
         "signatures (a v2 node?); INTERCOM_REQUIRE_SIGNATURE=1 refuses that",
-    };
+      ]),
+      ...(wire.note ? [wire.note] : []),
+    ];
+    return notes.length ? { ...outcome, reason: notes.join("; ") } : outcome;
+  }
+
+  /** The body for `peer`: sealed to its key once its `/health` showed it (see Privacy). */
+  async #wire(peer: Peer, envelope: Envelope): Promise<ReturnType<Privacy["wire"]>> {
+    const privacy = this.#o.privacy;
+    if (!privacy) return { ok: true, body: { ...envelope } };
+    if (peer.anyRole) {
+      const note = "sent unencrypted: a REMOTE_HOST peer names no role whose key could be pinned";
+      return { ok: true, body: { ...envelope }, note };
+    }
+    if (!privacy.knows(peer.name)) await this.probe(peer);
+    // Still unknown (down, another role or another secret answers there): the attempt goes on
+    // and its answer is the outcome, the text sealed with the mesh secret in the meantime.
+    return privacy.wire(peer.name, envelope, { unknown: "mesh" });
   }
 
   async probe(peer: Peer): Promise<ProbeOutcome> {
@@ -128,13 +157,20 @@ export class HttpTransport implements PeerTransport {
       fetch: this.#o.fetch,
     });
     // Only the peer itself teaches how to reach it, not whatever answers at its address.
-    if (outcome.state === "online") this.#learn(peer, outcome.signatures);
+    if (outcome.state === "online") {
+      this.#learn(peer, outcome.signatures);
+      // A key card counts only from a node that verified our signature: a mesh member.
+      if (!peer.anyRole && outcome.authenticated !== false) {
+        this.#o.privacy?.learn(peer.name, outcome.nodeKey);
+      }
+    }
     return outcome;
   }
 
   async receipt(peer: Peer, receipt: Receipt): Promise<void> {
     await sendReceipt(peer, receipt, {
       signingKey: this.#key,
+      nodeKeys: this.#o.nodeKeys,
       timeoutMs: this.#o.probeTimeoutMs ?? 1_500,
       fetch: this.#o.fetch,
     });

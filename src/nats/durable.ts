@@ -23,6 +23,7 @@ import {
   jetstreamManager,
   type JsMsg,
 } from "@nats-io/jetstream";
+import { nodeClaimOf, type NodeKeys } from "../core/node_key.ts";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
 import { brokerRoleProblem } from "../core/names.ts";
 import type { DeliveryOutcome } from "../core/outcome.ts";
@@ -63,6 +64,8 @@ export interface DurableOptions {
   maxAgeMs?: number;
   /** Size bound of the stream, in bytes (default 64 MiB). */
   maxBytes?: number;
+  /** This node's keys: its reports are signed with them too. */
+  nodeKeys?: NodeKeys;
 }
 
 const ms = (nanos: bigint | number) => Number(nanos) / 1e6;
@@ -250,7 +253,8 @@ export class DurableInbox {
         reason,
         queued_ms: Math.max(0, Date.now() - storedAt),
       };
-      return sendReport(nc, { names, key, sender: from, report: r, log });
+      const nodeKeys = this.#o.nodeKeys;
+      return sendReport(nc, { names, key, sender: from, report: r, log, nodeKeys });
     };
     if (!check.ok) {
       log(`warning: dropped a stored message whose signature fails: ${check.reason}`);
@@ -261,7 +265,7 @@ export class DurableInbox {
     }
     // Verified once, when stored: the receive rules take it as such, without signing it again.
     const received = await receive(
-      { bytes: m.data, verified: { by: "stored", id: check.id } },
+      { bytes: m.data, verified: { by: "stored", id: check.id }, node: nodeClaimOf(get) },
       receiver.context,
     );
     switch (received.kind) {

@@ -10,9 +10,11 @@ import type { Msg, NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "../platform/log.ts";
 import type { WireReport } from "./durable.ts";
 import type { MeshNames } from "./subjects.ts";
-import { encodeAnswer, errorReply, OPERATOR_HEADERS, SIGNED_HEADERS } from "./wire.ts";
+import { nodeClaimOf } from "../core/node_key.ts";
+import { encodeAnswer, errorReply, OPERATOR_HEADERS } from "./wire.ts";
+import { type JudgeSender, readReport } from "./reports.ts";
+import type { MeshSealer } from "../core/seal.ts";
 import { errorText, throttledLog } from "./log_once.ts";
-import { verifySignature } from "../core/signature.ts";
 import { type Answer, answerOf, receive, receiveReceipt } from "../node/receive.ts";
 import { type Receiver, verifySigned } from "../node/receiver.ts";
 
@@ -67,7 +69,8 @@ export function serveRole(
     answer(o.names.direct(o.role), "message", async (m) => {
       const verified = verify(m);
       if ("status" in verified) return verified;
-      return answerOf(await receive({ bytes: m.data, verified }, context));
+      const node = nodeClaimOf((n) => m.headers?.get(n));
+      return answerOf(await receive({ bytes: m.data, verified, node }, context));
     }),
     answer(o.names.health(o.role), "probe", () => {
       return Promise.resolve({ status: 200, body: o.receiver.health() });
@@ -75,7 +78,8 @@ export function serveRole(
     answer(o.names.receipt(o.role), "receipt", (m) => {
       const verified = verify(m);
       if ("status" in verified) return Promise.resolve(verified);
-      return Promise.resolve(receiveReceipt({ bytes: m.data, verified }, context));
+      const node = nodeClaimOf((n) => m.headers?.get(n));
+      return Promise.resolve(receiveReceipt({ bytes: m.data, verified, node }, context));
     }),
     answer(o.names.operatorAll(o.role), "operator request", async (m): Promise<Answer> => {
       const headers = new Headers();
@@ -103,23 +107,22 @@ export function serveRole(
  */
 export function listenReports(
   nc: NatsConnection,
-  o: { subject: string; key: Uint8Array; log: Logger; onReport: (r: WireReport) => void },
+  o: {
+    subject: string;
+    key: Uint8Array;
+    log: Logger;
+    onReport: (r: WireReport) => void;
+    judge?: JudgeSender;
+  },
 ): void {
   const say = throttledLog(o.log);
   nc.subscribe(o.subject, {
     callback: (err, msg) => {
       if (err) return say("sub", `error: NATS subscription ${o.subject}: ${errorText(err)}`);
-      const headers = new Headers();
-      for (const n of SIGNED_HEADERS) headers.set(n, msg.headers?.get(n) ?? "");
-      const ok = verifySignature(o.key, { headers, body: msg.data }, {
-        nowSeconds: Date.now() / 1000,
-      });
-      if (!ok.ok) return say("bad", `warning: ignored a report with a bad signature: ${ok.reason}`);
-      try {
-        const report = JSON.parse(new TextDecoder().decode(msg.data)) as WireReport;
-        if (typeof report?.message_id === "string") return o.onReport(report);
-      } catch { /* said below */ }
-      say("shape", "warning: ignored a signed report that is not a delivery report");
+      const get = (n: string) => msg.headers?.get(n) ?? "";
+      const read = readReport(o.key, get, msg.data, Date.now() / 1000, o.judge);
+      if ("problem" in read) return say(read.kind, `warning: ignored ${read.problem}`);
+      o.onReport(read.report);
     },
   });
 }
@@ -135,15 +138,17 @@ export function watchStatus(nc: NatsConnection, log: Logger): void {
 }
 
 /**
- * Publishes one hub event on `<mesh>.events.<role>` as `{"event":…,"data":…}` for
- * `viewer --nats`. Best effort: a viewer misses an event rather than a node failing.
+ * Publishes one hub event on `<mesh>.events.<role>` for `viewer --nats`: `{"event":…,"data":…}`
+ * sealed with the mesh secret (`{"sealed":…}`, see `eventSealer`), so only mesh members read
+ * it. Best effort: a viewer misses an event rather than a node failing.
  */
 export function publishEvent(
   nc: NatsConnection,
   subject: string,
   { event, data }: { event: string; data: unknown },
+  sealer: MeshSealer,
 ): void {
   try {
-    nc.publish(subject, JSON.stringify({ event, data }));
+    nc.publish(subject, JSON.stringify(sealer.seal({ event, data })));
   } catch { /* closed or reconnecting: the viewer misses this one event, as documented */ }
 }

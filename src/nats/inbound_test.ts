@@ -8,7 +8,7 @@ import { NatsServer, natsSkip } from "../../tests/support/nats.ts";
 import { testReceiver } from "../../tests/support/receiver.ts";
 import type { WireReport } from "./durable.ts";
 import { listenReports, publishEvent, serveRole } from "./inbound.ts";
-import { meshNames } from "./subjects.ts";
+import { eventSealer, meshNames } from "./subjects.ts";
 import { decodeReply } from "./wire.ts";
 
 const skip = natsSkip();
@@ -168,5 +168,8 @@ test(
 test("publishEvent on a closed connection is a missed event, not an error", { skip }, async () => {
   const other = await connect({ servers: server!.url });
   await other.close();
-  assert.doesNotThrow(() => publishEvent(other, names.events("a"), { event: "hello", data: {} }));
+  const sealer = eventSealer(new Uint8Array(32));
+  assert.doesNotThrow(() =>
+    publishEvent(other, names.events("a"), { event: "hello", data: {} }, sealer)
+  );
 });

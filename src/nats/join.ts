@@ -17,7 +17,11 @@ import { ensureEventStream } from "./history.ts";
 import { errorText } from "./log_once.ts";
 import { listenReports, publishEvent, serveRole, watchStatus } from "./inbound.ts";
 import { consumeReports, type WireReport } from "./reports.ts";
-import { openBucket, Presence } from "./presence.ts";
+import { openBucket, Presence, type PresenceValue } from "./presence.ts";
+import { keyCard, type NodeKeys } from "../core/node_key.ts";
+import { eventSealer } from "./subjects.ts";
+import type { Privacy } from "../node/privacy.ts";
+import { type Inbound, judgeSender } from "../node/receive.ts";
 import type { MeshNames } from "./subjects.ts";
 
 /** What {@linkcode joinMesh} needs. */
@@ -38,6 +42,10 @@ export interface JoinOptions {
    * every third of the presence TTL.
    */
   hello: () => Record<string, unknown>;
+  /** This node's keys: its presence entry shows its key card, its reports are signed. */
+  nodeKeys?: NodeKeys;
+  /** Learns members' key cards. */
+  privacy?: Privacy;
 }
 
 /** This node's part of the mesh on one connection. */
@@ -62,7 +70,10 @@ export async function joinMesh(nc: NatsConnection, o: JoinOptions): Promise<Memb
   const { config, names, role, log } = o;
   const stops: (() => void | Promise<void>)[] = [];
   // Hellos go on a subject of their own: heartbeats are not history for the event stream.
-  const hello = () => publishEvent(nc, names.hello(role), { event: "hello", data: o.hello() });
+  // Viewers read the events with the mesh secret; a broker subscriber without it reads nothing.
+  const events = eventSealer(o.key);
+  const hello = () =>
+    publishEvent(nc, names.hello(role), { event: "hello", data: o.hello() }, events);
   let closing: Promise<void> | undefined;
   const close = () =>
     closing ??= (async () => {
@@ -87,6 +98,7 @@ export async function joinMesh(nc: NatsConnection, o: JoinOptions): Promise<Memb
         replicas,
         maxAgeMs: config.maxAgeMs,
         maxBytes: config.maxBytes,
+        nodeKeys: o.nodeKeys,
       })
       : undefined;
     await durable?.ensureStream();
@@ -103,19 +115,26 @@ export async function joinMesh(nc: NatsConnection, o: JoinOptions): Promise<Memb
       durable?.settled(report.peer, report.message_id);
       o.hub.report({ ...report, attempts: 1, queuedMs: report.queued_ms });
     };
-    listenReports(nc, { subject: names.reports(role), key: o.key, log, onReport });
+    // Reports, presence entries and messages are judged by the same receive rules.
+    const judge = (inbound: Inbound, from: string) =>
+      judgeSender(inbound, from, o.receiver.context);
+    listenReports(nc, { subject: names.reports(role), key: o.key, log, onReport, judge });
+    const value: PresenceValue = {
+      role,
+      instance: crypto.randomUUID(),
+      version: o.version,
+      started_at: new Date().toISOString(),
+    };
+    if (o.nodeKeys) value.key_card = keyCard(o.nodeKeys, role);
     let listening = false;
     const presence: Presence = new Presence({
       kv,
       roster,
       ttlMs: config.presenceTtlMs,
       log,
-      value: {
-        role,
-        instance: crypto.randomUUID(),
-        version: o.version,
-        started_at: new Date().toISOString(),
-      },
+      value,
+      // Members' key cards are learned (and pinned) as they appear.
+      accept: (member, card) => o.privacy?.learn(member, card) ?? true,
       onConflict: (message) => log(`error: ${message}`),
       onClaimed: async () => {
         if (!listening) {
@@ -129,7 +148,9 @@ export async function joinMesh(nc: NatsConnection, o: JoinOptions): Promise<Memb
           }));
           await durable?.consume();
           if (durable) {
-            stops.push(await consumeReports(nc, { names, role, key: o.key, log, onReport }));
+            stops.push(
+              await consumeReports(nc, { names, role, key: o.key, log, onReport, judge }),
+            );
           }
         }
         hello();
@@ -145,10 +166,10 @@ export async function joinMesh(nc: NatsConnection, o: JoinOptions): Promise<Memb
     await presence.start();
     stops.push(
       o.hub.subscribe((r) =>
-        publishEvent(nc, names.events(role), { event: r.kind, data: r.envelope })
+        publishEvent(nc, names.events(role), { event: r.kind, data: r.envelope }, events)
       ),
       // Status lines, outcomes and permission prompts, as /events has them.
-      o.hub.onNotice((n) => publishEvent(nc, names.events(role), n)),
+      o.hub.onNotice((n) => publishEvent(nc, names.events(role), n, events)),
     );
     const beat = setInterval(hello, config.presenceTtlMs / 3);
     stops.push(() => clearInterval(beat));

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { KeyCard } from "../core/node_key.ts";
 import type { KV, KvEntry, Kvm, KvOptions } from "@nats-io/kv";
 import { brokerRoleProblem } from "../core/names.ts";
 import type { Logger } from "../platform/log.ts";
@@ -32,6 +33,8 @@ export interface PresenceValue {
   instance: string;
   version: string;
   started_at: string;
+  /** The node's key card (nodes with keys): its public keys, signed for its role. */
+  key_card?: KeyCard;
 }
 
 /** A member as the watch last saw it. */
@@ -56,6 +59,11 @@ export interface PresenceOptions {
   /** Where failures of heartbeats and watches are said (each kind at most once a minute). */
   log: Logger;
   now?: () => number;
+  /**
+   * Whether an entry (presence or roster) may stand for its role: its key card must match the
+   * role's pin (`Privacy.learn`). An entry refused is no member.
+   */
+  accept?: (role: string, card: unknown) => boolean;
 }
 
 /** One node's presence: its claim, heartbeats and the live members it sees. */
@@ -83,7 +91,7 @@ export class Presence {
   async start(): Promise<void> {
     await this.#watch(this.#o.kv, "presence", (e) => this.#seen(e));
     if (this.#o.roster) {
-      await this.#watch(this.#o.roster, "roster", (e) => isRole(e.key) && this.#known.add(e.key));
+      await this.#watch(this.#o.roster, "roster", (e) => this.#rostered(e));
     }
     await this.#beat();
     this.#timer = setInterval(
@@ -121,6 +129,15 @@ export class Presence {
     })();
   }
 
+  /** A roster entry: the role is known, and its key card (if any) is learned. */
+  #rostered(e: KvEntry): void {
+    if (!isRole(e.key) || e.operation !== "PUT") return;
+    this.#known.add(e.key);
+    try {
+      this.#accepts(e.key, e.json<{ key_card?: unknown }>() ?? {});
+    } catch { /* an entry of an earlier version, not JSON: a name only */ }
+  }
+
   #seen(e: KvEntry): void {
     // A key that is no role of ours (written by hand, "x.health") must never become a subject.
     if (!isRole(e.key)) return;
@@ -128,8 +145,14 @@ export class Presence {
     try {
       const value = e.json<PresenceValue>();
       if (typeof value?.instance !== "string") return;
+      if (!this.#accepts(e.key, value)) return void this.#members.delete(e.key);
       this.#members.set(e.key, { role: e.key, value, seenAt: e.created.getTime() });
     } catch { /* a value that is not JSON is not one of our nodes: not a member */ }
+  }
+
+  /** Whether an entry may stand for `role` (ours always does). */
+  #accepts(role: string, value: { key_card?: unknown }): boolean {
+    return role === this.#o.value.role || (this.#o.accept?.(role, value.key_card) ?? true);
   }
 
   #payload(): string {
@@ -170,7 +193,8 @@ export class Presence {
     }
     // Newly claimed (at start, or after another session let the role go).
     this.#conflict = undefined;
-    await this.#o.roster?.put(value.role, JSON.stringify({ first_seen: value.started_at }))
+    const entry = { first_seen: value.started_at, key_card: value.key_card };
+    await this.#o.roster?.put(value.role, JSON.stringify(entry))
       .catch((e) => this.#say("roster", `warning: cannot add "${value.role}" to the roster: ${e}`));
     await this.#o.onClaimed();
   }

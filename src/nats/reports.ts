@@ -10,7 +10,10 @@
 
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
-import { signHeaders, verifySignature } from "../core/signature.ts";
+import { signHeaders, verifySignature, WEBHOOK_ID } from "../core/signature.ts";
+import { nodeClaimOf, type NodeKeys, signNode } from "../core/node_key.ts";
+import type { Inbound } from "../node/receive.ts";
+import type { PinVerdict } from "../node/pins.ts";
 import type { Logger } from "../platform/log.ts";
 import { errorText, throttledLog } from "./log_once.ts";
 import type { MeshNames } from "./subjects.ts";
@@ -29,11 +32,19 @@ export interface WireReport {
 export function signReport(
   key: Uint8Array,
   report: WireReport,
+  nodeKeys?: NodeKeys,
 ): { body: string; headers: Record<string, string> } {
   const body = JSON.stringify(report);
-  const id = `report_${report.message_id}`;
-  return { body, headers: signHeaders(key, { id, timestamp: now(), body }) };
+  const input = { id: `report_${report.message_id}`, timestamp: now(), body };
+  const headers = signHeaders(key, input);
+  return { body, headers: nodeKeys ? { ...headers, ...signNode(nodeKeys, input) } : headers };
 }
+
+/**
+ * Judges whether the sender of a signed report may speak as the role it names (the node's
+ * receive rules: `judgeSender`).
+ */
+export type JudgeSender = (inbound: Inbound, from: string) => PinVerdict;
 
 /**
  * The report in `data` when its signature holds as of `atSeconds` (when it was stored), else
@@ -44,18 +55,25 @@ export function readReport(
   get: (name: string) => string,
   data: Uint8Array,
   atSeconds: number,
-): { report: WireReport } | { problem: string } {
+  judge?: JudgeSender,
+): { report: WireReport } | { problem: string; kind: "signature" | "shape" | "sender" } {
   const headers = new Headers();
   for (const n of SIGNED_HEADERS) headers.set(n, get(n));
   const ok = verifySignature(key, { headers, body: data }, { nowSeconds: atSeconds });
-  if (!ok.ok) return { problem: `a report with a bad signature: ${ok.reason}` };
+  if (!ok.ok) return { problem: `a report with a bad signature: ${ok.reason}`, kind: "signature" };
   try {
     const report = JSON.parse(new TextDecoder().decode(data)) as WireReport;
     if (typeof report?.message_id === "string" && typeof report.peer === "string") {
+      // The role it reports for must be the one that signed it, when that role is pinned.
+      const verified = { by: "stored" as const, id: get(WEBHOOK_ID) };
+      const sender = judge?.({ bytes: data, verified, node: nodeClaimOf(get) }, report.peer);
+      if (sender && !sender.ok) {
+        return { problem: `a report refused: ${sender.reason}`, kind: "sender" };
+      }
       return { report };
     }
   } catch { /* said below */ }
-  return { problem: "a signed report that is not a delivery report" };
+  return { problem: "a signed report that is not a delivery report", kind: "shape" };
 }
 
 /**
@@ -64,9 +82,16 @@ export function readReport(
  */
 export async function sendReport(
   nc: NatsConnection,
-  o: { names: MeshNames; key: Uint8Array; sender: string; report: WireReport; log: Logger },
+  o: {
+    names: MeshNames;
+    key: Uint8Array;
+    sender: string;
+    report: WireReport;
+    log: Logger;
+    nodeKeys?: NodeKeys;
+  },
 ): Promise<void> {
-  const { body, headers } = signReport(o.key, o.report);
+  const { body, headers } = signReport(o.key, o.report, o.nodeKeys);
   const h = natsHeaders();
   for (const [k, v] of Object.entries(headers)) h.set(k, v);
   try {
@@ -97,6 +122,7 @@ export async function consumeReports(
     key: Uint8Array;
     log: Logger;
     onReport: (report: WireReport) => void;
+    judge?: JudgeSender;
   },
 ): Promise<() => void> {
   const { names, role } = o;
@@ -120,9 +146,10 @@ export async function consumeReports(
         (n) => m.headers?.get(n) ?? "",
         m.data,
         Number(m.info.timestampNanos) / 1e9,
+        o.judge,
       );
       if ("problem" in read) {
-        say("bad", `warning: dropped ${read.problem}`);
+        say(read.kind, `warning: dropped ${read.problem}`);
         m.term();
         continue;
       }

@@ -20,6 +20,8 @@
  * @module
  */
 
+import { type MeshSealer, meshSealer } from "../core/seal.ts";
+
 /** Subject, bucket and stream names of one mesh. */
 export interface MeshNames {
   direct(role: string): string;
@@ -80,4 +82,12 @@ export function meshNames(mesh: string): MeshNames {
     rosterBucket: `${mesh}_roster`,
     stream: `${mesh}_inbox`,
   };
+}
+
+/**
+ * The sealer of the events nodes publish for `viewer --nats` (and of their hellos): a key
+ * derived from the mesh secret's key (`signatureKey`), so the viewer needs `INTERCOM_SECRET`.
+ */
+export function eventSealer(secretKey: Uint8Array): MeshSealer {
+  return meshSealer(secretKey, "events");
 }

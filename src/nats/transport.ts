@@ -28,6 +28,8 @@ import { joinMesh, type Membership } from "./join.ts";
 import { errorText, throttledLog } from "./log_once.ts";
 import { meshNames } from "./subjects.ts";
 import { decodeReply } from "./wire.ts";
+import { type NodeKeys, signNode } from "../core/node_key.ts";
+import type { Privacy } from "../node/privacy.ts";
 
 /** Options for {@linkcode NatsTransport}. */
 export interface NatsTransportOptions {
@@ -44,6 +46,10 @@ export interface NatsTransportOptions {
   retryMs?: number;
   /** Runs `run` after `ms`, returning a cancel function; `setTimeout` by default (for tests). */
   schedule?: (run: () => void, ms: number) => () => void;
+  /** This node's keys: messages and receipts are also signed with its node key. */
+  nodeKeys?: NodeKeys;
+  /** Seals texts to members' keys (learned from presence and roster entries). */
+  privacy?: Privacy;
 }
 
 export { DURABLE_LIMITS } from "./durable.ts";
@@ -123,6 +129,8 @@ export class NatsTransport implements PeerTransport {
         version: this.#o.version,
         key: this.#key,
         receiver: this.#receiver!,
+        nodeKeys: this.#o.nodeKeys,
+        privacy: this.#o.privacy,
         hub: this.#o.hub,
         log,
         hello: () => ({
@@ -216,13 +224,23 @@ export class NatsTransport implements PeerTransport {
         retryable: !this.#authFailed && !this.#member?.presence.conflict,
       };
     }
+    // A role never seen on the broker (a roster role's first morning) has no key to seal to.
+    const wire = this.#o.privacy?.wire(peer.name, envelope, { unknown: "mesh" }) ??
+      { ok: true, body: envelope as unknown as Record<string, unknown> };
+    if (!wire.ok) {
+      const kind = wire.retryable ? "unreachable" : "refused";
+      return { ok: false, kind, reason: wire.reason, retryable: wire.retryable };
+    }
+    const outcome = await this.#send(peer, envelope, JSON.stringify(wire.body));
+    if (!wire.note || !outcome.ok) return outcome;
+    return { ...outcome, reason: outcome.reason ? `${outcome.reason}; ${wire.note}` : wire.note };
+  }
+
+  /** Sends one wire body: a request, or stored behind earlier ones or when away (durable). */
+  async #send(peer: Peer, envelope: Envelope, body: string): Promise<DeliveryOutcome> {
+    const nc = this.#nc!;
     const durable = this.#member?.durable;
-    const body = JSON.stringify(envelope);
-    const signed = signHeaders(this.#key, {
-      id: envelope.message_id,
-      timestamp: Math.floor(Date.now() / 1000),
-      body,
-    });
+    const signed = this.#sign(envelope.message_id, body);
     // Earlier messages still wait in the broker: this one goes behind them, to keep the order.
     const waiting = await durable?.waiting(peer.name).catch((e) => {
       this.#say("backlog", `warning: cannot read the stored backlog: ${errorText(e)}`);
@@ -281,17 +299,21 @@ export class NatsTransport implements PeerTransport {
     }
   }
 
+  /** Standard Webhooks headers and, with a node key, the node's (stored with the message). */
+  #sign(id: string, body: string): Record<string, string> {
+    const input = { id, timestamp: Math.floor(Date.now() / 1000), body };
+    const headers = signHeaders(this.#key, input);
+    const keys = this.#o.nodeKeys;
+    return keys ? { ...headers, ...signNode(keys, input) } : headers;
+  }
+
   /** Sends a read receipt on `<mesh>.<role>.receipt`; best effort, like over HTTP. */
   async receipt(peer: Peer, receipt: Receipt): Promise<void> {
     const nc = this.#nc;
     if (!nc || this.#problem()) return;
     const body = JSON.stringify(receipt);
     const h = natsHeaders();
-    const signed = signHeaders(this.#key, {
-      id: `receipt_${crypto.randomUUID()}`,
-      timestamp: Math.floor(Date.now() / 1000),
-      body,
-    });
+    const signed = this.#sign(`receipt_${crypto.randomUUID()}`, body);
     for (const [k, v] of Object.entries(signed)) h.set(k, v);
     // A receipt is a courtesy: a peer that is away (or a node without receipts) misses it.
     await nc.request(this.#names.receipt(peer.name), body, { timeout: 1_500, headers: h })

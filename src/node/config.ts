@@ -59,6 +59,8 @@ export interface Config {
    * `~/.local/state/claude-talkie-walkie`).
    */
   stateDir: string;
+  /** Node key fingerprints given up front in `PEERS` (`name…#SHA256:…`), role → fingerprint. */
+  pins?: ReadonlyMap<string, string>;
   /** Days of message history kept (`INTERCOM_HISTORY_DAYS`, default 30). */
   historyDays: number;
   /** Bytes of message text kept in the history at most (`INTERCOM_HISTORY_MAX_MB`, 100 MiB). */

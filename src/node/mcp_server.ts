@@ -21,6 +21,7 @@ import { registerPeerTools } from "./tools_peers.ts";
 import { registerInboxTools } from "./tools_inbox.ts";
 import { registerSearchTool } from "./tools_search.ts";
 import type { Inbox } from "./inbox.ts";
+import type { NodeKeyFacts } from "./tool_context.ts";
 import { instructions } from "../core/instructions.ts";
 import { firstNote, fitInstructions, noteFirstResult } from "./client_fit.ts";
 import { registerWaitTool } from "./tools_wait.ts";
@@ -60,6 +61,8 @@ export interface McpOptions {
    * session hears it in its first tool result and in `list_peers`.
    */
   storeProblem?: string;
+  /** This node's key fingerprint and the pins, for `list_peers`. */
+  keys?: NodeKeyFacts;
 }
 
 /**
@@ -146,6 +149,7 @@ export function createMcpServer(
     listening: options.listening,
     storeProblem: options.storeProblem,
     notice: (event, data) => hub.notice(event, data),
+    keys: options.keys,
   };
   registerSendTools(ctx);
   registerPeerTools(ctx);

@@ -16,6 +16,9 @@ import type { SeenIds } from "../core/replay.ts";
 import type { SessionDelivery } from "./channel.ts";
 import type { Hub } from "./hub.ts";
 import { parseReceipt, type Receipt } from "./receipts.ts";
+import { type NodeClaim, verifyNode } from "../core/node_key.ts";
+import type { Pins, PinVerdict } from "./pins.ts";
+import type { Privacy } from "./privacy.ts";
 
 /**
  * How an inbound message was authenticated before it arrived here: a Standard Webhooks
@@ -38,6 +41,8 @@ export interface Inbound {
   from?: string;
   /** The sender's network address, for the per-address limit; none over a broker. */
   source?: string;
+  /** The node key headers, when the sender sent them (a signed request only). */
+  node?: NodeClaim;
 }
 
 /**
@@ -93,6 +98,29 @@ export interface ReceiveContext {
    * messages that arrived at the same time. Its promise is awaited by the inbox.
    */
   batch?: () => Promise<void>;
+  /** Who may speak as which role; without it a valid node signature is enough. */
+  pins?: Pins;
+  /** Opens texts sealed to this node's key; without it a sealed message is refused. */
+  privacy?: Pick<Privacy, "open">;
+}
+
+/**
+ * Judges who sent an inbound message claiming `from`: its node signature must verify, and
+ * the role's pin (if any) must name that key. A signed request without node headers is a
+ * webhook (or a v2 node). The one place the node key of a message, receipt or report is read.
+ */
+export function judgeSender(inbound: Inbound, from: string, ctx: ReceiveContext): PinVerdict {
+  const { node, verified } = inbound;
+  let signer: string | undefined;
+  if (node !== undefined && verified.by !== "secret") {
+    const checked = verifyNode(node, verified.id, inbound.bytes);
+    if (!checked.ok) {
+      return { ok: false, reason: `The sender's node signature is not valid: ${checked.reason}` };
+    }
+    signer = checked.fingerprint;
+  }
+  if (ctx.pins) return ctx.pins.judge(from, signer);
+  return { ok: true, sender: signer ? "node" : "webhook" };
 }
 
 /** Strict UTF-8, one for all messages (a decoder without `stream` keeps no state). */
@@ -123,6 +151,18 @@ function decode(inbound: Inbound): unknown | Received {
 }
 
 const refused = (status: number, reason: string): Received => ({ kind: "refused", status, reason });
+
+/** A body with its sealed text opened (`node/privacy.ts`), or the refusal saying why not. */
+function unseal(body: unknown, ctx: ReceiveContext): unknown | Received {
+  const fields = body as Record<string, unknown> | string;
+  if (typeof fields !== "object" || fields === null || fields.sealed === undefined) return body;
+  if (!ctx.privacy) return refused(400, "This node has no key to open a sealed message");
+  try {
+    return ctx.privacy.open(fields);
+  } catch (e) {
+    return refused(400, `Cannot open the sealed message: ${(e as Error).message}`);
+  }
+}
 const isReceived = (v: unknown): v is Received =>
   v !== null && typeof v === "object" && "kind" in v && v.kind === "refused";
 
@@ -137,7 +177,9 @@ const isReceived = (v: unknown): v is Received =>
  * header alone is held.
  */
 export async function receive(inbound: Inbound, ctx: ReceiveContext): Promise<Received> {
-  const body = decode(inbound);
+  const decoded = decode(inbound);
+  if (isReceived(decoded)) return decoded;
+  const body = unseal(decoded, ctx);
   if (isReceived(body)) return body;
   const { verified } = inbound;
   const webhookId = verified.by === "secret" ? undefined : verified.id;
@@ -154,6 +196,9 @@ export async function receive(inbound: Inbound, ctx: ReceiveContext): Promise<Re
     if (e instanceof ProtocolError) return refused(e.status, e.message);
     throw e;
   }
+  const sender = judgeSender(inbound, envelope.from, ctx);
+  if (!sender.ok) return refused(403, sender.reason);
+  envelope.sender_kind = sender.sender;
   const nowMs = ctx.now().getTime();
   const { source } = inbound;
   const byAddress = source ? ctx.addressLimiter?.take(source, nowMs) : undefined;
@@ -230,6 +275,8 @@ export function receiveReceipt(
     const error = e instanceof TypeError ? e.message : "Body is not valid JSON";
     return { status: 400, body: { ok: false, error } };
   }
+  const sender = judgeSender(inbound, receipt.from, ctx);
+  if (!sender.ok) return { status: 403, body: { ok: false, error: sender.reason } };
   return { status: 200, body: { ok: true, accepted: ctx.onReceipt?.(receipt) ?? 0 } };
 }
 

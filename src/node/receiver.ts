@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { KeyCard } from "../core/node_key.ts";
 import {
   verifySignature,
   WEBHOOK_ID,
@@ -42,6 +43,8 @@ export interface HealthFacts {
   version: string;
   /** Whether the node refuses the secret header alone. */
   requireSignature: boolean;
+  /** This node's key card: its public keys and fingerprint (never a private key). */
+  nodeKey?: KeyCard;
 }
 
 /**
@@ -60,6 +63,7 @@ export function healthBody(facts: HealthFacts): Record<string, unknown> {
     signatures: ["v1"],
     require_signature: facts.requireSignature,
     receipts: true,
+    ...(facts.nodeKey ? { node_key: facts.nodeKey } : {}),
   };
 }
 

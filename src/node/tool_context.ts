@@ -84,6 +84,16 @@ export interface ToolContext {
   storeProblem?: string;
   /** Tells `/events` watchers a live fact (the hub's notice). */
   notice: (event: string, data: Record<string, unknown>) => void;
+  /** This node's key fingerprint, and the one each role is pinned to. */
+  keys?: NodeKeyFacts;
+}
+
+/** What `list_peers` shows of node keys. */
+export interface NodeKeyFacts {
+  /** This node's fingerprint, `SHA256:…`. */
+  own: string;
+  /** The fingerprint `role` is pinned to, if any. */
+  pinned: (role: string) => string | undefined;
 }
 
 /**

@@ -25,7 +25,8 @@ export function registerPeerTools(ctx: ToolContext): void {
       : status.where
       ? `on ${status.where}; HTTP ${http}`
       : http;
-    const lines = [`You are "${role}", ${own}.${unreadLine(session)}`];
+    const key = ctx.keys ? ` Your node key: ${ctx.keys.own}.` : "";
+    const lines = [`You are "${role}", ${own}.${key}${unreadLine(session)}`];
     if (ctx.storeProblem) lines.push(`Store: ${shownLine(ctx.storeProblem, 400)}`);
     if (messenger.peers.length === 0) {
       lines.push(
@@ -64,7 +65,10 @@ export function registerPeerTools(ctx: ToolContext): void {
       // A project directory is a path from a registry file: one bounded line, like a status.
       const doing = (peer.project ? `\n    project: ${shownLine(peer.project, 200)}` : "") +
         (s?.status ? `\n    status: ${s.status}` : "");
-      lines.push(`- ${peer.name}  ${peer.url}  ${status}${queue}${reads}${hears}${doing}`);
+      // The node key it is pinned to, once it signed something (trust on first use).
+      const pin = ctx.keys?.pinned(peer.name);
+      const pinned = pin ? `\n    key: ${pin}` : "";
+      lines.push(`- ${peer.name}  ${peer.url}  ${status}${queue}${reads}${hears}${doing}${pinned}`);
     }
     return text(lines.join("\n"));
   });

@@ -37,3 +37,16 @@ export function stateDir(env: Record<string, string | undefined>): string {
 export function storeFile(dir: string, role: string, mesh?: string): string {
   return join(dir, mesh ? `${mesh}.${role}.db` : `${role}.db`);
 }
+
+/**
+ * The node key file of `role` in `dir`, beside its database: `<role>.key`, or
+ * `<mesh>.<role>.key` in broker mode.
+ *
+ * @example
+ * ```ts
+ * nodeKeyFile("/s", "backend"); // "/s/backend.key"
+ * ```
+ */
+export function nodeKeyFile(dir: string, role: string, mesh?: string): string {
+  return join(dir, mesh ? `${mesh}.${role}.key` : `${role}.key`);
+}

@@ -58,6 +58,14 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX ids_expiry ON ids (expires_at);
   `,
+  // 2: pins, the node key each role was first seen signing with (trust on first use).
+  `
+  CREATE TABLE pins (
+    role TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    pinned_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** The schema version this code writes: the number of migrations. */

@@ -17,6 +17,7 @@ import { damagedMarker, openDatabase, sqliteCode, type StoreState } from "./open
 
 export type { StoreState };
 import { StoredOutbox } from "./outbox.ts";
+import { StoredPins } from "./pins.ts";
 
 /** Options of {@linkcode Store.open}. */
 export interface StoreOptions {
@@ -62,6 +63,8 @@ export class Store {
   readonly operatorIds: StoredSeenIds;
   /** Messages queued for peers that are away. */
   readonly outbox: StoredOutbox;
+  /** The node key each role was first seen signing with. */
+  readonly pins: StoredPins;
   /** How it opened. */
   readonly info: StoreInfo;
   readonly #db: DatabaseSync;
@@ -90,6 +93,7 @@ export class Store {
     this.replays = new StoredSeenIds(db, "replay", this.#o.replayTtlMs);
     this.operatorIds = new StoredSeenIds(db, "operator", this.#o.replayTtlMs);
     this.outbox = new StoredOutbox(db);
+    this.pins = new StoredPins(db);
   }
 
   /**

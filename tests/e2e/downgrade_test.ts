@@ -25,11 +25,14 @@ import { freePorts, NodeProcess, randomSecret, resultText } from "../support/har
 class V2Fake {
   signs = false;
   readonly posts: IncomingHttpHeaders[] = [];
+  /** The bodies of the posts, in order. */
+  readonly bodies: string[] = [];
   server!: Server;
   constructor(readonly role: string) {}
 
   handle = (req: IncomingMessage, res: ServerResponse) => {
-    req.resume();
+    let body = "";
+    req.setEncoding("utf8").on("data", (c: string) => body += c);
     req.on("end", () => {
       res.writeHead(200, { "content-type": "application/json", connection: "close" });
       if (req.url === "/health") {
@@ -42,6 +45,7 @@ class V2Fake {
         }));
       }
       this.posts.push(req.headers);
+      this.bodies.push(body);
       res.end(JSON.stringify({ ok: true }));
     });
   };
@@ -134,6 +138,9 @@ describe("the v2 fallback and clock skew", () => {
     assert.equal(r.isError, undefined, text);
     assert.match(text, /^Delivered/);
     assert.match(text, /X-Intercom-Secret header/);
+    // A v2 node has no node key: the text goes plain, and the result says so and why.
+    assert.match(text, /sent unencrypted: "plain2" has no node key \(a v2 node/);
+    assert.equal(JSON.parse(plain2.bodies.at(-1)!).message, "to v2");
     assert.ok(plain2.posts.at(-1)!["x-intercom-secret"]);
   });
 

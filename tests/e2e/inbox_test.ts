@@ -145,9 +145,11 @@ describe("an inbox, read receipts and a status line", () => {
         body,
       });
     assert.equal((await forge(signatureKey("not-the-mesh-secret-123"))).status, 401);
-    // Signed by a member, but these messages went to quiet, not to private: nothing is taken.
+    // Signed with the mesh secret but not with private's node key, which talker pinned when
+    // private's receipts came: refused, and nothing is taken.
     const other = await forge(signatureKey(secret));
-    assert.equal(other.status, 200);
-    assert.equal((await other.json()).accepted, 0);
+    assert.equal(other.status, 403);
+    assert.match((await other.json()).error, /"private" is pinned to node key/);
+    assert.deepEqual(reportsIn(talker.session.events.slice(before)), []);
   });
 });

@@ -228,7 +228,7 @@ describe("the permission relay and operator messages", () => {
       method: "POST",
       headers: { "x-intercom-secret": mesh.secret, "content-type": "application/json" },
       body: JSON.stringify({
-        from: "peer",
+        from: "ci",
         message: "hi",
         operator: "true",
         meta: { operator: "true" },

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -34,8 +34,9 @@ function cli(args: string[], cwd: string, env: Record<string, string> = {}) {
       env: {
         PATH: process.env.PATH ?? "",
         HOME: process.env.HOME ?? "",
-        XDG_STATE_HOME: STATE,
         NO_COLOR: "1",
+        // init makes the node key ahead: in the test's directory, never the user's state.
+        XDG_STATE_HOME: join(cwd, ".state"),
         ...env,
       },
       stdio: ["ignore", "pipe", "pipe"],
@@ -88,6 +89,14 @@ describe("init and the .mcp.json it writes", () => {
     assert.ok(secret && secret.length >= 43, `a strong secret is printed once: ${r.out}`);
     assert.ok(!readFileSync(join(dir, ".mcp.json"), "utf8").includes(secret!));
     assert.match(r.out, /init --role frontend --peers backend=\S+:\d+ --port \d+/);
+    // The node key is made ahead, readable by its owner only, and its fingerprint printed.
+    const keyFile = join(dir, ".state", "claude-talkie-walkie", "backend.key");
+    assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+    const fingerprint = /This node's key: (SHA256:[A-Za-z0-9_-]{43}) \(new, /.exec(r.out)?.[1];
+    assert.ok(fingerprint, r.out);
+    assert.match(r.out, new RegExp(`backend=<host>#${fingerprint}`));
+    const doctor = await cli(["doctor"], dir, { INTERCOM_SECRET: secret! });
+    assert.match(doctor.out, new RegExp(`ok +node key ${fingerprint} \\(${keyFile}\\)`));
   });
 
   test("a node starts from that entry once the secret is in the environment", async () => {
@@ -203,12 +212,14 @@ describe("init and the .mcp.json it writes", () => {
     async () => {
       // script(1) gives the node a terminal for stdin; closing our end ends the node.
       const node = `${process.execPath} run -A ${join(ROOT, "main.ts")}`;
+      const state = mkdtempSync(join(tmpdir(), "ctw-solo-"));
       const child = spawn("script", ["-qfec", node, "/dev/null"], {
         env: {
           PATH: process.env.PATH ?? "",
           HOME: process.env.HOME ?? "",
           XDG_STATE_HOME: STATE,
           NO_COLOR: "1",
+          INTERCOM_STATE_DIR: state,
           MY_ROLE: "solo",
           INTERCOM_PORT: "0",
           INTERCOM_HOST: "127.0.0.1",
@@ -233,6 +244,7 @@ describe("init and the .mcp.json it writes", () => {
         // A bound against a hang only: the child normally exits as soon as stdin ends.
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000).unref?.())]);
         if (child.exitCode === null) child.kill("SIGKILL");
+        rmSync(state, { recursive: true, force: true });
       }
     },
   );

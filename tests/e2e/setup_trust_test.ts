@@ -26,7 +26,7 @@ describe("init and doctor about secret files", { skip: process.platform === "win
           HOME: process.env.HOME ?? "",
           NO_COLOR: "1",
           XDG_CONFIG_HOME: config,
-          XDG_STATE_HOME: join(config, "state"),
+          XDG_STATE_HOME: join(dir, "state"),
         },
         stdio: ["ignore", "pipe", "pipe"],
       });

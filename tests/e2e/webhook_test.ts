@@ -4,6 +4,7 @@
  * that arrive before the MCP client initialized.
  */
 
+import { checkKeyCard } from "../../src/core/node_key.ts";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -87,6 +88,7 @@ describe("webhooks into one node", () => {
       message_id: "ci-run-42",
       reply_to: "msg_0001",
       sent_at: "2026-01-02T03:04:05.000Z",
+      sender_kind: "webhook",
     });
   });
 
@@ -227,7 +229,8 @@ describe("webhooks into one node", () => {
   test("GET /health answers without a secret", async () => {
     const r = await fetch(`${node.url}/health`);
     assert.equal(r.status, 200);
-    assert.deepEqual(await r.json(), {
+    const { node_key: card, ...rest } = await r.json();
+    assert.deepEqual(rest, {
       status: "ok",
       role: "hooked",
       peers: ["other"],
@@ -236,6 +239,9 @@ describe("webhooks into one node", () => {
       receipts: true,
       require_signature: false,
     });
+    // The node's public keys only, bound to its role by its signature.
+    assert.deepEqual(Object.keys(card).sort(), ["ed25519", "fingerprint", "signature", "x25519"]);
+    assert.equal(checkKeyCard(card, "hooked").ok, true);
   });
 
   test("GET /events refuses a missing or wrong secret with 401", async () => {

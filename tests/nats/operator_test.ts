@@ -52,6 +52,7 @@ describe("the operator over the broker", { skip }, () => {
       throw new Error(`${(e as Error).message}; screen:\n${screen()}`);
     }
   }
+  const secret = randomSecret();
   const prompt = (request_id: string) =>
     node.session.client.notification({
       method: "notifications/claude/channel/permission_request",
@@ -62,7 +63,7 @@ describe("the operator over the broker", { skip }, () => {
     server = await NatsServer.start();
     node = await spawnBrokerNode("backend", {
       nats: server.url,
-      secret: randomSecret(),
+      secret,
       env: { INTERCOM_OPERATOR_KEY: formatOperatorPublicKey(publicKey) },
     });
     node.session.client.setNotificationHandler(VerdictSchema, (n) => void verdicts.push(n.params));
@@ -87,7 +88,7 @@ describe("the operator over the broker", { skip }, () => {
     await prompt("abcde");
     const command = [
       `cd '${ROOT}' &&`,
-      `NO_COLOR=1 XDG_CONFIG_HOME='${dir}'`,
+      `NO_COLOR=1 XDG_CONFIG_HOME='${dir}' INTERCOM_SECRET='${secret}'`,
       `'${process.execPath}' run -A main.ts viewer --nats ${server.url}`,
       `--operator-key '${join(dir, "operator.key")}'`,
     ].join(" ");

@@ -10,11 +10,11 @@ import type { ViewerEvent } from "../../viewer/model/state.ts";
 const skip = natsSkip();
 let server: NatsServer | undefined;
 const nodes: NodeProcess[] = [];
+const secret = randomSecret();
 
 before(async () => {
   if (skip) return;
   server = await NatsServer.start();
-  const secret = randomSecret();
   for (const role of ["alice", "bob"]) {
     nodes.push(await spawnBrokerNode(role, { nats: server.url, secret }));
   }
@@ -35,7 +35,7 @@ test("viewer --nats --once shows every member of the mesh", { skip }, async () =
     server!.url,
     "--once",
     "--no-color",
-  ], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", NO_COLOR: "1" } });
+  ], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", NO_COLOR: "1", INTERCOM_SECRET: secret } });
   let out = "";
   let err = "";
   child.stdout.setEncoding("utf8").on("data", (c: string) => out += c);
@@ -70,6 +70,7 @@ test(
     const following = followMesh(nc, config.mesh, {
       signal: stop.signal,
       onEvent: (e) => events.push(e),
+      secret,
     });
     try {
       await sending;

@@ -205,12 +205,15 @@ export function useBrokerMesh(
 ): BrokerMesh {
   let server: NatsServer | undefined;
   const started: NodeProcess[] = [];
+  // A role keeps its state (its node key above all) across restarts, as on a real machine.
+  const states = mkdtempSync(join(tmpdir(), "talkie-broker-states-"));
   before(async () => {
     if (!skip) server = await NatsServer.start();
   });
   after(async () => {
     await Promise.all(started.map((n) => n.stop()));
     await server?.stop();
+    rmSync(states, { recursive: true, force: true });
   });
   return {
     started,
@@ -218,7 +221,11 @@ export function useBrokerMesh(
       return server!.url;
     },
     async start(role) {
-      const n = await spawnBrokerNode(role, { nats: server!.url, ...options });
+      const n = await spawnBrokerNode(role, {
+        nats: server!.url,
+        ...options,
+        env: { INTERCOM_STATE_DIR: join(states, role), ...options.env },
+      });
       started.push(n);
       return n;
     },

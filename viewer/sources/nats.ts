@@ -1,7 +1,8 @@
 /**
  * The broker source of `viewer --nats <url>`: the mesh's event stream instead of one `/events`
  * stream per node. Each node publishes its hub events on `<mesh>.events.<role>` as
- * `{"event": "send"|"recv"|…, "data": …}` and its hellos on `<mesh>.events.<role>.hello`; they
+ * `{"event": "send"|"recv"|…, "data": …}` sealed with the mesh secret, and its hellos on
+ * `<mesh>.events.<role>.hello`; they
  * become the same {@linkcode ViewerEvent}s as the SSE source makes. The viewer first replays the
  * last events the broker kept (`src/nats/history.ts`), then follows live.
  *
@@ -14,20 +15,38 @@ import { ConfigError } from "../../src/core/env.ts";
 import { brokerRoleProblem } from "../../src/core/names.ts";
 import { type NatsConfig, parseNatsConfig } from "../../src/nats/config.ts";
 import { connectionOptions, describeConnectError, isAuthError } from "../../src/nats/connect.ts";
-import { meshNames } from "../../src/nats/subjects.ts";
+import { eventSealer, meshNames } from "../../src/nats/subjects.ts";
+import type { MeshSealer } from "../../src/core/seal.ts";
+import { signatureKey } from "../../src/core/signature.ts";
 import { followHistory } from "../../src/nats/history.ts";
 import { toViewerEvent } from "./sse.ts";
 import type { ViewerEvent } from "../model/state.ts";
 
 /**
  * The viewer event for one message on `<mesh>.events.<node>`, or `undefined` when it is not
- * one of ours (broker messages are trusted no more than any input).
+ * one of ours (broker messages are trusted no more than any input). Nodes seal their events
+ * with the mesh secret (`{"sealed":…}`): `sealer` opens them; an event that does not open
+ * calls `onSealed` (another or no `INTERCOM_SECRET`). An unsealed event (nodes of an earlier
+ * version) is read as it is.
  */
-export function natsViewerEvent(subject: string, data: Uint8Array): ViewerEvent | undefined {
+export function natsViewerEvent(
+  subject: string,
+  data: Uint8Array,
+  sealer?: MeshSealer,
+  onSealed?: () => void,
+): ViewerEvent | undefined {
   // `<mesh>.events.<node>` or `<mesh>.events.<node>.hello`; a mesh name has no dot.
   const node = subject.split(".")[2] ?? "";
   try {
-    const m = JSON.parse(new TextDecoder().decode(data));
+    let m = JSON.parse(new TextDecoder().decode(data));
+    if (typeof m?.sealed === "string") {
+      try {
+        m = sealer?.open(m.sealed);
+      } catch {
+        m = undefined;
+      }
+      if (m === undefined) return void onSealed?.();
+    }
     if (typeof m?.event !== "string") return undefined;
     return toViewerEvent(node, { event: m.event, data: JSON.stringify(m.data) });
   } catch {
@@ -92,11 +111,23 @@ export async function followMesh(
     onEvent: (event: ViewerEvent) => void;
     /** Roles presence says are online: their desks show online before their next hello. */
     members?: readonly string[];
+    /** The mesh secret (`INTERCOM_SECRET`): nodes seal their events with it. */
+    secret?: string;
+    /** Called once when an event does not open with `secret` (or there is none). */
+    onSealed?: () => void;
   },
 ): Promise<void> {
   const names = meshNames(mesh);
+  const sealer = options.secret === undefined
+    ? undefined
+    : eventSealer(signatureKey(options.secret));
+  let told = false;
+  const onSealed = () => {
+    if (!told) options.onSealed?.();
+    told = true;
+  };
   const pass = (subject: string, data: Uint8Array) => {
-    const event = natsViewerEvent(subject, data);
+    const event = natsViewerEvent(subject, data, sealer, onSealed);
     if (event) options.onEvent(event);
   };
   const live = (subject: string) =>
