@@ -68,6 +68,7 @@ describe("two plain claude sessions talk through hooks", { skip }, () => {
     mkdirSync(reg, { mode: 0o700 });
     chmodSync(reg, 0o700);
     mkdirSync(join(dir, "home"));
+    mkdirSync(join(dir, "tmp"));
     api = spawn(process.execPath, [
       "run",
       "-A",
@@ -143,6 +144,8 @@ describe("two plain claude sessions talk through hooks", { skip }, () => {
     );
     const env = [
       `HOME=${join(dir, "home")}`,
+      // Claude Code's own temp files (sockets, session data) go with the test's folder.
+      `TMPDIR=${join(dir, "tmp")}`,
       `ANTHROPIC_BASE_URL=http://127.0.0.1:${port}`,
       `ANTHROPIC_API_KEY=${key}`,
       "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
@@ -270,7 +273,10 @@ describe("two plain claude sessions talk through hooks", { skip }, () => {
     assert.equal(woken.reply.input?.reply_to, question[1]);
     // alpha was woken by the answer, then list_peers said beta's session has seen the question.
     const answered = log.find((e) => e.role === "alpha" && /list_peers/.test(e.reply.tool ?? ""))!;
-    assert.match(answered.last, /from="beta" to="alpha" [^>]*reply_to="[^"]+">\n6 times 7 is 42\./);
+    assert.match(
+      answered.last,
+      /from="beta" to="alpha" [^>]*reply_to="[^"]+"[^>]*>\n6 times 7 is 42\./,
+    );
     const peers = log.find((e) => /answered; list_peers/.test(e.reply.text ?? ""))!;
     assert.match(peers.last, /- beta .* online .*; 1 seen by its session/);
   });
