@@ -8,7 +8,7 @@ import { stateDir } from "../store/location.ts";
 import { splitPins } from "../core/pin_syntax.ts";
 import { parseArgs } from "node:util";
 import { parseNatsConfig, rosterWarning } from "../nats/config.ts";
-import { type Env, flag, positive } from "../core/env.ts";
+import { type Env, flag, positive, readPem } from "../core/env.ts";
 import { type Config, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_SECRET } from "../node/config.ts";
 import { DEFAULT_PORT } from "../http/address.ts";
 import { signatureKey } from "../core/signature.ts";
@@ -207,16 +207,7 @@ export function loadConfig(
       ["INTERCOM_CA", security.caFile],
     ] as const
   ) {
-    if (path === undefined) continue;
-    let pem: string;
-    try {
-      pem = readFile(path);
-    } catch (e) {
-      throw new ConfigError(`Cannot read ${name} "${path}": ${(e as { code?: string }).code ?? e}`);
-    }
-    if (!pem.includes("-----BEGIN ")) {
-      throw new ConfigError(`${name} "${path}" is not a PEM file (no "-----BEGIN" line)`);
-    }
+    if (path !== undefined) readPem(name, path, readFile);
   }
   const nats = parseNatsConfig(env, role, readFile, peersText);
   try {

@@ -53,3 +53,25 @@ export function flag(env: Env, name: string): boolean {
     `${name} "${env[name]}" must be 1 (or true, yes, on) or 0 (false, no, off)`,
   );
 }
+
+/**
+ * The PEM text of the file `path` named by the variable `name`, read with `readFile`.
+ *
+ * @throws {ConfigError} naming the variable when the file cannot be read or holds no PEM block.
+ * @example
+ * ```ts
+ * readPem("INTERCOM_CA", "/etc/ca.pem", () => "-----BEGIN CERTIFICATE-----\n…");
+ * ```
+ */
+export function readPem(name: string, path: string, readFile: (path: string) => string): string {
+  let pem: string;
+  try {
+    pem = readFile(path);
+  } catch (e) {
+    throw new ConfigError(`Cannot read ${name} "${path}": ${(e as { code?: string }).code ?? e}`);
+  }
+  if (!pem.includes("-----BEGIN ")) {
+    throw new ConfigError(`${name} "${path}" is not a PEM file (no "-----BEGIN" line)`);
+  }
+  return pem;
+}

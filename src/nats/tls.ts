@@ -8,23 +8,10 @@
 
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { connect as tcpConnect } from "node:net";
-import { ConfigError, type Env } from "../core/env.ts";
+import { ConfigError, type Env, readPem } from "../core/env.ts";
 import type { NatsTls } from "../node/config.ts";
 
 export type { NatsTls };
-
-function readPem(name: string, path: string, readFile: (path: string) => string): string {
-  let pem: string;
-  try {
-    pem = readFile(path);
-  } catch (e) {
-    throw new ConfigError(`Cannot read ${name} "${path}": ${(e as { code?: string }).code ?? e}`);
-  }
-  if (!pem.includes("-----BEGIN ")) {
-    throw new ConfigError(`${name} "${path}" is not a PEM file (no "-----BEGIN" line)`);
-  }
-  return pem;
-}
 
 /**
  * Reads the broker's TLS files: `INTERCOM_CA` (also used for HTTPS peers), and the client
