@@ -105,7 +105,12 @@ export class History implements Inbox {
   add(envelope: Envelope, nowMs: number, operator = false): void {
     let changes: number | bigint;
     try {
-      changes = this.#insertIn(envelope, nowMs, operator);
+      changes = this.#insertRow("in", envelope, {
+        at: nowMs,
+        outcome: "delivered",
+        read: false,
+        operator,
+      });
     } catch (e) {
       this.#onError("keep a received message", e);
       throw e;
@@ -113,19 +118,24 @@ export class History implements Inbox {
     if (Number(changes) > 0) { for (const listener of [...this.#listeners]) listener(); }
   }
 
-  #insertIn(envelope: Envelope, nowMs: number, operator: boolean): number | bigint {
+  /** One row of `messages`; its `changes` is 0 when the row was there already. */
+  #insertRow(
+    direction: "in" | "out",
+    envelope: Envelope,
+    row: { at: number; outcome: string; read: boolean; operator: boolean },
+  ): number | bigint {
     return this.#insert.run(
-      "in",
+      direction,
       envelope.message_id,
       envelope.from,
       envelope.to,
       envelope.message,
       envelope.reply_to ?? null,
       envelope.sent_at,
-      nowMs,
-      "delivered",
-      0,
-      operator ? 1 : 0,
+      row.at,
+      row.outcome,
+      row.read ? 1 : 0,
+      row.operator ? 1 : 0,
       byteLength(envelope.message),
     ).changes;
   }
@@ -143,20 +153,7 @@ export class History implements Inbox {
 
   /** Keeps a sent message with its first outcome (`delivered`, `queued`, …). */
   sent(envelope: Envelope, outcome: string, nowMs: number): void {
-    this.#insert.run(
-      "out",
-      envelope.message_id,
-      envelope.from,
-      envelope.to,
-      envelope.message,
-      envelope.reply_to ?? null,
-      envelope.sent_at,
-      nowMs,
-      outcome,
-      1,
-      0,
-      byteLength(envelope.message),
-    );
+    this.#insertRow("out", envelope, { at: nowMs, outcome, read: true, operator: false });
   }
 
   /** Records how a sent message ended; `read` and `seen` are never lowered. */
