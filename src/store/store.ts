@@ -228,6 +228,8 @@ export class Store {
     if (this.#closed) return;
     this.#closed = true;
     this.safely("commit the last writes", () => this.#batch.commitNow());
+    this.history.close();
+    this.safely("index the history for search", () => this.history.index());
     clearTimeout(this.#timer);
     clearInterval(this.#timer);
     try {
