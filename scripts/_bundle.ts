@@ -83,7 +83,7 @@ export async function bundle(root: string, outdir: string): Promise<BundleResult
       chunkNames: "chunks/[name]-[hash]",
       sourcemap: false,
       legalComments: "none",
-      minify: true,
+      minify: process.env.BUNDLE_MINIFY !== "0",
       banner: { js: REQUIRE_SHIM },
       metafile: true,
       plugins: [englishOnlyZod],
