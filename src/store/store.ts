@@ -9,6 +9,7 @@
 
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { DatabaseSync } from "node:sqlite";
+import { clearTimeout, setTimeout } from "node:timers";
 import type { DeliveredEntry } from "../core/delivered.ts";
 import { GroupCommit } from "./batch.ts";
 import { History } from "./history.ts";
@@ -18,6 +19,9 @@ import { damagedMarker, openDatabase, sqliteCode, type StoreState } from "./open
 export type { StoreState };
 import { StoredOutbox } from "./outbox.ts";
 import { StoredPins } from "./pins.ts";
+
+/** Quiet time after the last write before the WAL is checkpointed and truncated, in ms. */
+export const QUIET_CHECKPOINT_MS = 5_000;
 
 /** Options of {@linkcode Store.open}. */
 export interface StoreOptions {
@@ -71,6 +75,7 @@ export class Store {
   readonly #batch: GroupCommit;
   readonly #o: Required<Omit<StoreOptions, "legacyDeliveredFile">>;
   #timer?: ReturnType<typeof setInterval>;
+  #quiet?: ReturnType<typeof setTimeout>;
   #closed = false;
   #said = new Set<string>();
 
@@ -210,7 +215,20 @@ export class Store {
    *   (none of them is kept then).
    */
   batch(): Promise<void> {
-    return this.#closed ? Promise.resolve() : this.#batch.join();
+    if (this.#closed) return Promise.resolve();
+    this.#checkpointSoon();
+    return this.#batch.join();
+  }
+
+  /** Checkpoints and truncates the WAL once no write came for {@linkcode QUIET_CHECKPOINT_MS}. */
+  #checkpointSoon(): void {
+    if (this.#quiet) return void this.#quiet.refresh();
+    this.#quiet = setTimeout(() => {
+      this.#quiet = undefined;
+      if (this.#closed || !this.info.persistent) return;
+      this.safely("checkpoint", () => this.#db.exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+    }, QUIET_CHECKPOINT_MS);
+    this.#quiet.unref();
   }
 
   /**
@@ -232,6 +250,7 @@ export class Store {
     this.safely("index the history for search", () => this.history.index());
     clearTimeout(this.#timer);
     clearInterval(this.#timer);
+    clearTimeout(this.#quiet);
     try {
       this.#db.close();
     } catch { /* already closed */ }
