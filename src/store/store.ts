@@ -20,9 +20,6 @@ export type { StoreState };
 import { StoredOutbox } from "./outbox.ts";
 import { StoredPins } from "./pins.ts";
 
-/** Quiet time after the last write before the WAL is checkpointed and truncated, in ms. */
-export const QUIET_CHECKPOINT_MS = 5_000;
-
 /** Options of {@linkcode Store.open}. */
 export interface StoreOptions {
   /** The database file (see `storeFile`), or `:memory:` for a store that forgets. */
@@ -41,6 +38,11 @@ export interface StoreOptions {
   legacyDeliveredFile?: string;
   /** The clock, in Unix milliseconds. */
   now?: () => number;
+  /**
+   * Quiet time after the last write before the WAL is checkpointed and truncated, in
+   * milliseconds (default 5 000).
+   */
+  quietCheckpointMs?: number;
 }
 
 /** What the store is, for `list_peers`, `/health` and `doctor`. */
@@ -87,6 +89,7 @@ export class Store {
       historyDays: 30,
       historyMaxBytes: 100 * 1024 * 1024,
       now: Date.now,
+      quietCheckpointMs: 5_000,
       ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
     } as Required<Omit<StoreOptions, "legacyDeliveredFile">>;
     this.#batch = new GroupCommit(db);
@@ -220,14 +223,14 @@ export class Store {
     return this.#batch.join();
   }
 
-  /** Checkpoints and truncates the WAL once no write came for {@linkcode QUIET_CHECKPOINT_MS}. */
+  /** Checkpoints and truncates the WAL once no write came for `quietCheckpointMs`. */
   #checkpointSoon(): void {
     if (this.#quiet) return void this.#quiet.refresh();
     this.#quiet = setTimeout(() => {
       this.#quiet = undefined;
       if (this.#closed || !this.info.persistent) return;
       this.safely("checkpoint", () => this.#db.exec("PRAGMA wal_checkpoint(TRUNCATE)"));
-    }, QUIET_CHECKPOINT_MS);
+    }, this.#o.quietCheckpointMs);
     this.#quiet.unref();
   }
 
