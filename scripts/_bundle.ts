@@ -11,6 +11,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import * as esbuild from "esbuild";
+import { trimSdk } from "./_bundle_trim.ts";
 
 /** Output name (without `.js`) -> source file, relative to the repository root. */
 export const BUNDLE_ENTRIES: Record<string, string> = {
@@ -86,7 +87,7 @@ export async function bundle(root: string, outdir: string): Promise<BundleResult
       minify: true,
       banner: { js: REQUIRE_SHIM },
       metafile: true,
-      plugins: [englishOnlyZod],
+      plugins: [englishOnlyZod, trimSdk(root)],
       logLevel: "warning",
     });
     const outputs: Record<string, number> = {};
