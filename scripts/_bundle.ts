@@ -11,7 +11,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import * as esbuild from "esbuild";
-import { trimSdk } from "./_bundle_trim.ts";
+import { trimSdk, zodNamespace } from "./_bundle_trim.ts";
 
 /** Output name (without `.js`) -> source file, relative to the repository root. */
 export const BUNDLE_ENTRIES: Record<string, string> = {
@@ -87,7 +87,7 @@ export async function bundle(root: string, outdir: string): Promise<BundleResult
       minify: true,
       banner: { js: REQUIRE_SHIM },
       metafile: true,
-      plugins: [englishOnlyZod, trimSdk(root)],
+      plugins: [englishOnlyZod, trimSdk(root), zodNamespace],
       logLevel: "warning",
     });
     const outputs: Record<string, number> = {};
@@ -145,8 +145,9 @@ export function bundledPackages(root: string, inputs: string[]): BundledPackage[
 }
 
 /**
- * The text of `THIRD_PARTY_LICENSES`: one section per bundled package with its name, version,
- * SPDX license and the license file(s) it ships.
+ * The text of `THIRD_PARTY_LICENSES`: the list of bundled packages (name, version, SPDX
+ * license), then each license text once, headed by the packages that ship it word for word (the
+ * NATS packages share their Apache-2.0 text, 11 kB).
  *
  * @throws {Error} when a package ships no license file (its terms must travel with its code).
  */
@@ -163,8 +164,10 @@ export function thirdPartyLicenses(packages: BundledPackage[]): string {
     "=====================================================\n\n" +
     "The files in dist/ contain code of the packages below, each under its own license.\n" +
     packages.map((p) => `- ${p.name} ${p.version} (${p.license})`).join("\n") + "\n";
-  const sections = packages.map((p) =>
-    `\n${"-".repeat(72)}\n${p.name} ${p.version} (${p.license})\n${"-".repeat(72)}\n\n${p.text}\n`
-  );
+  const byText = Map.groupBy(packages, (p) => p.text);
+  const sections = [...byText].map(([text, group]) => {
+    const names = group.map((p) => `${p.name} ${p.version} (${p.license})`).join("\n");
+    return `\n${"-".repeat(72)}\n${names}\n${"-".repeat(72)}\n\n${text}\n`;
+  });
   return head + sections.join("");
 }

@@ -23,6 +23,7 @@ import { join } from "node:path";
 import process from "node:process";
 import ts from "typescript";
 import { bundle, BUNDLE_ENTRIES, bundledPackages, thirdPartyLicenses } from "./_bundle.ts";
+import { pruneDeclarations } from "./_declarations.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const out = join(root, "npm");
@@ -224,6 +225,11 @@ async function build(): Promise<number> {
     exports[subpath] = { types, default: js };
   }
   exports["./package.json"] = "./package.json";
+  // Only the declarations the public entries' types lead to (not the CLI's, broker mode's, …).
+  const typeEntries = Object.values(exports).flatMap((e) =>
+    typeof e === "object" && e ? [(e as { types: string }).types.replace("./types/", "")] : []
+  );
+  pruneDeclarations(join(out, "types"), typeEntries);
   const external = imported.filter((n) => !n.startsWith("node:") && !builtinModules.includes(n));
   if (external.length > 0) {
     console.error(`npm build failed: the bundle still imports ${external.join(", ")}`);
