@@ -1,12 +1,14 @@
 /**
- * esbuild plugins that keep code the node never runs out of the npm bundle. The MCP SDK imports
+ * esbuild plugins that keep code the node never runs out of the npm bundle. Its packages import
  * it statically, so tree-shaking cannot drop it:
  *
- * - Ajv and ajv-formats (about 130 kB), the SDK's default JSON Schema validator: the bundle gets
- *   `src/platform/json_schema_refusal.ts` in place of `validation/ajv-provider.js`, which
+ * - Ajv and ajv-formats (about 130 kB), the MCP SDK's default JSON Schema validator: the bundle
+ *   gets `src/platform/json_schema_refusal.ts` in place of `validation/ajv-provider.js`, which
  *   refuses to validate (the node elicits no input and its tools declare no output schema).
  * - Zod 3 and zod-to-json-schema (about 75 kB), which the SDK keeps for servers written with
  *   Zod 3 schemas: every schema of the node is Zod 4. In their place, functions that throw.
+ * - tweetnacl (33 kB), with which the NATS client's nkeys sign (INTERCOM_NATS_CREDS):
+ *   `src/platform/nacl_node.ts` does the same with `node:crypto`.
  *
  * Any other import of these packages fails the build, so they cannot come back unnoticed.
  *
@@ -19,64 +21,83 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type * as esbuild from "esbuild";
 
-/** Packages that must not be bundled (the SDK's imports of them are redirected below). */
-export const LEFT_OUT = ["ajv", "ajv-formats", "zod-to-json-schema", "zod/v3"];
+/** Packages that must not be bundled (the imports below are redirected). */
+export const LEFT_OUT = ["ajv", "ajv-formats", "zod-to-json-schema", "zod/v3", "tweetnacl"];
 
 const NAMESPACE = "trimmed";
-const fromSdk = (importer: string) => /node_modules\/@modelcontextprotocol\/sdk\//.test(importer);
 
-/** What the bundle holds in place of each redirected import, by virtual path. */
-const STUBS: Record<string, (root: string) => string> = {
-  "ajv-provider": (root) =>
-    `export { RefusingJsonSchemaValidator as AjvJsonSchemaValidator } from ${
-      JSON.stringify(join(root, "src/platform/json_schema_refusal.ts"))
-    };`,
+/** What the bundle holds in place of an import: a module of ours, or a stub's code. */
+type Stand = { file: string } | { code: string };
+
+/** The redirected imports: which importer, which specifier, and what stands in for it. */
+const REDIRECTS: { importer: RegExp; path: RegExp; stand: Stand }[] = [
+  {
+    importer: /node_modules\/@modelcontextprotocol\/sdk\//,
+    path: /\/validation\/ajv-provider\.js$/,
+    stand: {
+      code: `export { RefusingJsonSchemaValidator as AjvJsonSchemaValidator } from ` +
+        `"./src/platform/json_schema_refusal.ts";`,
+    },
+  },
   // The SDK's zod-compat.js calls `object` only when every value of a shape is a Zod 3 schema.
-  "zod-v3": () =>
-    `export function object() {
+  {
+    importer: /node_modules\/@modelcontextprotocol\/sdk\//,
+    path: /^zod\/v3$/,
+    stand: {
+      code: `export function object() {
   throw new Error("Cannot build a Zod 3 object schema: this build of claude-talkie-walkie carries Zod 4 only");
 }`,
+    },
+  },
   // The SDK's zod-json-schema-compat.js calls it only for a Zod 3 schema.
-  "zod-to-json-schema": () =>
-    `export function zodToJsonSchema() {
+  {
+    importer: /node_modules\/@modelcontextprotocol\/sdk\//,
+    path: /^zod-to-json-schema$/,
+    stand: {
+      code: `export function zodToJsonSchema() {
   throw new Error("Cannot convert a Zod 3 schema to JSON Schema: this build of claude-talkie-walkie carries Zod 4 only");
 }`,
-};
+    },
+  },
+  {
+    importer: /node_modules\/@nats-io\/nkeys\//,
+    path: /^tweetnacl$/,
+    stand: { file: "src/platform/nacl_node.ts" },
+  },
+];
+
+const LEFT_OUT_IMPORT = new RegExp(`^(${LEFT_OUT.join("|")})(/.*)?$`);
 
 /**
- * Redirects the SDK's imports of Ajv, Zod 3 and zod-to-json-schema to the stubs above and fails
- * the build on any other import of {@linkcode LEFT_OUT}.
+ * Redirects the imports of {@linkcode REDIRECTS} to what stands in for them, and fails the build
+ * on any other import of {@linkcode LEFT_OUT}.
  *
- * @param root repository root (where `src/platform/json_schema_refusal.ts` is).
+ * @param root repository root (the stand-ins' paths are relative to it).
  */
 export function trimSdk(root: string): esbuild.Plugin {
   return {
     name: "trim-sdk",
     setup(build) {
-      build.onResolve(
-        { filter: /\/validation\/ajv-provider\.js$/ },
-        (args) =>
-          fromSdk(args.importer) ? { path: "ajv-provider", namespace: NAMESPACE } : undefined,
-      );
-      build.onResolve(
-        { filter: /^(ajv|ajv-formats|zod-to-json-schema|zod\/v3)(\/.*)?$/ },
-        (args) => {
-          if (fromSdk(args.importer) && args.path === "zod/v3") {
-            return { path: "zod-v3", namespace: NAMESPACE };
-          }
-          if (fromSdk(args.importer) && args.path === "zod-to-json-schema") {
-            return { path: "zod-to-json-schema", namespace: NAMESPACE };
-          }
-          return {
-            errors: [{
-              text: `${args.path} must not be bundled (imported by ${args.importer}): ` +
-                "scripts/_bundle_trim.ts keeps it out of the npm package",
-            }],
-          };
-        },
-      );
+      build.onResolve({ filter: /.*/ }, (args) => {
+        const i = REDIRECTS.findIndex((r) =>
+          r.path.test(args.path) && r.importer.test(args.importer)
+        );
+        if (i >= 0) {
+          const stand = REDIRECTS[i].stand;
+          return "file" in stand
+            ? { path: join(root, stand.file) }
+            : { path: String(i), namespace: NAMESPACE };
+        }
+        if (!LEFT_OUT_IMPORT.test(args.path)) return undefined;
+        return {
+          errors: [{
+            text: `${args.path} must not be bundled (imported by ${args.importer}): ` +
+              "scripts/_bundle_trim.ts keeps it out of the npm package",
+          }],
+        };
+      });
       build.onLoad({ filter: /.*/, namespace: NAMESPACE }, (args) => ({
-        contents: STUBS[args.path](root),
+        contents: (REDIRECTS[Number(args.path)].stand as { code: string }).code,
         resolveDir: root,
         loader: "js",
       }));

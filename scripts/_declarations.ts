@@ -1,60 +1,83 @@
 /**
- * Declarations of the npm package: tsc writes one `.d.ts` for every file the program reaches,
- * the CLI, broker mode and the web viewer included, which no importer can name (the package's
- * `exports` give only the public entries). Only the declarations an entry's types lead to ship.
+ * Declarations of the npm package. tsc writes one `.d.ts` for every file the program reaches,
+ * the CLI, broker mode and the web viewer included, in the folders of the sources. The package
+ * ships only the declarations that an entry's types lead to (the package's `exports` name the
+ * entries alone), all in one folder: each folder costs an installed package a directory entry
+ * (4 kB on ext4), and the sources' tree has 14 of them.
  *
  * @module
  */
 
-import { readdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
 import ts from "typescript";
 
-/** The `.d.ts` files that a declaration file imports (relative specifiers, comments skipped). */
-function relativeImports(file: string): string[] {
-  const { importedFiles, referencedFiles } = ts.preProcessFile(readFileSync(file, "utf8"), true);
-  return [...importedFiles, ...referencedFiles]
-    .map((f) => f.fileName)
-    .filter((specifier) => /^\.\.?\//.test(specifier))
-    .map((specifier) =>
-      normalize(join(dirname(file), specifier.replace(/(\.d)?\.(js|ts)$/, ".d.ts")))
-    );
+/** A relative import of a declaration file: where its specifier is and which file it names. */
+interface Reference {
+  /** Offset of the specifier's first character. */
+  start: number;
+  specifier: string;
+  /** The imported declaration file, relative to the declarations folder. */
+  target: string;
+}
+
+/** The name a declaration file gets in the flat folder: `src/node/config.d.ts` -> `src-node-config.d.ts`. */
+export const flatName = (path: string): string => path.replaceAll("/", "-");
+
+/** The relative imports of `file` (also `import()` types and `/// <reference path>`). */
+function references(file: string, code: string): Reference[] {
+  const { importedFiles, referencedFiles } = ts.preProcessFile(code, true);
+  // An import's pos is its opening quote; a reference path's pos is its first character.
+  const found = [
+    ...importedFiles.map((f) => ({ start: f.pos + 1, specifier: f.fileName })),
+    ...referencedFiles.map((f) => ({ start: f.pos, specifier: f.fileName })),
+  ].filter((r) => /^\.\.?\//.test(r.specifier));
+  return found.map((r) => {
+    if (code.slice(r.start, r.start + r.specifier.length) !== r.specifier) {
+      throw new Error(`Cannot read the import "${r.specifier}" of ${file}`);
+    }
+    const path = join(dirname(file), r.specifier.replace(/(\.d)?\.(js|ts)$/, ".d.ts"));
+    return { ...r, target: normalize(path) };
+  });
 }
 
 /**
- * Removes every `.d.ts` below `dir` that no entry reaches through its imports (also `import()`
- * types and `/// <reference path>`), and the folders left empty.
+ * Keeps the declarations below `dir` that `entries` reach through their imports and moves them
+ * into `dir` itself under their {@linkcode flatName}, imports rewritten; removes the rest and the
+ * emptied folders.
  *
  * @param dir the declarations folder (`npm/types`).
- * @param entries the public entries' declarations, relative to `dir` (`mod.d.ts`, …).
- * @returns the paths kept and removed, relative to `dir`.
+ * @param entries the entries' declarations, relative to `dir` (`mod.d.ts`, `viewer/mod.d.ts`).
+ * @returns the files shipped, relative to `dir`, sorted.
  * @throws {Error} when an entry or a file it imports was not written.
  */
-export function pruneDeclarations(
-  dir: string,
-  entries: string[],
-): { kept: string[]; removed: string[] } {
-  const all = new Set(ts.sys.readDirectory(dir, [".d.ts"]).map((f) => normalize(f)));
-  const reached = new Set<string>();
-  const todo = entries.map((e) => ({ file: normalize(join(dir, e)), from: "the entries" }));
+export function packDeclarations(dir: string, entries: string[]): string[] {
+  const written = new Set(ts.sys.readDirectory(dir, [".d.ts"]).map((f) => relative(dir, f)));
+  const reached = new Map<string, { code: string; references: Reference[] }>();
+  const todo = entries.map((file) => ({ file: normalize(file), from: "the package's exports" }));
   for (let next = todo.pop(); next; next = todo.pop()) {
-    if (reached.has(next.file)) continue;
-    if (!all.has(next.file)) {
-      throw new Error(
-        `Cannot prune declarations: ${relative(dir, next.file)}, imported by ${next.from}, ` +
-          "was not written",
-      );
+    const { file, from } = next;
+    if (reached.has(file)) continue;
+    if (!written.has(file)) {
+      throw new Error(`Cannot pack declarations: ${file}, imported by ${from}, was not written`);
     }
-    reached.add(next.file);
-    for (const file of relativeImports(next.file)) {
-      todo.push({ file, from: relative(dir, next.file) });
-    }
+    const code = readFileSync(join(dir, file), "utf8");
+    const refs = references(file, code);
+    reached.set(file, { code, references: refs });
+    for (const r of refs) todo.push({ file: r.target, from: file });
   }
-  const removed = [...all].filter((f) => !reached.has(f));
-  for (const file of removed) rmSync(file);
+  for (const file of written) rmSync(join(dir, file));
   removeEmptyFolders(dir);
-  const rel = (files: Iterable<string>) => [...files].map((f) => relative(dir, f)).sort();
-  return { kept: rel(reached), removed: rel(removed) };
+  for (const [file, { code, references: refs }] of reached) {
+    let flat = code;
+    for (const r of [...refs].sort((a, b) => b.start - a.start)) {
+      const extension = /(\.d)?\.(js|ts)$/.exec(r.specifier)?.[0] ?? "";
+      const specifier = `./${flatName(r.target).replace(/\.d\.ts$/, extension)}`;
+      flat = flat.slice(0, r.start) + specifier + flat.slice(r.start + r.specifier.length);
+    }
+    writeFileSync(join(dir, flatName(file)), flat);
+  }
+  return [...reached.keys()].map(flatName).sort();
 }
 
 /** Removes the folders below `dir` that hold no file (deepest first); keeps `dir`. */

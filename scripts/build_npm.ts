@@ -23,7 +23,7 @@ import { join } from "node:path";
 import process from "node:process";
 import ts from "typescript";
 import { bundle, BUNDLE_ENTRIES, bundledPackages, thirdPartyLicenses } from "./_bundle.ts";
-import { pruneDeclarations } from "./_declarations.ts";
+import { flatName, packDeclarations } from "./_declarations.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const out = join(root, "npm");
@@ -212,10 +212,18 @@ async function build(): Promise<number> {
   rewriteDeclarationImports(join(out, "types"));
 
   const { outputs, inputs, external: imported } = await bundle(root, join(out, "dist"));
+  // Only the declarations the public entries' types lead to (not the CLI's, broker mode's, …).
+  const typeFiles = Object.values(ENTRIES).map((n) => BUNDLE_ENTRIES[n].replace(/\.ts$/, ".d.ts"));
+  try {
+    packDeclarations(join(out, "types"), typeFiles);
+  } catch (error) {
+    console.error(`npm build failed: ${(error as Error).message}`);
+    return 1;
+  }
   const exports: Record<string, unknown> = {};
   for (const [subpath, name] of Object.entries(ENTRIES)) {
     const js = `./dist/${name}.js`;
-    const types = `./types/${BUNDLE_ENTRIES[name].replace(/\.ts$/, ".d.ts")}`;
+    const types = `./types/${flatName(BUNDLE_ENTRIES[name].replace(/\.ts$/, ".d.ts"))}`;
     for (const file of [js, types]) {
       if (!existsSync(join(out, file))) {
         console.error(`npm build failed: ${file} was not built (entry "${subpath}")`);
@@ -225,11 +233,6 @@ async function build(): Promise<number> {
     exports[subpath] = { types, default: js };
   }
   exports["./package.json"] = "./package.json";
-  // Only the declarations the public entries' types lead to (not the CLI's, broker mode's, …).
-  const typeEntries = Object.values(exports).flatMap((e) =>
-    typeof e === "object" && e ? [(e as { types: string }).types.replace("./types/", "")] : []
-  );
-  pruneDeclarations(join(out, "types"), typeEntries);
   const external = imported.filter((n) => !n.startsWith("node:") && !builtinModules.includes(n));
   if (external.length > 0) {
     console.error(`npm build failed: the bundle still imports ${external.join(", ")}`);
