@@ -11,7 +11,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import * as esbuild from "esbuild";
-import { trimSdk, zodNamespace } from "./_bundle_trim.ts";
+import { bannerWhereUsed, trimSdk, zodNamespace } from "./_bundle_trim.ts";
 
 /** Output name (without `.js`) -> source file, relative to the repository root. */
 export const BUNDLE_ENTRIES: Record<string, string> = {
@@ -87,7 +87,7 @@ export async function bundle(root: string, outdir: string): Promise<BundleResult
       minify: true,
       banner: { js: REQUIRE_SHIM },
       metafile: true,
-      plugins: [englishOnlyZod, trimSdk(root), zodNamespace],
+      plugins: [englishOnlyZod, trimSdk(root), zodNamespace, bannerWhereUsed(root, REQUIRE_SHIM)],
       logLevel: "warning",
     });
     const outputs: Record<string, number> = {};

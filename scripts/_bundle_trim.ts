@@ -12,12 +12,13 @@
  *
  * Any other import of these packages fails the build, so they cannot come back unnoticed.
  *
- * And {@linkcode zodNamespace} lets esbuild drop the parts of Zod 4 no schema uses (about 90 kB).
+ * And {@linkcode zodNamespace} lets esbuild drop the parts of Zod 4 no schema uses (about 90 kB);
+ * {@linkcode bannerWhereUsed} keeps the `require` shim only in the files that call `require`.
  *
  * @module
  */
 
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type * as esbuild from "esbuild";
 
@@ -125,3 +126,29 @@ export const zodNamespace: esbuild.Plugin = {
     });
   },
 };
+
+/**
+ * Removes `banner` (the `require` shim every output file starts with) from the files that never
+ * name `require`: esbuild writes the banner into all of them, 45 files at 110 bytes each, while
+ * only the chunk with esbuild's CommonJS helper calls it. A file that names `require` in any
+ * other way (a method, a word in a message) keeps it, which is harmless.
+ *
+ * @param root the build's working directory (the metafile's paths are relative to it).
+ * @param banner the exact text of `banner.js`.
+ */
+export function bannerWhereUsed(root: string, banner: string): esbuild.Plugin {
+  return {
+    name: "banner-where-used",
+    setup(build) {
+      build.onEnd(async (result) => {
+        for (const file of Object.keys(result.metafile?.outputs ?? {})) {
+          if (!file.endsWith(".js")) continue;
+          const path = join(root, file);
+          const code = await readFile(path, "utf8");
+          if (!code.startsWith(banner) || /\brequire\b/.test(code.slice(banner.length))) continue;
+          await writeFile(path, code.slice(banner.length).replace(/^\n/, ""));
+        }
+      });
+    },
+  };
+}

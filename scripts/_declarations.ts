@@ -3,7 +3,9 @@
  * the CLI, broker mode and the web viewer included, in the folders of the sources. The package
  * ships only the declarations that an entry's types lead to (the package's `exports` name the
  * entries alone), all in one folder: each folder costs an installed package a directory entry
- * (4 kB on ext4), and the sources' tree has 14 of them.
+ * (4 kB on ext4), and the sources' tree has 14 of them. The files an importer cannot name lose
+ * their `@module` overview (a quarter of their comments, written for who changes the code): every
+ * declaration keeps its JSDoc.
  *
  * @module
  */
@@ -11,6 +13,9 @@
 import { readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
 import ts from "typescript";
+
+/** A file's leading JSDoc block when it is the `@module` overview (and the line break after it). */
+const MODULE_DOC = /^\/\*\*(?:(?!\*\/)[\s\S])*@module(?:(?!\*\/)[\s\S])*\*\/\n?/;
 
 /** A relative import of a declaration file: where its specifier is and which file it names. */
 interface Reference {
@@ -43,8 +48,8 @@ function references(file: string, code: string): Reference[] {
 
 /**
  * Keeps the declarations below `dir` that `entries` reach through their imports and moves them
- * into `dir` itself under their {@linkcode flatName}, imports rewritten; removes the rest and the
- * emptied folders.
+ * into `dir` itself under their {@linkcode flatName}, imports rewritten and (but for the entries)
+ * without their `@module` overview; removes the rest and the emptied folders.
  *
  * @param dir the declarations folder (`npm/types`).
  * @param entries the entries' declarations, relative to `dir` (`mod.d.ts`, `viewer/mod.d.ts`).
@@ -54,7 +59,8 @@ function references(file: string, code: string): Reference[] {
 export function packDeclarations(dir: string, entries: string[]): string[] {
   const written = new Set(ts.sys.readDirectory(dir, [".d.ts"]).map((f) => relative(dir, f)));
   const reached = new Map<string, { code: string; references: Reference[] }>();
-  const todo = entries.map((file) => ({ file: normalize(file), from: "the package's exports" }));
+  entries = entries.map(normalize);
+  const todo = entries.map((file) => ({ file, from: "the package's exports" }));
   for (let next = todo.pop(); next; next = todo.pop()) {
     const { file, from } = next;
     if (reached.has(file)) continue;
@@ -75,6 +81,7 @@ export function packDeclarations(dir: string, entries: string[]): string[] {
       const specifier = `./${flatName(r.target).replace(/\.d\.ts$/, extension)}`;
       flat = flat.slice(0, r.start) + specifier + flat.slice(r.start + r.specifier.length);
     }
+    if (!entries.includes(file)) flat = flat.replace(MODULE_DOC, "");
     writeFileSync(join(dir, flatName(file)), flat);
   }
   return [...reached.keys()].map(flatName).sort();

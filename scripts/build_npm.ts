@@ -259,7 +259,9 @@ async function build(): Promise<number> {
     bin: { "claude-talkie-walkie": "bin/claude-talkie-walkie.cjs" },
     exports,
     types: "./types/mod.d.ts",
-    files: ["bin/", "dist/", "types/", "THIRD_PARTY_LICENSES", "CHANGELOG.md", "server.json"],
+    // No CHANGELOG.md (34 kB, a thirtieth of the package): npm shows the README, whose link
+    // to it leads to the repository.
+    files: ["bin/", "dist/", "types/", "THIRD_PARTY_LICENSES", "server.json"],
     // No dependencies of any kind: the bundle carries its code (see THIRD_PARTY_LICENSES).
   };
   checkTypePackages(rootPackage);
@@ -267,7 +269,7 @@ async function build(): Promise<number> {
   mkdirSync(join(out, "bin"));
   writeFileSync(join(out, "bin/claude-talkie-walkie.cjs"), BIN, { mode: 0o755 });
   writeFileSync(join(out, "bin/launch.cjs"), LAUNCH);
-  for (const file of ["README.md", "LICENSE", "CHANGELOG.md", "server.json"]) {
+  for (const file of ["README.md", "LICENSE", "server.json"]) {
     if (existsSync(join(root, file))) copyFileSync(join(root, file), join(out, file));
     else console.error(`warning: ${file} is missing, so the package ships without it`);
   }
