@@ -4,12 +4,14 @@
  * 1. tsc (config `tsconfig.build.json`) type-checks `main.ts`, the entries (`mod.ts`,
  *    `internal.ts`, `viewer/mod.ts`, `viewer/internal.ts`) and all they import against what
  *    Node 20 has (`NOT_IN_NODE_20` covers the globals that `@types/node` 20 declares anyway)
- *    and writes only declarations, to `npm/types/`.
+ *    and writes only declarations, to `npm/types/`; the package keeps those the entries reach,
+ *    in one folder (`scripts/_declarations.ts`).
  * 2. esbuild (`scripts/_bundle.ts`) bundles the code and every package it imports into
  *    `npm/dist/`: `cli.js` for the bin (`hook.js` for its hook waiter), `mod.js`, `viewer.js`
  *    and their `internal` parts for importers, `main.js` for the demo's child nodes, and chunks that load only when asked
- *    (viewer, demo, broker mode). The package has no runtime `dependencies`; the licenses of
- *    the bundled code go into `THIRD_PARTY_LICENSES`.
+ *    (viewer, demo, broker mode), without the code the node never runs (`scripts/_bundle_trim.ts`).
+ *    The package has no runtime `dependencies`; the licenses of the bundled code go into
+ *    `THIRD_PARTY_LICENSES`. `tests/node/npm_size.test.mjs` keeps it within 1 MB installed.
  * 3. It writes `npm/package.json`, the bin files and copies README.md and LICENSE.
  *
  * Pack with `npm pack ./npm`; tests/node/ tests the tarball.
