@@ -11,7 +11,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import * as esbuild from "esbuild";
-import { bannerWhereUsed, trimSdk, zodNamespace } from "./_bundle_trim.ts";
+import { bannerWhereUsed, trimPackages, zodNamespace } from "./_bundle_trim.ts";
 
 /** Output name (without `.js`) -> source file, relative to the repository root. */
 export const BUNDLE_ENTRIES: Record<string, string> = {
@@ -26,8 +26,8 @@ export const BUNDLE_ENTRIES: Record<string, string> = {
 };
 
 /**
- * Bundled CommonJS packages (ajv, among others) call `require` for Node built-ins; ESM has no
- * `require`, so each output file gets one from `createRequire`.
+ * Bundled CommonJS packages (the NATS client, cross-spawn) call `require` for Node built-ins;
+ * ESM has no `require`, so the output file that calls it gets one from `createRequire`.
  */
 const REQUIRE_SHIM = 'import { createRequire as __twRequire } from "node:module";\n' +
   "const require = __twRequire(import.meta.url);";
@@ -87,7 +87,12 @@ export async function bundle(root: string, outdir: string): Promise<BundleResult
       minify: true,
       banner: { js: REQUIRE_SHIM },
       metafile: true,
-      plugins: [englishOnlyZod, trimSdk(root), zodNamespace, bannerWhereUsed(root, REQUIRE_SHIM)],
+      plugins: [
+        englishOnlyZod,
+        trimPackages(root),
+        zodNamespace,
+        bannerWhereUsed(root, REQUIRE_SHIM),
+      ],
       logLevel: "warning",
     });
     const outputs: Record<string, number> = {};

@@ -75,9 +75,9 @@ const LEFT_OUT_IMPORT = new RegExp(`^(${LEFT_OUT.join("|")})(/.*)?$`);
  *
  * @param root repository root (the stand-ins' paths are relative to it).
  */
-export function trimSdk(root: string): esbuild.Plugin {
+export function trimPackages(root: string): esbuild.Plugin {
   return {
-    name: "trim-sdk",
+    name: "trim-packages",
     setup(build) {
       build.onResolve({ filter: /.*/ }, (args) => {
         const i = REDIRECTS.findIndex((r) =>

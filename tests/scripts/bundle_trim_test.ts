@@ -4,12 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import * as esbuild from "esbuild";
-import { trimSdk, zodNamespace } from "../../scripts/_bundle_trim.ts";
+import { trimPackages, zodNamespace } from "../../scripts/_bundle_trim.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 after(() => esbuild.stop());
 
-/** Bundles `contents` (as a file at the repository root) with `trimSdk`; resolves to the code. */
+/** Bundles `contents` (as a file at the repository root) with `trimPackages`; resolves to the code. */
 async function bundleOf(contents: string): Promise<string> {
   const result = await esbuild.build({
     stdin: { contents, resolveDir: root, sourcefile: join(root, "input.ts"), loader: "ts" },
@@ -18,14 +18,14 @@ async function bundleOf(contents: string): Promise<string> {
     format: "esm",
     platform: "node",
     logLevel: "silent",
-    plugins: [trimSdk(root)],
+    plugins: [trimPackages(root)],
   });
   return result.outputFiles[0].text;
 }
 
 const sdk = join(root, "node_modules/@modelcontextprotocol/sdk/dist/esm");
 
-test("trimSdk fails the build when our code or another package imports Ajv, Zod 3 or tweetnacl", async () => {
+test("trimPackages fails the build when our code or another package imports Ajv, Zod 3 or tweetnacl", async () => {
   for (
     const name of ["ajv", "ajv-formats/dist/limit.js", "zod/v3", "zod-to-json-schema", "tweetnacl"]
   ) {
@@ -37,7 +37,7 @@ test("trimSdk fails the build when our code or another package imports Ajv, Zod 
   }
 });
 
-test("trimSdk gives the SDK's Server a validator that refuses, and no Ajv", async () => {
+test("trimPackages gives the SDK's Server a validator that refuses, and no Ajv", async () => {
   const code = await bundleOf(
     `import { Server } from "${sdk}/server/index.js"; console.log(Server);`,
   );
@@ -46,7 +46,7 @@ test("trimSdk gives the SDK's Server a validator that refuses, and no Ajv", asyn
   assert.doesNotMatch(code, /ZodFirstPartyTypeKind|openApi3/, "no Zod 3, no zod-to-json-schema");
 });
 
-test("trimSdk lets nkeys sign with node:crypto instead of tweetnacl", async () => {
+test("trimPackages lets nkeys sign with node:crypto instead of tweetnacl", async () => {
   const code = await bundleOf(
     `import { nkeys } from "@nats-io/nats-core"; console.log(nkeys.createUser().getPublicKey());`,
   );
