@@ -11,6 +11,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import * as esbuild from "esbuild";
+import { bannerWhereUsed, trimPackages, zodNamespace } from "./_bundle_trim.ts";
 
 /** Output name (without `.js`) -> source file, relative to the repository root. */
 export const BUNDLE_ENTRIES: Record<string, string> = {
@@ -25,8 +26,8 @@ export const BUNDLE_ENTRIES: Record<string, string> = {
 };
 
 /**
- * Bundled CommonJS packages (ajv, among others) call `require` for Node built-ins; ESM has no
- * `require`, so each output file gets one from `createRequire`.
+ * Bundled CommonJS packages (the NATS client, cross-spawn) call `require` for Node built-ins;
+ * ESM has no `require`, so the output file that calls it gets one from `createRequire`.
  */
 const REQUIRE_SHIM = 'import { createRequire as __twRequire } from "node:module";\n' +
   "const require = __twRequire(import.meta.url);";
@@ -86,7 +87,12 @@ export async function bundle(root: string, outdir: string): Promise<BundleResult
       minify: process.env.BUNDLE_MINIFY !== "0",
       banner: { js: REQUIRE_SHIM },
       metafile: true,
-      plugins: [englishOnlyZod],
+      plugins: [
+        englishOnlyZod,
+        trimPackages(root),
+        zodNamespace,
+        bannerWhereUsed(root, REQUIRE_SHIM),
+      ],
       logLevel: "warning",
     });
     const outputs: Record<string, number> = {};
@@ -144,8 +150,9 @@ export function bundledPackages(root: string, inputs: string[]): BundledPackage[
 }
 
 /**
- * The text of `THIRD_PARTY_LICENSES`: one section per bundled package with its name, version,
- * SPDX license and the license file(s) it ships.
+ * The text of `THIRD_PARTY_LICENSES`: the list of bundled packages (name, version, SPDX
+ * license), then each license text once, headed by the packages that ship it word for word (the
+ * NATS packages share their Apache-2.0 text, 11 kB).
  *
  * @throws {Error} when a package ships no license file (its terms must travel with its code).
  */
@@ -162,8 +169,10 @@ export function thirdPartyLicenses(packages: BundledPackage[]): string {
     "=====================================================\n\n" +
     "The files in dist/ contain code of the packages below, each under its own license.\n" +
     packages.map((p) => `- ${p.name} ${p.version} (${p.license})`).join("\n") + "\n";
-  const sections = packages.map((p) =>
-    `\n${"-".repeat(72)}\n${p.name} ${p.version} (${p.license})\n${"-".repeat(72)}\n\n${p.text}\n`
-  );
+  const byText = Map.groupBy(packages, (p) => p.text);
+  const sections = [...byText].map(([text, group]) => {
+    const names = group.map((p) => `${p.name} ${p.version} (${p.license})`).join("\n");
+    return `\n${"-".repeat(72)}\n${names}\n${"-".repeat(72)}\n\n${text}\n`;
+  });
   return head + sections.join("");
 }

@@ -4,12 +4,14 @@
  * 1. tsc (config `tsconfig.build.json`) type-checks `main.ts`, the entries (`mod.ts`,
  *    `internal.ts`, `viewer/mod.ts`, `viewer/internal.ts`) and all they import against what
  *    Node 20 has (`NOT_IN_NODE_20` covers the globals that `@types/node` 20 declares anyway)
- *    and writes only declarations, to `npm/types/`.
+ *    and writes only declarations, to `npm/types/`; the package keeps those the entries reach,
+ *    in one folder (`scripts/_declarations.ts`).
  * 2. esbuild (`scripts/_bundle.ts`) bundles the code and every package it imports into
  *    `npm/dist/`: `cli.js` for the bin (`hook.js` for its hook waiter), `mod.js`, `viewer.js`
  *    and their `internal` parts for importers, `main.js` for the demo's child nodes, and chunks that load only when asked
- *    (viewer, demo, broker mode). The package has no runtime `dependencies`; the licenses of
- *    the bundled code go into `THIRD_PARTY_LICENSES`.
+ *    (viewer, demo, broker mode), without the code the node never runs (`scripts/_bundle_trim.ts`).
+ *    The package has no runtime `dependencies`; the licenses of the bundled code go into
+ *    `THIRD_PARTY_LICENSES`. `tests/node/npm_size.test.mjs` keeps it within 1 MB installed.
  * 3. It writes `npm/package.json`, the bin files and copies README.md and LICENSE.
  *
  * Pack with `npm pack ./npm`; tests/node/ tests the tarball.
@@ -23,6 +25,7 @@ import { join } from "node:path";
 import process from "node:process";
 import ts from "typescript";
 import { bundle, BUNDLE_ENTRIES, bundledPackages, thirdPartyLicenses } from "./_bundle.ts";
+import { flatName, packDeclarations } from "./_declarations.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const out = join(root, "npm");
@@ -211,10 +214,18 @@ async function build(): Promise<number> {
   rewriteDeclarationImports(join(out, "types"));
 
   const { outputs, inputs, external: imported } = await bundle(root, join(out, "dist"));
+  // Only the declarations the public entries' types lead to (not the CLI's, broker mode's, …).
+  const typeFiles = Object.values(ENTRIES).map((n) => BUNDLE_ENTRIES[n].replace(/\.ts$/, ".d.ts"));
+  try {
+    packDeclarations(join(out, "types"), typeFiles);
+  } catch (error) {
+    console.error(`npm build failed: ${(error as Error).message}`);
+    return 1;
+  }
   const exports: Record<string, unknown> = {};
   for (const [subpath, name] of Object.entries(ENTRIES)) {
     const js = `./dist/${name}.js`;
-    const types = `./types/${BUNDLE_ENTRIES[name].replace(/\.ts$/, ".d.ts")}`;
+    const types = `./types/${flatName(BUNDLE_ENTRIES[name].replace(/\.ts$/, ".d.ts"))}`;
     for (const file of [js, types]) {
       if (!existsSync(join(out, file))) {
         console.error(`npm build failed: ${file} was not built (entry "${subpath}")`);
@@ -250,7 +261,9 @@ async function build(): Promise<number> {
     bin: { "claude-talkie-walkie": "bin/claude-talkie-walkie.cjs" },
     exports,
     types: "./types/mod.d.ts",
-    files: ["bin/", "dist/", "types/", "THIRD_PARTY_LICENSES", "CHANGELOG.md", "server.json"],
+    // No CHANGELOG.md (34 kB, a thirtieth of the package): npm shows the README, whose link
+    // to it leads to the repository.
+    files: ["bin/", "dist/", "types/", "THIRD_PARTY_LICENSES", "server.json"],
     // No dependencies of any kind: the bundle carries its code (see THIRD_PARTY_LICENSES).
   };
   checkTypePackages(rootPackage);
@@ -258,7 +271,7 @@ async function build(): Promise<number> {
   mkdirSync(join(out, "bin"));
   writeFileSync(join(out, "bin/claude-talkie-walkie.cjs"), BIN, { mode: 0o755 });
   writeFileSync(join(out, "bin/launch.cjs"), LAUNCH);
-  for (const file of ["README.md", "LICENSE", "CHANGELOG.md", "server.json"]) {
+  for (const file of ["README.md", "LICENSE", "server.json"]) {
     if (existsSync(join(root, file))) copyFileSync(join(root, file), join(out, file));
     else console.error(`warning: ${file} is missing, so the package ships without it`);
   }

@@ -28,3 +28,9 @@ export {
 } from "@modelcontextprotocol/sdk/types.js";
 // @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/shared/transport.d.ts"
 export type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+// @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/validation/types.d.ts"
+export type {
+  JsonSchemaType,
+  JsonSchemaValidator,
+  jsonSchemaValidator,
+} from "@modelcontextprotocol/sdk/validation/types.js";

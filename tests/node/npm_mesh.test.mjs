@@ -4,7 +4,7 @@
 // (`npm test` does that); the broker test is skipped without nats-server.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -110,6 +110,58 @@ test("a node started by npx -y --package=<tarball> exchanges messages with a Den
   }
 });
 
+/**
+ * A `nats-server -js` on 127.0.0.1 with its own store (and `config` as its config file), ready;
+ * `stop()` ends it and removes its folder.
+ */
+async function natsServerOn(config) {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "talkie-npm-nats-"));
+  const args = ["-js", "-sd", join(dir, "js"), "-a", "127.0.0.1", "-p", `${port}`];
+  if (config) {
+    writeFileSync(join(dir, "server.conf"), config);
+    args.push("-c", join(dir, "server.conf"));
+  }
+  const server = spawn("nats-server", args, { stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  const ready = new Promise((resolve) => {
+    const onData = (d) => {
+      log += d;
+      if (log.includes("Server is ready")) resolve();
+    };
+    server.stdout.on("data", onData);
+    server.stderr.on("data", onData);
+  });
+  const stop = async () => {
+    // The store goes once the server has stopped writing to it.
+    const exited = server.exitCode !== null
+      ? Promise.resolve()
+      : new Promise((resolve) => server.once("exit", resolve));
+    server.kill();
+    await within(10_000, "nats-server exit", exited).catch(() => server.kill("SIGKILL"));
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+  };
+  try {
+    await within(15_000, "nats-server ready", ready);
+  } catch (error) {
+    await stop();
+    throw new Error(`${error.message}\n${log}`);
+  }
+  return { url: `nats://127.0.0.1:${port}`, dir, stop };
+}
+
+/** Waits until `from` lists `role` as online (presence travels through the broker). */
+async function seesOnline(from, role) {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const peers = await from.client.callTool({ name: "list_peers", arguments: {} });
+    const text = peers.content?.[0]?.text ?? "";
+    if (new RegExp(`${role} .*online \\(`).test(text)) return;
+    assert.ok(Date.now() < deadline, `${role} never seen online:\n${text}\n${from.stderr()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 test("broker mode loads its chunk from the bundle and delivers through nats-server", {
   skip: natsServer ? false : "nats-server is not installed",
 }, async () => {
@@ -120,54 +172,60 @@ test("broker mode loads its chunk from the bundle and delivers through nats-serv
     ),
     "the NATS client is bundled",
   );
-  const port = await freePort();
-  const store = mkdtempSync(join(tmpdir(), "talkie-npm-nats-"));
-  const server = spawn("nats-server", ["-js", "-sd", store, "-a", "127.0.0.1", "-p", `${port}`], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let log = "";
-  const ready = new Promise((resolve) => {
-    const onData = (d) => {
-      log += d;
-      if (log.includes("Server is ready")) resolve();
-    };
-    server.stdout.on("data", onData);
-    server.stderr.on("data", onData);
-  });
+  const server = await natsServerOn();
   const nodes = [];
   try {
-    await within(15_000, "nats-server ready", ready);
-    const env = (httpPort) => ({
-      INTERCOM_NATS_URL: `nats://127.0.0.1:${port}`,
+    const env = async () => ({
+      INTERCOM_NATS_URL: server.url,
       INTERCOM_MESH: "npmsmoke",
-      INTERCOM_PORT: String(httpPort),
+      INTERCOM_PORT: String(await freePort()),
     });
-    nodes.push(await connect("north", pkg.bin, [], env(await freePort()), pkg.app));
-    nodes.push(await connect("south", pkg.bin, [], env(await freePort()), pkg.app));
+    nodes.push(await connect("north", pkg.bin, [], await env(), pkg.app));
+    nodes.push(await connect("south", pkg.bin, [], await env(), pkg.app));
     const [north, south] = nodes;
-    // Presence travels through the broker: send once north sees south online.
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const peers = await north.client.callTool({ name: "list_peers", arguments: {} });
-      if (/south .*online \(/.test(peers.content?.[0]?.text ?? "")) break;
-      assert.ok(
-        Date.now() < deadline,
-        `north never saw south online:\n${peers.content?.[0]?.text}`,
-      );
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await seesOnline(north, "south");
     await north.send("south", "over the broker");
     const event = await south.next(1);
     assert.equal(event.content, "over the broker");
     assert.equal(event.meta?.from, "north");
   } finally {
     await Promise.allSettled(nodes.map((n) => n.client.close()));
-    // The store goes once the server has stopped writing to it.
-    const exited = server.exitCode !== null
-      ? Promise.resolve()
-      : new Promise((resolve) => server.once("exit", resolve));
-    server.kill();
-    await within(10_000, "nats-server exit", exited).catch(() => server.kill("SIGKILL"));
-    rmSync(store, { recursive: true, force: true, maxRetries: 5 });
+    await server.stop();
+  }
+});
+
+// The bundle's nkeys sign the server's nonce with node:crypto (src/platform/nacl_node.ts), not
+// tweetnacl: a login with a creds file proves the signature is the one the server checks.
+test("broker mode in the bundle logs in with a creds file (operator, account, user JWTs)", {
+  skip: natsServer ? false : "nats-server is not installed",
+}, async () => {
+  const made = execFileSync(deno, [
+    "eval",
+    'import { makeCreds } from "./tests/support/nats_creds.ts"; ' +
+    "console.log(JSON.stringify(makeCreds()));",
+  ], { cwd: root, encoding: "utf8" });
+  const creds = JSON.parse(made);
+  const server = await natsServerOn(creds.serverConfig);
+  const nodes = [];
+  try {
+    const file = join(server.dir, "user.creds");
+    writeFileSync(file, creds.userCreds, { mode: 0o600 });
+    const env = async () => ({
+      INTERCOM_NATS_URL: server.url,
+      INTERCOM_NATS_CREDS: file,
+      INTERCOM_MESH: "npmcreds",
+      INTERCOM_PORT: String(await freePort()),
+    });
+    nodes.push(await connect("east", pkg.bin, [], await env(), pkg.app));
+    nodes.push(await connect("west", pkg.bin, [], await env(), pkg.app));
+    const [east, west] = nodes;
+    await seesOnline(east, "west");
+    await east.send("west", "signed in with nkeys");
+    const event = await west.next(1);
+    assert.equal(event.content, "signed in with nkeys");
+    assert.equal(event.meta?.from, "east");
+  } finally {
+    await Promise.allSettled(nodes.map((n) => n.client.close()));
+    await server.stop();
   }
 });
