@@ -12,7 +12,7 @@
  *
  * Any other import of these packages fails the build, so they cannot come back unnoticed.
  *
- * And {@linkcode zodNamespace} lets esbuild drop the parts of Zod 4 no schema uses (about 90 kB);
+ * And {@linkcode zodNamespace} keeps the imports of Zod 4 that let esbuild drop what no schema uses (about 90 kB);
  * {@linkcode bannerWhereUsed} keeps the `require` shim only in the files that call `require`.
  *
  * @module
@@ -110,10 +110,10 @@ export function trimPackages(root: string): esbuild.Plugin {
 const NAMED_Z = /^import \{ z \} from "zod";$/m;
 
 /**
- * Bundles our `import { z } from "zod"` as `import * as z from "zod"`. Both give the same `z.*`
- * (zod's root module exports each member of `z` by name), but esbuild drops unused exports only
- * behind a namespace import: `z` imported by name is an object it must build whole, every
- * schema type, check and format of Zod 4 with it.
+ * Fails the build on `import { z } from "zod"` in our sources: esbuild drops Zod's unused
+ * exports only behind `import * as z from "zod"` (the same `z.*`: zod's root module exports
+ * each member of `z` by name); `z` imported by name is an object it must build whole, every
+ * schema type, check and format of Zod 4 (about 90 kB).
  */
 export const zodNamespace: esbuild.Plugin = {
   name: "zod-namespace",
@@ -122,7 +122,11 @@ export const zodNamespace: esbuild.Plugin = {
       if (args.path.includes("/node_modules/")) return undefined;
       const code = await readFile(args.path, "utf8");
       if (!NAMED_Z.test(code)) return undefined;
-      return { contents: code.replace(NAMED_Z, 'import * as z from "zod";'), loader: "ts" };
+      return {
+        errors: [{
+          text: 'import * as z from "zod" rather than { z }: a named import bundles all of Zod',
+        }],
+      };
     });
   },
 };

@@ -10,7 +10,7 @@
  */
 
 import { byteLength, channelMeta, type Envelope, sessionText } from "../core/envelope.ts";
-import { z } from "zod";
+import * as z from "zod";
 import type { DeliveryReport } from "./outbox.ts";
 import type { Inbox } from "./inbox.ts";
 

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { z } from "zod";
+import * as z from "zod";
 import { shownLine } from "../core/shown_text.ts";
 
 /** Method of the request Claude Code sends. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { z } from "zod";
+import * as z from "zod";
 import { sessionText } from "../core/envelope.ts";
 import { shownLine } from "../core/shown_text.ts";
 import { text } from "./describe.ts";

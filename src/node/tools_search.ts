@@ -5,7 +5,7 @@
  * @module
  */
 
-import { z } from "zod";
+import * as z from "zod";
 import { text } from "./describe.ts";
 import type { SearchMatch } from "./inbox.ts";
 import type { ToolContext } from "./tool_context.ts";

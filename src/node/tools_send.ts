@@ -4,7 +4,7 @@
  * @module
  */
 
-import { z } from "zod";
+import * as z from "zod";
 import { describeResult, text } from "./describe.ts";
 import { LoopError } from "./messenger.ts";
 import { type ToolContext, unreadLine } from "./tool_context.ts";

@@ -54,15 +54,15 @@ test("trimPackages lets nkeys sign with node:crypto instead of tweetnacl", async
   assert.doesNotMatch(code, /no PRNG/, "no tweetnacl");
 });
 
-test("zodNamespace bundles only the parts of zod a schema uses", async () => {
+test("zodNamespace: a namespace import bundles only the parts of zod a schema uses; the named one fails the build", async () => {
   const dir = mkdtempSync(join(tmpdir(), "ctw-zod-"));
   try {
     const file = join(dir, "schema.ts");
-    writeFileSync(
-      file,
-      'import { z } from "zod";\nconsole.log(z.object({ a: z.string() }).parse({ a: "x" }));\n',
-    );
-    const size = async (plugins: esbuild.Plugin[]) => {
+    const build = async (importLine: string) => {
+      writeFileSync(
+        file,
+        `${importLine}\nconsole.log(z.object({ a: z.string() }).parse({ a: "x" }));\n`,
+      );
       const result = await esbuild.build({
         entryPoints: [file],
         nodePaths: [join(root, "node_modules")],
@@ -71,12 +71,23 @@ test("zodNamespace bundles only the parts of zod a schema uses", async () => {
         format: "esm",
         minify: true,
         logLevel: "silent",
-        plugins,
+        plugins: [zodNamespace],
       });
       return result.outputFiles[0].contents.length;
     };
-    const [whole, trimmed] = [await size([]), await size([zodNamespace])];
-    assert.ok(trimmed < whole * 0.8, `${trimmed} bytes with the plugin, ${whole} without`);
+    const trimmed = await build('import * as z from "zod";');
+    await assert.rejects(build('import { z } from "zod";'), /import \* as z from "zod"/);
+    const whole = await esbuild.build({
+      entryPoints: [file],
+      nodePaths: [join(root, "node_modules")],
+      bundle: true,
+      write: false,
+      format: "esm",
+      minify: true,
+      logLevel: "silent",
+    });
+    const size = whole.outputFiles[0].contents.length;
+    assert.ok(trimmed < size * 0.8, `${trimmed} bytes as a namespace, ${size} by name`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
