@@ -3,8 +3,9 @@
  * it statically, so tree-shaking cannot drop it:
  *
  * - Ajv and ajv-formats (about 130 kB), the MCP SDK's default JSON Schema validator: the bundle
- *   gets `src/platform/json_schema_refusal.ts` in place of `validation/ajv-provider.js`, which
- *   refuses to validate (the node elicits no input and its tools declare no output schema).
+ *   gets `src/platform/elicitation_schema.ts` in place of `validation/ajv-provider.js`, which
+ *   checks the flat schemas MCP allows for an elicitation and refuses any other (the node's
+ *   tools declare no output schema).
  * - Zod 3 and zod-to-json-schema (about 75 kB), which the SDK keeps for servers written with
  *   Zod 3 schemas: every schema of the node is Zod 4. In their place, functions that throw.
  * - tweetnacl (33 kB), with which the NATS client's nkeys sign (INTERCOM_NATS_CREDS):
@@ -36,8 +37,8 @@ const REDIRECTS: { importer: RegExp; path: RegExp; stand: Stand }[] = [
     importer: /node_modules\/@modelcontextprotocol\/sdk\//,
     path: /\/validation\/ajv-provider\.js$/,
     stand: {
-      code: `export { RefusingJsonSchemaValidator as AjvJsonSchemaValidator } from ` +
-        `"./src/platform/json_schema_refusal.ts";`,
+      code: `export { ElicitationSchemaValidator as AjvJsonSchemaValidator } from ` +
+        `"./src/platform/elicitation_schema.ts";`,
     },
   },
   // The SDK's zod-compat.js calls `object` only when every value of a shape is a Zod 3 schema.

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { z } from "zod";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { childEnv, freePort, packAndInstall, within } from "./_package.mjs";
 
@@ -39,8 +40,11 @@ after(() => {
   if (pkg) rmSync(pkg.dir, { recursive: true, force: true });
 });
 
-/** Starts a node with an MCP client on its stdio; `next(n)` waits for the n-th channel event. */
-async function connect(role, command, args, env, cwd) {
+/**
+ * Starts a node with an MCP client on its stdio; `next(n)` waits for the n-th channel event.
+ * With `accept`, the client can ask its user (MCP elicitation), who accepts every question.
+ */
+async function connect(role, command, args, env, cwd, { accept = false } = {}) {
   const transport = new StdioClientTransport({
     command,
     args,
@@ -50,7 +54,17 @@ async function connect(role, command, args, env, cwd) {
   });
   let stderr = "";
   transport.stderr?.on("data", (d) => stderr += d);
-  const client = new Client({ name: `mesh-${role}`, version: "0" });
+  const client = new Client(
+    { name: `mesh-${role}`, version: "0" },
+    accept ? { capabilities: { elicitation: {} } } : {},
+  );
+  const asked = [];
+  if (accept) {
+    client.setRequestHandler(ElicitRequestSchema, (request) => {
+      asked.push(request.params.message);
+      return { action: "accept", content: {} };
+    });
+  }
   const events = [];
   const waiters = [];
   client.setNotificationHandler(ChannelEvent, ({ params }) => {
@@ -75,7 +89,7 @@ async function connect(role, command, args, env, cwd) {
     });
     assert.ok(!result.isError, `send_message failed: ${JSON.stringify(result)}\n${stderr}`);
   };
-  return { client, next, send, stderr: () => stderr };
+  return { client, next, send, asked, stderr: () => stderr };
 }
 
 test("a node started by npx -y --package=<tarball> exchanges messages with a Deno node", async () => {
@@ -107,6 +121,43 @@ test("a node started by npx -y --package=<tarball> exchanges messages with a Den
     assert.equal(health.version, pkg.version);
   } finally {
     await Promise.allSettled([a.client.close(), b.client.close()]);
+  }
+});
+
+// The bundle validates an elicitation's answer with src/platform/elicitation_schema.ts, not Ajv:
+// the loop guard's question, accepted by the user, lets the conversation go on.
+test("the loop guard's question to the user, accepted, lets two installed nodes go on", async () => {
+  const [portA, portB] = [await freePort(), await freePort()];
+  const ping = await connect(
+    "ping",
+    pkg.bin,
+    [],
+    { INTERCOM_PORT: String(portA), PEERS: `pong=127.0.0.1:${portB}` },
+    pkg.app,
+  );
+  const pong = await connect(
+    "pong",
+    pkg.bin,
+    [],
+    { INTERCOM_PORT: String(portB), PEERS: `ping=127.0.0.1:${portA}` },
+    pkg.app,
+    { accept: true },
+  );
+  try {
+    for (let i = 0; i < 10; i++) {
+      await ping.send("pong", `ping ${i}`);
+      await pong.next(i + 1);
+      await pong.send("ping", `pong ${i}`);
+      await ping.next(i + 1);
+    }
+    await ping.send("pong", "ping 10", { user_approved: true });
+    await pong.next(11);
+    await pong.send("ping", "pong 10");
+    assert.equal(pong.asked.length, 1, pong.stderr());
+    assert.match(pong.asked[0], /go on talking with "ping"\?/);
+    assert.equal((await ping.next(11)).content, "pong 10");
+  } finally {
+    await Promise.allSettled([ping.client.close(), pong.client.close()]);
   }
 });
 
