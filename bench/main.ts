@@ -4,7 +4,7 @@
  * writes `bench/results/<benchmark>.json`. Figures never fail the run; a lost or refused
  * message does (exit code 1), and so does a benchmark that errs or overruns its time bound.
  *
- * Flags: `--only latency,throughput,fanout,memory,startup,install,viewer`, `--quick` (a short
+ * Flags: `--only latency,throughput,fanout,memory,startup,install,viewer,path`, `--quick` (a short
  * smoke run), `--runtime deno|node`. `install` (cold and warm `npx` of the packed npm package)
  * runs under Node only.
  *
@@ -16,9 +16,10 @@ import { parseArgs } from "node:util";
 import { fanout } from "./fanout.ts";
 import { install } from "./install.ts";
 import { latency } from "./latency.ts";
-import { type Runtime, runtimes } from "./_lib.ts";
+import { NODE, type Runtime, runtimes } from "./_lib.ts";
 import { memory } from "./memory.ts";
-import { loadAverage, machine, num, writeResult } from "./_report.ts";
+import { pathCosts, pathCostsUnderNode } from "./path_costs.ts";
+import { loadAverage, machine, num, say, writeResult } from "./_report.ts";
 import { startup } from "./startup.ts";
 import { throughput } from "./throughput.ts";
 import { viewer } from "./viewer.ts";
@@ -71,6 +72,16 @@ const BENCHES: Record<string, Bench> = {
     lost: (r: { lost: number; refused: number }) => r.lost + r.refused,
   },
   startup: { boundS: 120, run: (rt) => startup(rt, { runs: quick ? 2 : 10 }) },
+  path: {
+    boundS: 120,
+    run: async (rt) => {
+      const costs = rt.name === "deno" ? pathCosts() : await pathCostsUnderNode(NODE);
+      for (const [what, us] of Object.entries(costs)) {
+        say(`path/${rt.name}`, what, `${num(us, 1)} µs`);
+      }
+      return costs;
+    },
+  },
   install: { boundS: 600, run: () => install({ runs: quick ? 1 : 3 }) },
   viewer: {
     boundS: 60,
