@@ -22,6 +22,7 @@ import { Sealer } from "../src/core/seal.ts";
 import { signatureKey, signHeaders, verifySignature } from "../src/core/signature.ts";
 import { newMessageId, parseEnvelope } from "../src/core/envelope.ts";
 import { Store } from "../src/store/store.ts";
+// @ts-types="../node_modules/@modelcontextprotocol/sdk/dist/esm/types.d.ts"
 import { CallToolRequestSchema, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
 
 /** CPU microseconds per call of each operation. */
