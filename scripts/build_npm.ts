@@ -6,7 +6,8 @@
  *    Node 20 has (`NOT_IN_NODE_20` covers the globals that `@types/node` 20 declares anyway)
  *    and writes only declarations, to `npm/types/`.
  * 2. esbuild (`scripts/_bundle.ts`) bundles the code and every package it imports into
- *    `npm/dist/`: `cli.js` for the bin (`hook.js` for its hook waiter), `mod.js`, `viewer.js`
+ *    `npm/dist/`: `cli.js` for the bin (one file: the start-up front end, which loads the node
+ *    from `lazy/` once it answered `initialize`) (`hook.js` for its hook waiter), `mod.js`, `viewer.js`
  *    and their `internal` parts for importers, `main.js` for the demo's child nodes, and chunks that load only when asked
  *    (viewer, demo, broker mode). The package has no runtime `dependencies`; the licenses of
  *    the bundled code go into `THIRD_PARTY_LICENSES`.
@@ -22,7 +23,13 @@ import { builtinModules } from "node:module";
 import { join } from "node:path";
 import process from "node:process";
 import ts from "typescript";
-import { bundle, BUNDLE_ENTRIES, bundledPackages, thirdPartyLicenses } from "./_bundle.ts";
+import {
+  bundle,
+  BUNDLE_ENTRIES,
+  bundledPackages,
+  frontEndProblems,
+  thirdPartyLicenses,
+} from "./_bundle.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const out = join(root, "npm");
@@ -210,7 +217,12 @@ async function build(): Promise<number> {
   }
   rewriteDeclarationImports(join(out, "types"));
 
-  const { outputs, inputs, external: imported } = await bundle(root, join(out, "dist"));
+  const { outputs, inputs, external: imported, front } = await bundle(root, join(out, "dist"));
+  const slow = frontEndProblems(front);
+  if (slow.length > 0) {
+    console.error(`npm build failed: the start-up front end (dist/cli.js) ${slow.join("; ")}`);
+    return 1;
+  }
   const exports: Record<string, unknown> = {};
   for (const [subpath, name] of Object.entries(ENTRIES)) {
     const js = `./dist/${name}.js`;
