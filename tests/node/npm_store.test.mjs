@@ -64,6 +64,9 @@ async function start(role, port, peers) {
       }),
     );
   await within(60_000, `${role} connects`, client.connect(transport));
+  // initialize is answered before the node has loaded; a ping is answered once it has (its
+  // listener is up by then).
+  await within(60_000, `${role} is up`, client.ping());
   const call = async (name, args) => {
     const r = await client.callTool({ name, arguments: args });
     return r.content.map((c) => c.text).join("\n");
