@@ -80,15 +80,13 @@ export const FRONT_MAX_BYTES = 48 * 1024;
 
 /**
  * Node built-ins the front end may import: what reading the configuration and stdin needs. The
- * store (`node:sqlite`), HTTP and everything from `node_modules` load after `initialize`.
+ * store (`node:sqlite`), HTTP, `node:crypto` (the configuration loads it only to check an
+ * operator key or a TLS pair) and everything from `node_modules` load after `initialize`.
  */
 const FRONT_BUILTINS = new Set([
   "node:buffer",
-  "node:child_process",
-  "node:crypto",
   "node:fs",
   "node:module",
-  "node:net",
   "node:os",
   "node:path",
   "node:process",
@@ -98,8 +96,8 @@ const FRONT_BUILTINS = new Set([
 
 /**
  * Why the front end is not the small start it must be, one line a reason; empty when it is.
- * It must be one file (no shared chunks), under {@linkcode FRONT_MAX_BYTES}, hold no package of
- * `node_modules` (the MCP SDK, zod…) and import only the built-ins of reading the configuration.
+ * It must stay under {@linkcode FRONT_MAX_BYTES}, hold no package of `node_modules` (the MCP
+ * SDK, zod…) and import only the built-ins of reading the configuration.
  */
 export function frontEndProblems(front: FrontEnd): string[] {
   const problems: string[] = [];
