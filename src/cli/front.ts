@@ -50,8 +50,12 @@ function answerTo(line: string, config: Config): { id: string | number; text: st
   }
   const request = asInitializeRequest(message);
   if (!request) return undefined;
-  const result = initializeResult(initializeFacts(config), request.params);
-  return { id: request.id, text: JSON.stringify({ jsonrpc: "2.0", id: request.id, result }) };
+  try {
+    const result = initializeResult(initializeFacts(config), request.params);
+    return { id: request.id, text: JSON.stringify({ jsonrpc: "2.0", id: request.id, result }) };
+  } catch {
+    return undefined; // this machine's registry could not be read: the MCP server answers
+  }
 }
 
 /**
