@@ -134,6 +134,8 @@ export function nodeEnv(options: NodeOptions): Record<string, string> {
     // Each node starts with an empty store of its own, never the user's.
     INTERCOM_STATE_DIR: join(STATE, String(options.port)),
     ...(process.env.DENO_DIR ? { DENO_DIR: process.env.DENO_DIR } : {}),
+    // V8 flags for a profile of the Node nodes (--perf-basic-prof, --log-deopt …).
+    ...(process.env.NODE_OPTIONS ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {}),
   };
 }
 

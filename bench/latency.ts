@@ -36,6 +36,8 @@ export interface LatencyResult {
   toolResult: Stats;
   /** CPU time of both nodes together per message, in microseconds. */
   cpuUsPerMessage: number;
+  /** The same for the two lean relays. */
+  leanCpuUsPerMessage: number;
   /** The lean stdio -> HTTP -> stdio relay, same clients, alternating rounds. */
   lean: Stats;
   floorNodeHttp: Stats;
@@ -163,23 +165,34 @@ export async function latency(rt: Runtime, o: LatencyOptions): Promise<LatencyRe
   // Alternating rounds: a change in the machine's load hits ours and the lean relay alike.
   const round = { messages: Math.ceil(o.messages / ROUNDS), warmup: o.warmup };
   const event: number[] = [], tool: number[] = [], leanEvent: number[] = [];
-  let cpu = 0;
+  let cpu = 0, leanCpu = 0;
   for (let i = 0; i < ROUNDS; i++) {
     const l = await ours(rt, round, true);
     leanEvent.push(...l.events);
+    leanCpu += l.cpuUsPerMessage / ROUNDS;
     const n = await ours(rt, round);
     event.push(...n.events);
     tool.push(...n.tools);
     cpu += n.cpuUsPerMessage / ROUNDS;
   }
-  const r = { toolToEvent: stats(event), toolResult: stats(tool), cpuUsPerMessage: cpu };
+  const r = {
+    toolToEvent: stats(event),
+    toolResult: stats(tool),
+    cpuUsPerMessage: cpu,
+    leanCpuUsPerMessage: leanCpu,
+  };
   const lean = stats(leanEvent);
   const ratioLeanP50 = r.toolToEvent.p50 / lean.p50;
   const ratioP50 = r.toolToEvent.p50 / f.floorNodeHttp.p50;
   const ratioP99 = r.toolToEvent.p99 / f.floorNodeHttp.p99;
   say(scope, "tool call -> event", describeStats(r.toolToEvent) + `  (n ${o.messages})`);
   say(scope, "tool call -> result", describeStats(r.toolResult));
-  say(scope, "CPU per message", `${num(r.cpuUsPerMessage, 0)} µs in nodes A and B together`);
+  say(
+    scope,
+    "CPU per message",
+    `${num(r.cpuUsPerMessage, 0)} µs in nodes A and B together ` +
+      `(lean relay: ${num(leanCpu, 0)} µs)`,
+  );
   say(scope, "lean relay", describeStats(lean));
   say(scope, "floor node:http POST", describeStats(f.floorNodeHttp));
   say(scope, "floor fetch POST", describeStats(f.floorFetch));

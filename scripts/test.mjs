@@ -9,14 +9,23 @@
 //
 // Usage: node scripts/test.mjs [--quick]   (--quick skips the npm build and Node smoke tests)
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
-import { homedir } from "node:os";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
 
 const deno = new URL("../node_modules/.bin/deno", import.meta.url).pathname;
 const root = new URL("..", import.meta.url).pathname;
-const env = { ...process.env, NO_COLOR: "1" };
+// Tests get a TMPDIR and an XDG_RUNTIME_DIR of their own: what a test leaves in TMPDIR fails the
+// gate, and test nodes never join the registry of the sessions running on this machine.
+const scratch = mkdtempSync(join(tmpdir(), "talkie-gate-"));
+for (const dir of ["tmp", "run"]) mkdirSync(join(scratch, dir), { mode: 0o700 });
+const env = {
+  ...process.env,
+  NO_COLOR: "1",
+  TMPDIR: join(scratch, "tmp"),
+  XDG_RUNTIME_DIR: join(scratch, "run"),
+};
 const quick = process.argv.includes("--quick");
 
 /** Runs a command, echoing its output; resolves to {code, output}. */
@@ -208,6 +217,15 @@ if (!quick && existsSync(`${root}scripts/build_npm.ts`)) {
         (missing.length ? `\nNot run under: ${missing.join(", ")}` : "") + "\n",
     );
   }
+}
+
+{
+  const left = readdirSync(join(scratch, "tmp"));
+  if (left.length) {
+    failed++;
+    failures.push(`tests left files in TMPDIR: ${left.slice(0, 10).join(", ")}`);
+  } else passed++;
+  rmSync(scratch, { recursive: true, force: true });
 }
 
 if (failures.length) process.stderr.write(`\nFailed: ${failures.join(", ")}\n`);

@@ -51,7 +51,7 @@ export function hostOf(header: string): string {
  * ```
  */
 export function hostProblem(request: HttpRequest, options: HostGuardOptions): string | undefined {
-  const allowed = new Set(options.allowedHosts ?? []);
+  const allowed = allowedOf(options);
   const origin = request.headers.get("origin");
   if (origin !== null) {
     let host = "";
@@ -71,6 +71,17 @@ export function hostProblem(request: HttpRequest, options: HostGuardOptions): st
   return `Host ${JSON.stringify(host.slice(0, 100))} is not a loopback name and this node ` +
     `listens on ${options.hostname} only (a DNS-rebinding page?): use 127.0.0.1 or ` +
     "localhost, or list the name in INTERCOM_ALLOWED_HOSTS";
+}
+
+// The allowed names of each options object, as a set made once rather than per request.
+const allowedSets = new WeakMap<HostGuardOptions, Set<string>>();
+function allowedOf(options: HostGuardOptions): Set<string> {
+  let allowed = allowedSets.get(options);
+  if (allowed === undefined) {
+    allowed = new Set(options.allowedHosts ?? []);
+    allowedSets.set(options, allowed);
+  }
+  return allowed;
 }
 
 /**

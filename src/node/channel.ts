@@ -61,7 +61,7 @@ export interface ChannelOptions {
   maxHeldBytes?: number;
   /** Reports ending within this many milliseconds are folded into one event (default 250). */
   foldMs?: number;
-  /** Where every message handed to the session is also kept, before the session is told. */
+  /** Where every message handed to the session is also kept, committed before its sender hears it was taken. */
   inbox: Inbox;
 }
 
@@ -164,42 +164,59 @@ export class Channel {
   async deliver(envelope: Envelope, hold = true, operator = false): Promise<SessionDelivery> {
     if (this.#gone) return "gone";
     const event = messageEvent(envelope, operator);
+    if (this.#ready) return await this.#tell(envelope, event, operator);
     const bytes = byteLength(event.content);
-    if (!this.#ready) {
-      if (!hold) return "not_ready";
-      if (
-        this.#held.length >= this.#o.maxHeld || this.#heldBytes + bytes > this.#o.maxHeldBytes
-      ) return "full";
+    if (!hold) return "not_ready";
+    if (this.#held.length >= this.#o.maxHeld || this.#heldBytes + bytes > this.#o.maxHeldBytes) {
+      return "full";
     }
-    // Kept before the session is told: what a sender hears was taken is never lost.
-    if (!(await this.#keep(envelope, operator))) return "no_space";
+    // Kept before it is held: what a sender hears was taken is never lost.
+    const kept = this.#keep(envelope, operator);
+    if (!kept || !(await kept.then(() => true, () => false))) return "no_space";
     // Asked again after the wait: the session may have initialized meanwhile.
-    if (!this.#ready) {
-      this.#held.push(event);
-      this.#heldBytes += bytes;
-      return "held";
-    }
-    try {
-      await this.#o.send(event);
+    if (this.#ready) {
+      this.#send(event);
       return "delivered";
-    } catch {
-      this.#gone = true;
-      return "gone";
     }
+    this.#held.push(event);
+    this.#heldBytes += bytes;
+    return "held";
   }
 
   /**
-   * Keeps the message in the inbox and waits until that is on disk: an inbox that batches its
-   * writes commits the messages of one turn of the event loop together.
+   * Hands a message to an initialized session: its row joins the inbox's open transaction, the
+   * event is written at once (the session does not wait for the disk), and "delivered" is said
+   * once the row is committed. A commit that fails after the event went out (a disk filling up
+   * in that instant) makes the sender retry, so the session may hear that message twice: at
+   * least once, never lost.
    */
-  async #keep(envelope: Envelope, operator: boolean): Promise<boolean> {
+  async #tell(
+    envelope: Envelope,
+    event: ChannelEvent,
+    operator: boolean,
+  ): Promise<SessionDelivery> {
+    const kept = this.#keep(envelope, operator);
+    if (!kept) return "no_space";
+    const told = this.#o.send(event).then(() => true, () => false);
+    if (!(await kept.then(() => true, () => false))) return "no_space";
+    if (await told) return "delivered";
+    this.#gone = true;
+    return "gone";
+  }
+
+  /**
+   * Adds the message to the inbox, in the transaction of the messages of this turn of the event
+   * loop (an inbox that batches its writes).
+   *
+   * @returns the commit to wait for, or undefined when it could not even be added.
+   */
+  #keep(envelope: Envelope, operator: boolean): Promise<void> | undefined {
     try {
-      const kept = this.inbox.batch?.();
+      const kept = this.inbox.batch?.() ?? Promise.resolve();
       this.inbox.add(envelope, Date.now(), operator);
-      await kept;
-      return true;
+      return kept;
     } catch {
-      return false;
+      return undefined;
     }
   }
 

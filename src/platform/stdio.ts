@@ -1,8 +1,9 @@
 /**
  * The node's MCP stdio transport: the SDK's `StdioServerTransport` (newline-delimited
- * JSON-RPC, one message a line), except that messages sent in the same tick of the event loop
- * leave in one write. Under a burst of channel events that is one `write` syscall instead of one
- * per event (Node writes pipes synchronously on Linux); a lone message waits one `setImmediate`.
+ * JSON-RPC, one message a line), except that the messages sent after the first in one turn of
+ * the event loop leave together in one write at its end (`setImmediate`). The first is written at
+ * once, so a lone message waits for nothing; under a burst of channel events a turn costs two
+ * `write` syscalls instead of one per event (Node writes pipes synchronously on Linux).
  *
  * @module
  */
@@ -34,19 +35,21 @@ export class BatchedStdioServerTransport extends StdioServerTransport {
     this.#stdout = stdout;
   }
 
-  /** Queues `message` for the write at the end of this tick. */
+  /** Writes `message` now when it is the first of this turn, else queues it for the turn's end. */
   override send(message: JSONRPCMessage): Promise<void> {
     this.#lines.push(JSON.stringify(message) + "\n");
+    const sent = new Promise<void>((resolve) => this.#sent.push(resolve));
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => this.#flush());
+      this.#flush(true);
     }
-    return new Promise((resolve) => this.#sent.push(resolve));
+    return sent;
   }
 
-  /** Writes what is queued, at once. */
-  #flush(): void {
-    this.#scheduled = false;
+  /** Writes what is queued, at once; `keepScheduled` while the turn's flush is still to come. */
+  #flush(keepScheduled = false): void {
+    if (!keepScheduled) this.#scheduled = false;
     if (this.#lines.length === 0) return;
     const text = this.#lines.length === 1 ? this.#lines[0] : this.#lines.join("");
     const sent = this.#sent;

@@ -13,14 +13,17 @@ function transport() {
 
 const note = (n: number) => ({ jsonrpc: "2.0" as const, method: "notifications/x", params: { n } });
 
-test("BatchedStdioServerTransport writes the messages of one tick in one write, in order", async () => {
+test("BatchedStdioServerTransport writes the first message of a tick at once, the rest in one write, in order", async () => {
   const { t, writes } = transport();
-  await Promise.all([t.send(note(1)), t.send(note(2)), t.send(note(3))]);
+  const first = t.send(note(1));
+  await Promise.resolve();
+  assert.equal(writes.length, 1, "the first message waits for nothing");
+  await Promise.all([first, t.send(note(2)), t.send(note(3)), t.send(note(4))]);
   await new Promise((r) => setImmediate(r));
-  assert.equal(writes.length, 1);
-  const lines = writes[0].split("\n");
+  assert.equal(writes.length, 2);
+  const lines = writes.join("").split("\n");
   assert.equal(lines.pop(), "", "newline-delimited, ending with a newline");
-  assert.deepEqual(lines.map((l) => JSON.parse(l).params.n), [1, 2, 3]);
+  assert.deepEqual(lines.map((l) => JSON.parse(l).params.n), [1, 2, 3, 4]);
 });
 
 test("BatchedStdioServerTransport sends messages of later ticks in later writes", async () => {

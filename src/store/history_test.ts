@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { openDatabase } from "./open.ts";
+import { DatabaseSync } from "node:sqlite";
 import { ftsQuery, History } from "./history.ts";
+import { MIGRATIONS } from "./schema.ts";
 
 const envelope = (n: number, from = "backend", message = `text ${n}`, reply_to?: string) => ({
   message_id: `m${n}`,
@@ -89,4 +91,54 @@ test("History.prune drops old messages, then the oldest beyond the size cap, and
   assert.equal(h.unread(), 51);
   assert.equal(h.read({ limit: 1 }).dropped, 249);
   db.close();
+});
+
+test("History indexes new rows in batches; a search sees them at once, and pruning keeps the index whole", () => {
+  const { db, history: h } = history();
+  // Checks the index against the table: only once every row is indexed.
+  const integrity = () => {
+    h.index();
+    db.exec("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)");
+  };
+  for (let n = 1; n <= 3; n++) h.add(envelope(n, "backend", `alpha ${n}`), n);
+  // Found before the background indexer ran: the search indexes what waits.
+  assert.equal(h.search({ query: "alpha" }).length, 3);
+  assert.equal(h.index(), 0);
+  h.add(envelope(4, "backend", "alpha four"), 4);
+  h.add(envelope(5, "backend", "alpha five"), 5);
+  assert.equal(h.index(1), 1);
+  // The newest rows pruned (one indexed, one not): the next row reuses their id and is found.
+  h.prune(11, 5, Number.MAX_SAFE_INTEGER);
+  integrity();
+  h.add(envelope(6, "backend", "alpha six"), 20);
+  assert.deepEqual(h.search({ query: "alpha" }).map((m) => m.message_id), ["m6"]);
+  integrity();
+  h.close();
+  db.close();
+});
+
+test("A database of schema 2 keeps its indexed rows searchable after the migration", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const path = `${dir}/h.db`;
+    const old = new DatabaseSync(path);
+    for (let v = 0; v < 2; v++) old.exec(MIGRATIONS[v]);
+    old.exec("PRAGMA user_version = 2");
+    old.exec(
+      `INSERT INTO messages (direction, message_id, from_role, to_role, text, sent_at, at, bytes)
+       VALUES ('in', 'm1', 'backend', 'me', 'before the upgrade', '', 1, 18)`,
+    );
+    old.close();
+    const { db } = openDatabase(path);
+    const h = new History(db);
+    h.add(envelope(2, "backend", "after the upgrade"), 2);
+    assert.deepEqual(h.search({ query: "upgrade" }).map((m) => m.message_id), ["m2", "m1"]);
+    h.prune(1_000, 10, Number.MAX_SAFE_INTEGER);
+    db.exec("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)");
+    assert.equal(h.search({ query: "upgrade" }).length, 0);
+    h.close();
+    db.close();
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

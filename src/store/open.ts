@@ -122,7 +122,13 @@ function openFile(path: string): { db: DatabaseSync; version: number } {
       (db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version,
     );
     if (version > SCHEMA_VERSION) return { db, version };
-    db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL");
+    // A checkpoint (the WAL copied into the file, with two fsyncs that hold the event loop)
+    // after 10 000 pages rather than SQLite's 1 000: a busy node pauses a tenth as often, and
+    // pages written again and again between two checkpoints are copied once. A quiet store
+    // checkpoints soon after its last write (`Store`), so the WAL does not stay large.
+    db.exec(
+      "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 10000",
+    );
     // Takes the exclusive lock now rather than at the first message.
     db.exec("BEGIN EXCLUSIVE; COMMIT");
     return { db, version };

@@ -66,6 +66,18 @@ export const MIGRATIONS: readonly string[] = [
     pinned_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 3: the full-text index is filled in batches, off the message path (History.index): rows up
+  // to fts_state.indexed_to are in it, and only those are taken out of it when deleted.
+  `
+  DROP TRIGGER messages_ai;
+  DROP TRIGGER messages_ad;
+  CREATE TABLE fts_state (indexed_to INTEGER NOT NULL);
+  INSERT INTO fts_state SELECT coalesce(max(id), 0) FROM messages;
+  CREATE TRIGGER messages_ad AFTER DELETE ON messages
+  WHEN old.id <= (SELECT indexed_to FROM fts_state) BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+  END;
+  `,
 ];
 
 /** The schema version this code writes: the number of migrations. */

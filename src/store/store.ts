@@ -9,6 +9,7 @@
 
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { DatabaseSync } from "node:sqlite";
+import { clearTimeout, setTimeout } from "node:timers";
 import type { DeliveredEntry } from "../core/delivered.ts";
 import { GroupCommit } from "./batch.ts";
 import { History } from "./history.ts";
@@ -37,6 +38,11 @@ export interface StoreOptions {
   legacyDeliveredFile?: string;
   /** The clock, in Unix milliseconds. */
   now?: () => number;
+  /**
+   * Quiet time after the last write before the WAL is checkpointed and truncated, in
+   * milliseconds (default 5 000).
+   */
+  quietCheckpointMs?: number;
 }
 
 /** What the store is, for `list_peers`, `/health` and `doctor`. */
@@ -71,6 +77,7 @@ export class Store {
   readonly #batch: GroupCommit;
   readonly #o: Required<Omit<StoreOptions, "legacyDeliveredFile">>;
   #timer?: ReturnType<typeof setInterval>;
+  #quiet?: ReturnType<typeof setTimeout>;
   #closed = false;
   #said = new Set<string>();
 
@@ -82,6 +89,7 @@ export class Store {
       historyDays: 30,
       historyMaxBytes: 100 * 1024 * 1024,
       now: Date.now,
+      quietCheckpointMs: 5_000,
       ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
     } as Required<Omit<StoreOptions, "legacyDeliveredFile">>;
     this.#batch = new GroupCommit(db);
@@ -210,7 +218,20 @@ export class Store {
    *   (none of them is kept then).
    */
   batch(): Promise<void> {
-    return this.#closed ? Promise.resolve() : this.#batch.join();
+    if (this.#closed) return Promise.resolve();
+    this.#checkpointSoon();
+    return this.#batch.join();
+  }
+
+  /** Checkpoints and truncates the WAL once no write came for `quietCheckpointMs`. */
+  #checkpointSoon(): void {
+    if (this.#quiet) return void this.#quiet.refresh();
+    this.#quiet = setTimeout(() => {
+      this.#quiet = undefined;
+      if (this.#closed || !this.info.persistent) return;
+      this.safely("checkpoint", () => this.#db.exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+    }, this.#o.quietCheckpointMs);
+    this.#quiet.unref();
   }
 
   /**
@@ -228,8 +249,11 @@ export class Store {
     if (this.#closed) return;
     this.#closed = true;
     this.safely("commit the last writes", () => this.#batch.commitNow());
+    this.history.close();
+    this.safely("index the history for search", () => this.history.index());
     clearTimeout(this.#timer);
     clearInterval(this.#timer);
+    clearTimeout(this.#quiet);
     try {
       this.#db.close();
     } catch { /* already closed */ }

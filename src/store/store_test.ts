@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Store } from "./store.ts";
+import { waitFor } from "../../tests/support/wait.ts";
 
 test("Store keeps the history, outbox and ids across a reopen and folds an old id file in once", () => {
   const dir = mkdtempSync(join(tmpdir(), "talkie-store-"));
@@ -49,6 +50,24 @@ test("Store keeps the history, outbox and ids across a reopen and folds an old i
     second.close();
     assert.deepEqual(lines, []);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("Store checkpoints and truncates its WAL once writes stop", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "talkie-store-"));
+  const path = join(dir, "quiet.db");
+  const store = Store.open({ path, log: () => {}, deliveredTtlMs: 60_000, quietCheckpointMs: 20 });
+  try {
+    const envelope = { message_id: "m1", from: "beta", to: "quiet", message: "hi", sent_at: "t" };
+    const kept = store.batch();
+    store.history.add(envelope, 1);
+    await kept;
+    assert.ok(statSync(`${path}-wal`).size > 0, "the commit went to the WAL");
+    await waitFor(() => statSync(`${path}-wal`).size === 0, "the WAL truncated", 5_000);
+    assert.equal(store.history.unread(), 1);
+  } finally {
+    store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
