@@ -99,11 +99,11 @@ test("the bin's hook command runs the waiter: no node of this session, exit 0, n
     input: JSON.stringify({ session_id: "s", cwd: pkg.dir, hook_event_name: "Stop" }),
     encoding: "utf8",
     timeout: 20_000,
-    env: {
-      ...process.env,
+    // childEnv: the bin's compile cache goes to the test's folder, not the temp folder.
+    env: childEnv({
       INTERCOM_HOOK_GRACE_MS: "0",
       INTERCOM_LOCAL_DIR: join(pkg.dir, "no-registry"),
-    },
+    }),
   });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stderr, "");
