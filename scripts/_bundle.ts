@@ -9,7 +9,7 @@
  */
 
 import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import * as esbuild from "esbuild";
 import { bannerWhereUsed, trimPackages, zodNamespace } from "./_bundle_trim.ts";
 
@@ -59,49 +59,167 @@ export interface BundleResult {
   inputs: string[];
   /** Modules the output imports at run time instead of holding them (`node:` built-ins only). */
   external: string[];
+  /** The bin's front end (`cli.js`): what it holds and imports before anything else loads. */
+  front: FrontEnd;
+}
+
+/** The start-up front end as built: one file, see {@linkcode frontEndProblems}. */
+export interface FrontEnd {
+  /** Whether it was minified (its size bound holds for minified code only). */
+  minified: boolean;
+  /** Its size in bytes. */
+  bytes: number;
+  /** The source files it holds, relative to the repository root. */
+  inputs: string[];
+  /** What it imports statically (node built-ins, nothing of ours). */
+  imports: string[];
+}
+
+/** The entry of the bin, built as one file of its own: see {@linkcode bundle}. */
+const FRONT = "cli";
+
+/** Most bytes the front end may have; it was 29 kB when this bound was set. */
+export const FRONT_MAX_BYTES = 48 * 1024;
+
+/**
+ * Node built-ins the front end may import: what reading the configuration and stdin needs. The
+ * store (`node:sqlite`), HTTP, `node:crypto` (the configuration loads it only to check an
+ * operator key or a TLS pair) and everything from `node_modules` load after `initialize`.
+ */
+const FRONT_BUILTINS = new Set([
+  "node:buffer",
+  "node:fs",
+  "node:module",
+  "node:os",
+  "node:path",
+  "node:process",
+  "node:stream",
+  "node:util",
+]);
+
+/**
+ * Why the front end is not the small start it must be, one line a reason; empty when it is.
+ * It must stay under {@linkcode FRONT_MAX_BYTES} (minified), hold no package of `node_modules`
+ * (the MCP SDK, zod…) and import only the built-ins of reading the configuration.
+ */
+export function frontEndProblems(front: FrontEnd): string[] {
+  const problems: string[] = [];
+  if (front.minified && front.bytes > FRONT_MAX_BYTES) {
+    problems.push(`it has ${front.bytes} bytes, more than ${FRONT_MAX_BYTES}`);
+  }
+  const packages = front.inputs.filter((i) => i.includes("node_modules/"));
+  if (packages.length) problems.push(`it holds ${packages.join(", ")}`);
+  const imports = front.imports.filter((i) => !FRONT_BUILTINS.has(i));
+  if (imports.length) problems.push(`it imports ${imports.join(", ")} before initialize`);
+  return problems;
+}
+
+/** Where the npm build puts a module that the front end loads later: `lazy/<path>.js`. */
+function lazyName(root: string, file: string): string {
+  return "lazy/" + relative(root, file).replace(/\.ts$/, "").replaceAll("/", "_");
 }
 
 /**
- * Bundles {@linkcode BUNDLE_ENTRIES} into `outdir` as ESM with code splitting: dynamic imports
- * (viewer, demo, broker mode, the undici agent of INTERCOM_CA) become chunks that load only when
- * asked. Minified: Node parses half the bytes at start-up.
+ * Leaves the front end's dynamic imports as imports of entries of the second build (collected
+ * in `lazy`, output name -> source), instead of copying the modules into the front end.
+ */
+function lazyEntries(root: string, lazy: Record<string, string>): esbuild.Plugin {
+  return {
+    name: "lazy-entries",
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, (args) => {
+        if (args.kind !== "dynamic-import") return undefined;
+        const file = resolve(args.resolveDir, args.path);
+        const name = lazyName(root, file);
+        lazy[name] = relative(root, file);
+        return { path: `./${name}.js`, external: true };
+      });
+    },
+  };
+}
+
+/**
+ * Bundles {@linkcode BUNDLE_ENTRIES} into `outdir` as ESM, in two builds. First the bin's front
+ * end (`cli.js`): one file with no shared chunks, which answers `initialize` before the rest
+ * loads (Node loads a dozen small chunks measurably slower than one file); its dynamic imports
+ * stay imports of `lazy/*.js`. Then everything else with code splitting: the other entries,
+ * those `lazy/*.js`, and their dynamic imports (viewer, demo, broker mode, the undici agent of
+ * INTERCOM_CA) become chunks that load only when asked. Minified: Node parses half the bytes at
+ * start-up. The front end's modules (the configuration) are thus in the package twice.
  *
  * @param root repository root.
  * @param outdir output folder (emptied by the caller).
  * @throws {Error} when esbuild reports errors (they are printed first).
  */
 export async function bundle(root: string, outdir: string): Promise<BundleResult> {
+  const minify = process.env.BUNDLE_MINIFY !== "0";
+  const common: esbuild.BuildOptions = {
+    absWorkingDir: root,
+    outdir,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node22.13",
+    sourcemap: false,
+    legalComments: "none",
+    // BUNDLE_MINIFY=0: readable names in profiles.
+    minify,
+    banner: { js: REQUIRE_SHIM },
+    metafile: true,
+    logLevel: "warning",
+  };
   try {
-    const result = await esbuild.build({
-      absWorkingDir: root,
-      entryPoints: BUNDLE_ENTRIES,
-      outdir,
-      bundle: true,
+    const lazy: Record<string, string> = {};
+    const front = await esbuild.build({
+      ...common,
+      entryPoints: { [FRONT]: BUNDLE_ENTRIES[FRONT] },
+      splitting: false,
+      plugins: [
+        lazyEntries(root, lazy),
+        englishOnlyZod,
+        zodNamespace,
+        bannerWhereUsed(root, REQUIRE_SHIM),
+      ],
+    });
+    const rest = await esbuild.build({
+      ...common,
+      entryPoints: {
+        ...Object.fromEntries(Object.entries(BUNDLE_ENTRIES).filter(([n]) => n !== FRONT)),
+        ...lazy,
+      },
       splitting: true,
-      format: "esm",
-      platform: "node",
-      target: "node22.13",
       chunkNames: "chunks/[name]-[hash]",
-      sourcemap: false,
-      legalComments: "none",
-      minify: process.env.BUNDLE_MINIFY !== "0",
-      banner: { js: REQUIRE_SHIM },
-      metafile: true,
       plugins: [
         englishOnlyZod,
         trimPackages(root),
         zodNamespace,
         bannerWhereUsed(root, REQUIRE_SHIM),
       ],
-      logLevel: "warning",
     });
     const outputs: Record<string, number> = {};
     const external = new Set<string>();
-    for (const [file, output] of Object.entries(result.metafile.outputs)) {
-      outputs[file] = output.bytes;
-      for (const i of output.imports) if (i.external) external.add(i.path);
+    let frontEnd: FrontEnd | undefined;
+    for (const result of [front, rest]) {
+      for (const [file, output] of Object.entries(result.metafile!.outputs)) {
+        outputs[file] = output.bytes;
+        for (const i of output.imports) {
+          if (i.external && !i.path.startsWith(".")) external.add(i.path);
+        }
+        if (result === front && file.endsWith(`/${FRONT}.js`)) {
+          frontEnd = {
+            minified: minify,
+            bytes: output.bytes,
+            inputs: Object.keys(output.inputs),
+            imports: output.imports.filter((i) => i.kind === "import-statement").map((i) => i.path),
+          };
+        }
+      }
     }
-    return { outputs, inputs: Object.keys(result.metafile.inputs), external: [...external] };
+    const inputs = new Set([
+      ...Object.keys(front.metafile!.inputs),
+      ...Object.keys(rest.metafile!.inputs),
+    ]);
+    return { outputs, inputs: [...inputs], external: [...external], front: frontEnd! };
   } finally {
     await esbuild.stop();
   }

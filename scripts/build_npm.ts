@@ -7,7 +7,8 @@
  *    and writes only declarations, to `npm/types/`; the package keeps those the entries reach,
  *    in one folder (`scripts/_declarations.ts`).
  * 2. esbuild (`scripts/_bundle.ts`) bundles the code and every package it imports into
- *    `npm/dist/`: `cli.js` for the bin (`hook.js` for its hook waiter), `mod.js`, `viewer.js`
+ *    `npm/dist/`: `cli.js` for the bin (one file: the start-up front end, which loads the node
+ *    from `lazy/` once it answered `initialize`) (`hook.js` for its hook waiter), `mod.js`, `viewer.js`
  *    and their `internal` parts for importers, `main.js` for the demo's child nodes, and chunks that load only when asked
  *    (viewer, demo, broker mode), without the code the node never runs (`scripts/_bundle_trim.ts`).
  *    The package has no runtime `dependencies`; the licenses of the bundled code go into
@@ -24,7 +25,13 @@ import { builtinModules } from "node:module";
 import { join } from "node:path";
 import process from "node:process";
 import ts from "typescript";
-import { bundle, BUNDLE_ENTRIES, bundledPackages, thirdPartyLicenses } from "./_bundle.ts";
+import {
+  bundle,
+  BUNDLE_ENTRIES,
+  bundledPackages,
+  frontEndProblems,
+  thirdPartyLicenses,
+} from "./_bundle.ts";
 import { flatName, packDeclarations } from "./_declarations.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -213,7 +220,12 @@ async function build(): Promise<number> {
   }
   rewriteDeclarationImports(join(out, "types"));
 
-  const { outputs, inputs, external: imported } = await bundle(root, join(out, "dist"));
+  const { outputs, inputs, external: imported, front } = await bundle(root, join(out, "dist"));
+  const slow = frontEndProblems(front);
+  if (slow.length > 0) {
+    console.error(`npm build failed: the start-up front end (dist/cli.js) ${slow.join("; ")}`);
+    return 1;
+  }
   // Only the declarations the public entries' types lead to (not the CLI's, broker mode's, …).
   const typeFiles = Object.values(ENTRIES).map((n) => BUNDLE_ENTRIES[n].replace(/\.ts$/, ".d.ts"));
   try {

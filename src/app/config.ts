@@ -11,7 +11,7 @@ import { parseNatsConfig, rosterWarning } from "../nats/config.ts";
 import { type Env, flag, positive, readPem } from "../core/env.ts";
 import { type Config, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_SECRET } from "../node/config.ts";
 import { DEFAULT_PORT } from "../http/address.ts";
-import { signatureKey } from "../core/signature.ts";
+import { signatureKey } from "../core/secret_key.ts";
 import { localRegistryDir, lookupLocal } from "../platform/local_registry.ts";
 import { liveRoles, localPeers } from "./local_defaults.ts";
 import { localSecret } from "../platform/local_secret.ts";

@@ -8,7 +8,7 @@
 import process from "node:process";
 import { writeTo } from "../platform/log.ts";
 import { VERSION } from "../platform/version.ts";
-import { runNode } from "./run_node.ts";
+import { startNode } from "./front.ts";
 
 /** `--help` text of the node command. */
 const HELP = `claude-talkie-walkie ${VERSION}
@@ -87,5 +87,5 @@ export async function main(args: string[]): Promise<number> {
     writeTo(process.stdout, `${VERSION}\n`);
     return 0;
   }
-  return await runNode(args);
+  return await startNode(args);
 }

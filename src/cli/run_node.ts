@@ -1,28 +1,20 @@
 /**
- * The node command: configuration from flags and environment, the serving node from
+ * The node command after its start-up front end (`front.ts`): the serving node from
  * {@linkcode serveNode}, then the process: the local registry, signals, and a shutdown that
  * leaves no orphan holding the port.
  *
  * @module
  */
 
-import { readFileSync } from "node:fs";
 import process from "node:process";
-import { createLogger, type Logger, writeTo } from "../platform/log.ts";
-import { type Config, ConfigError } from "../node/config.ts";
-import { loadConfig } from "../app/config.ts";
+import { createLogger, type Logger } from "../platform/log.ts";
+import type { Config } from "../node/config.ts";
 import { serveNode } from "../app/serving.ts";
 import { cleanStale, processStartTime, registerLocal } from "../platform/local_registry.ts";
 import { VERSION } from "../platform/version.ts";
+import { HandoverStdioTransport } from "../platform/stdio_handover.ts";
 import { serveHookWaiters } from "./hook_node.ts";
-
-/** Printed on stderr when a person starts a node in a terminal instead of Claude Code. */
-export const TERMINAL_HINT =
-  `claude-talkie-walkie ${VERSION} is an MCP server for Claude Code: it speaks
-JSON-RPC on stdin/stdout, so what you type here is not read as messages. Add it to a project with
-"npx -y claude-talkie-walkie init" and "… init --hooks", then start "claude". "claude-talkie-walkie
---help" lists the commands; Ctrl-C stops this node.
-`;
+import type { FrontEnd } from "./front.ts";
 
 /** How often a running node checks that its registry entry is still there, in milliseconds. */
 const REASSERT_MS = 5_000;
@@ -89,20 +81,11 @@ function exitAfter(shutdown: () => Promise<void>, code: number, graceMs = 800): 
   shutdown().finally(() => process.exit(code));
 }
 
-/** Runs the node command until stdin ends or a signal arrives. Returns only on a bad start. */
-export async function runNode(args: string[]): Promise<number> {
-  let config;
-  try {
-    config = loadConfig(args, process.env, (p) => readFileSync(p, "utf8"));
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      writeTo(process.stderr, `claude-talkie-walkie: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
-  // A person, not Claude Code, started this node: say what it is before anything else.
-  if (process.stdin.isTTY) writeTo(process.stderr, TERMINAL_HINT);
+/**
+ * Runs the node of `config` until stdin ends or a signal arrives, its MCP session taken over
+ * from the start-up front end ({@linkcode FrontEnd}). Never returns.
+ */
+export async function runNode(config: Config, front: FrontEnd): Promise<number> {
   const log = createLogger(config.role);
   for (const w of config.warnings) log(`warning: ${w}`);
   const defaults = config.localDefaults;
@@ -126,7 +109,11 @@ export async function runNode(args: string[]): Promise<number> {
     log(`fatal: ${(e as Error)?.stack ?? e}`);
     process.exit(1);
   });
-  const node = await serveNode(config, { log });
+  const node = await serveNode(config, {
+    log,
+    // The session from its first line; the front end answered `initialize` already.
+    mcpTransport: new HandoverStdioTransport(front.stdin.handOver(), front.answered),
+  });
   const unregister = config.portAuto && config.localDir && node.url
     ? registerSelf(config, node.url, config.localDir, log)
     : undefined;
@@ -148,9 +135,9 @@ export async function runNode(args: string[]): Promise<number> {
     node.channel.markGone();
     stop("stdout closed");
   });
-  // The SDK's stdio transport does not notice EOF: the client going away must stop us.
-  process.stdin.on("end", () => stop("stdin closed"));
-  process.stdin.on("close", () => stop("stdin closed"));
+  // The SDK's stdio transport does not notice EOF: the client going away must stop us (and
+  // it may have gone while the node was loading).
+  front.stdin.onEnd(() => stop("stdin closed"));
   for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(s, () => stop(s));
   return await new Promise<number>(() => {});
 }

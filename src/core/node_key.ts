@@ -35,13 +35,14 @@ import {
 import { formatOperatorPublicKey, parseOperatorPublicKey } from "./operator_signature.ts";
 import { WEBHOOK_TIMESTAMP } from "./signature.ts";
 
+export { isFingerprint } from "./fingerprint.ts";
+
 /** Header with the sender's Ed25519 public key, `ed25519:<base64>`. */
 export const NODE_KEY = "talkie-node-key";
 /** Header with `ed25519,<base64 signature>`. */
 export const NODE_SIGNATURE = "talkie-node-signature";
 
 const DOMAIN = "talkie-node-v1";
-const FINGERPRINT = /^SHA256:[A-Za-z0-9_-]{43}$/;
 
 /** A node's key pairs. */
 export interface NodeKeys {
@@ -66,11 +67,6 @@ export function fingerprintOf(publicKey: string): string {
   const raw = parseOperatorPublicKey(publicKey).export({ format: "der", type: "spki" });
   const digest = createHash("sha256").update(raw.subarray(raw.length - 32)).digest();
   return "SHA256:" + Buffer.from(digest).toString("base64url");
-}
-
-/** Whether `text` is a fingerprint as {@linkcode fingerprintOf} writes it. */
-export function isFingerprint(text: string): boolean {
-  return FINGERPRINT.test(text);
 }
 
 function rawPublic(key: KeyObject): Buffer {

@@ -26,7 +26,15 @@
  */
 
 import { Buffer } from "node:buffer";
-import { createPublicKey, type KeyObject, sign, verify } from "node:crypto";
+import type { KeyObject } from "node:crypto";
+import process from "node:process";
+import { BASE64 } from "./secret_key.ts";
+
+/**
+ * `node:crypto`, loaded at its first use: the configuration parses the operator's key, and
+ * reading it must not load the crypto module before a node answers `initialize`.
+ */
+const crypto = () => process.getBuiltinModule("node:crypto");
 
 /** Header with the request's unique id. */
 export const OPERATOR_ID = "operator-id";
@@ -42,7 +50,6 @@ export const OPERATOR_KEY_PREFIX = "ed25519:";
 const DOMAIN = "talkie-operator-v2";
 const ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 const DIGITS = /^[0-9]{1,15}$/;
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 // Encodings of the eight points of small order (libsodium's list, compared with the sign bit
 // cleared): with such a key, forged signatures verify.
 const SMALL_ORDER = [
@@ -137,7 +144,11 @@ export function parseOperatorPublicKey(text: string): KeyObject {
     );
   }
   try {
-    return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: "der", type: "spki" });
+    return crypto().createPublicKey({
+      key: Buffer.concat([SPKI_PREFIX, raw]),
+      format: "der",
+      type: "spki",
+    });
   } catch {
     throw new TypeError("is not a valid Ed25519 public key: copy the line operator-key printed");
   }
@@ -159,7 +170,11 @@ export function signOperatorRequest(
   request: OperatorRequest & { id: string; timestamp: number },
 ): Record<string, string> {
   if (!ID.test(request.id)) throw new TypeError(`operator id "${request.id}" is not valid`);
-  const signature = sign(null, signedBytes(request, request.id, request.timestamp), privateKey);
+  const signature = crypto().sign(
+    null,
+    signedBytes(request, request.id, request.timestamp),
+    privateKey,
+  );
   return {
     [OPERATOR_ID]: request.id,
     [OPERATOR_TIMESTAMP]: String(request.timestamp),
@@ -210,7 +225,7 @@ export function verifyOperatorRequest(
   const checked = checkOperatorHeaders(request.headers, nowSeconds);
   if (!checked.ok) return checked;
   const { id, timestamp, signature } = checked;
-  const good = verify(null, signedBytes(request, id, timestamp), publicKey, signature!);
+  const good = crypto().verify(null, signedBytes(request, id, timestamp), publicKey, signature!);
   const node = request.target.mesh
     ? `"${request.target.role}" of mesh "${request.target.mesh}"`
     : `"${request.target.role}"`;

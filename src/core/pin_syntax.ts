@@ -5,7 +5,7 @@
  * @module
  */
 
-import { isFingerprint } from "./node_key.ts";
+import { isFingerprint } from "./fingerprint.ts";
 
 /**
  * Splits the pins off a `PEERS` value: an entry may end with `#` and a fingerprint

@@ -16,6 +16,9 @@
 
 import { Buffer } from "node:buffer";
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { BASE64, signatureKey } from "./secret_key.ts";
+
+export { signatureKey };
 
 /** Header names of the Standard Webhooks scheme (lower case, as `Headers` gives them). */
 export const WEBHOOK_ID = "webhook-id";
@@ -27,8 +30,6 @@ export const WEBHOOK_SIGNATURE = "webhook-signature";
 /** The accepted distance between a request's timestamp and the receiver's clock: ±5 minutes. */
 export const DEFAULT_TOLERANCE_SECONDS = 300;
 
-const SECRET_PREFIX = "whsec_";
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const DIGITS = /^[0-9]{1,15}$/;
 /** Printable ASCII without spaces or commas, at most 256 characters. */
 const ID = /^[\x21-\x2b\x2d-\x7e]{1,256}$/;
@@ -89,32 +90,6 @@ export type VerifyResult =
 export function requestLine(method: string, path: string): string {
   const m = method.toUpperCase();
   return `${m === "HEAD" ? "GET" : m} ${path}`;
-}
-
-/**
- * Derives the HMAC key from INTERCOM_SECRET.
- *
- * @param secret a `whsec_<base64>` secret (Standard Webhooks) or any other string.
- * @returns the key bytes: the decoded base64 after `whsec_`, else the UTF-8 bytes of `secret`
- *   (empty for an empty secret).
- * @throws {TypeError} when `secret` starts with `whsec_` but the rest is empty or not padded
- *   standard base64; the message never contains the secret.
- *
- * @example
- * ```ts
- * const key = signatureKey(process.env.INTERCOM_SECRET ?? "");
- * ```
- */
-export function signatureKey(secret: string): Uint8Array {
-  if (!secret.startsWith(SECRET_PREFIX)) return new TextEncoder().encode(secret);
-  const encoded = secret.slice(SECRET_PREFIX.length);
-  if (encoded === "" || !BASE64.test(encoded)) {
-    throw new TypeError(
-      'Cannot use INTERCOM_SECRET: it starts with "whsec_" but the rest is not base64; ' +
-        "use a whsec_ secret as issued or drop the prefix",
-    );
-  }
-  return new Uint8Array(Buffer.from(encoded, "base64"));
 }
 
 const hmac = (key: Uint8Array, id: string, timestamp: string, body: string | Uint8Array) =>

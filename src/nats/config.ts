@@ -62,6 +62,11 @@ export function parseRoster(peers: string, role: string): { roster: string[]; ad
   return { roster: [...names].sort(), addresses };
 }
 
+/** What the set of peers of a broker mesh is called in messages ("online in …"). */
+export function meshScope(mesh: string): string {
+  return `mesh "${mesh}"`;
+}
+
 /**
  * Reads the broker settings. Returns `undefined` when `INTERCOM_NATS_URL` is unset (the HTTP
  * mesh). `role` is checked against the broker's name rule; the viewer, which has no role,

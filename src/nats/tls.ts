@@ -6,8 +6,7 @@
  * @module
  */
 
-import { createPrivateKey, X509Certificate } from "node:crypto";
-import { connect as tcpConnect } from "node:net";
+import process from "node:process";
 import { ConfigError, type Env, readPem } from "../core/env.ts";
 import type { NatsTls } from "../node/config.ts";
 
@@ -39,6 +38,8 @@ export function parseNatsTls(env: Env, readFile: (path: string) => string): Nats
     const key = readPem("INTERCOM_NATS_KEY", keyFile, readFile);
     let matches: boolean;
     try {
+      // node:crypto only here: the configuration is read before `initialize` is answered.
+      const { createPrivateKey, X509Certificate } = process.getBuiltinModule("node:crypto");
       matches = new X509Certificate(cert).checkPrivateKey(createPrivateKey(key));
     } catch (e) {
       throw new ConfigError(
@@ -79,7 +80,7 @@ export function peekServerInfo(server: string, timeoutMs = 2_000): Promise<Serve
   const host = url.hostname.replace(/^\[|\]$/g, "");
   return new Promise((resolve) => {
     let text = "";
-    const socket = tcpConnect(Number(url.port || 4222), host);
+    const socket = process.getBuiltinModule("node:net").connect(Number(url.port || 4222), host);
     const done = (info?: ServerInfo) => {
       clearTimeout(timer);
       socket.destroy();

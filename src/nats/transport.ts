@@ -22,7 +22,7 @@ import {
 import type { Envelope } from "../core/envelope.ts";
 import { signatureKey, signHeaders } from "../core/signature.ts";
 import type { Receipt } from "../node/receipts.ts";
-import type { NatsConfig } from "./config.ts";
+import { meshScope, type NatsConfig } from "./config.ts";
 import { connectNats, describeRequestError, explainConnectError, isAuthError } from "./connect.ts";
 import { joinMesh, type Membership } from "./join.ts";
 import { errorText, throttledLog } from "./log_once.ts";
@@ -181,7 +181,7 @@ export class NatsTransport implements PeerTransport {
     return {
       problem: this.#problem(),
       where: `NATS ${this.#nc?.getServer() ?? "?"} as ${this.#names.direct(this.#o.role)}`,
-      scope: `mesh "${this.#o.config.mesh}"`,
+      scope: meshScope(this.#o.config.mesh),
       online: this.#live(),
     };
   }

@@ -22,7 +22,7 @@ import { registerInboxTools } from "./tools_inbox.ts";
 import { registerSearchTool } from "./tools_search.ts";
 import type { Inbox } from "./inbox.ts";
 import type { NodeKeyFacts } from "./tool_context.ts";
-import { instructions } from "../core/instructions.ts";
+import { fittedInstructions, SERVER_NAME, serverCapabilities } from "./initialize.ts";
 import { firstNote, fitInstructions, noteFirstResult } from "./client_fit.ts";
 import { registerWaitTool } from "./tools_wait.ts";
 import { PERMISSION_METHOD, PermissionRelay, PermissionRequestSchema } from "./permissions.ts";
@@ -83,25 +83,19 @@ export function createMcpServer(
 } {
   const { hub, messenger, role } = options;
   const status = messenger.status();
+  const operator = options.permissions !== undefined;
+  // The same answer as the start-up front end gives before this server has loaded.
   const server = new McpServer(
-    { name: "talkie-walkie", version: options.version },
-    {
-      capabilities: {
-        // The permission capability only where a human operator answers (claude-channels §6).
-        experimental: options.permissions
-          ? { "claude/channel": {}, "claude/channel/permission": {} }
-          : { "claude/channel": {} },
-        tools: {},
-      },
-    },
+    { name: SERVER_NAME, version: options.version },
+    { capabilities: serverCapabilities(operator) },
   );
   const channels = fitInstructions(server, (channels) =>
-    instructions(role, {
+    fittedInstructions({
+      role,
       peers: messenger.peers.map((p) => p.name),
       presence: status.online !== undefined ? status.scope : undefined,
-      operator: options.permissions !== undefined,
-      channels,
-    }));
+      operator,
+    }, channels));
   noteFirstResult(
     server,
     () =>

@@ -14,7 +14,6 @@
  * @module
  */
 
-import { execFileSync } from "node:child_process";
 import {
   chmodSync,
   lstatSync,
@@ -105,6 +104,8 @@ export function processStartTime(pid: number): string | undefined {
     }
   }
   try {
+    // node:child_process only here: the configuration lists live nodes before `initialize`.
+    const { execFileSync } = process.getBuiltinModule("node:child_process");
     const out = execFileSync("ps", ["-o", "lstart=", "-p", String(pid)], {
       encoding: "utf8",
       timeout: 2_000,

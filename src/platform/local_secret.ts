@@ -7,7 +7,6 @@
  * @module
  */
 
-import { randomBytes } from "node:crypto";
 import { closeSync, lstatSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
@@ -29,7 +28,9 @@ export function localSecret(dir: string): string {
   try {
     const fd = openSync(path, "wx", 0o600);
     try {
-      writeSync(fd, randomBytes(32).toString("base64url") + "\n");
+      // node:crypto only here: the configuration reads this file before `initialize` is answered.
+      const secret = process.getBuiltinModule("node:crypto").randomBytes(32);
+      writeSync(fd, secret.toString("base64url") + "\n");
     } finally {
       closeSync(fd);
     }

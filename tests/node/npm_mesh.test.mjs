@@ -72,6 +72,9 @@ async function connect(role, command, args, env, cwd, { accept = false } = {}) {
     waiters.splice(0).forEach((w) => w());
   });
   await within(60_000, `${role} connects`, client.connect(transport));
+  // initialize is answered before the node has loaded; a ping is answered once it has (its
+  // listener is up by then).
+  await within(60_000, `${role} is up`, client.ping());
   const next = (count) =>
     within(
       15_000,

@@ -38,7 +38,7 @@ const nodeEnv = (role, port, peers) => ({
 test("npm package holds the bundle, declarations, licenses and the bin, and no source maps", () => {
   const paths = pkg.files.map((f) => f.path).sort();
   const unexpected = paths.filter((p) =>
-    !/^(package\.json|README\.md|LICENSE|THIRD_PARTY_LICENSES|CHANGELOG\.md|server\.json|bin\/[\w-]+\.cjs|dist\/(chunks\/)?[\w-]+\.js|types\/[\w/-]+\.d\.ts)$/
+    !/^(package\.json|README\.md|LICENSE|THIRD_PARTY_LICENSES|CHANGELOG\.md|server\.json|bin\/[\w-]+\.cjs|dist\/((chunks|lazy)\/)?[\w-]+\.js|types\/[\w/-]+\.d\.ts)$/
       .test(p) || /_test\.|(^|\/)_fixtures/.test(p)
   );
   assert.deepEqual(unexpected, []);
@@ -66,19 +66,21 @@ test("npm install <tarball> into an empty folder adds no other package", () => {
   assert.deepEqual(installed, ["claude-talkie-walkie"]);
 });
 
-test("the bin's start-up path does not load the viewer, the demo or broker mode", () => {
+test("the bin's front end is one file without the MCP SDK, zod, the store or NATS", () => {
   const dist = join(pkg.app, "node_modules/claude-talkie-walkie/dist");
-  const loaded = staticImports(dist, "cli.js");
+  // What loads before initialize is answered: cli.js alone.
+  assert.deepEqual([...staticImports(dist, "cli.js")], ["cli.js"]);
+  const code = readFileSync(join(dist, "cli.js"), "utf8");
+  assert.ok(!/modelcontextprotocol|ZodError|\$ZodType/.test(code), "no MCP SDK, no zod");
+  assert.ok(!/node:sqlite|node:http\b|NATS\/1\.0/.test(code), "no store, no HTTP, no NATS");
+  // The node, the viewer and the demo load from lazy/ once asked; broker mode only in it.
+  const lazy = readdirSync(join(dist, "lazy"));
+  for (const name of ["src_cli_run_node.js", "viewer_main.js", "src_cli_demo.js"]) {
+    assert.ok(lazy.includes(name), `${name} in ${lazy}`);
+  }
+  const node = staticImports(dist, "lazy/src_cli_run_node.js");
   const source = (file) => readFileSync(join(dist, file), "utf8");
-  const lazy = readdirSync(join(dist, "chunks")).filter((f) =>
-    /^(main|demo|transport)-.*\.js$/.test(f)
-  );
-  assert.equal(lazy.length, 3, `viewer, demo and broker chunks: ${lazy}`);
-  for (const chunk of lazy) assert.ok(!loaded.has(`chunks/${chunk}`), `${chunk} loads lazily`);
-  assert.ok(
-    ![...loaded].some((f) => source(f).includes("NATS/1.0")),
-    "no NATS client code on the start-up path",
-  );
+  assert.ok(![...node].some((f) => source(f).includes("NATS/1.0")), "no NATS client in the node");
 });
 
 test("the hook waiter's entry loads neither the MCP SDK, nor zod, nor NATS", () => {
@@ -97,11 +99,11 @@ test("the bin's hook command runs the waiter: no node of this session, exit 0, n
     input: JSON.stringify({ session_id: "s", cwd: pkg.dir, hook_event_name: "Stop" }),
     encoding: "utf8",
     timeout: 20_000,
-    env: {
-      ...process.env,
+    // childEnv: the bin's compile cache goes to the test's folder, not the temp folder.
+    env: childEnv({
       INTERCOM_HOOK_GRACE_MS: "0",
       INTERCOM_LOCAL_DIR: join(pkg.dir, "no-registry"),
-    },
+    }),
   });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stderr, "");
@@ -175,13 +177,81 @@ test("node writes only JSON-RPC to stdout and exits cleanly when stdin closes", 
   }
 });
 
+test("under Node, initialize, initialized and tools/list in one write are answered once each", async () => {
+  const node = rawSession(pkg.bin, nodeEnv("one-write", await freePort(), ""));
+  try {
+    const answered = (id) =>
+      node.lines.map((l) => JSON.parse(l)).filter((m) => m.id === id && !("method" in m));
+    const ping = new Promise((resolve) => {
+      const check = () => answered(3).length > 0 ? resolve() : setTimeout(check, 20);
+      check();
+    });
+    node.child.stdin.write(
+      [
+        {
+          id: 1,
+          method: "initialize",
+          params: {
+            protocolVersion: "2025-06-18",
+            capabilities: {},
+            clientInfo: { name: "claude-code", version: "1" },
+          },
+        },
+        { method: "notifications/initialized" },
+        { id: 2, method: "tools/list" },
+        { id: 3, method: "ping" },
+      ].map((m) => JSON.stringify({ jsonrpc: "2.0", ...m }) + "\n").join(""),
+    );
+    await within(30_000, "the answer to ping", ping);
+    assert.deepEqual(node.lines.map((l) => JSON.parse(l).id), [1, 2, 3], node.stderr());
+    assert.equal(answered(1)[0].result.serverInfo.name, "talkie-walkie");
+    assert.ok(answered(2)[0].result.tools.length > 0);
+  } finally {
+    node.kill();
+  }
+});
+
+test("under Node, a client that closes stdin right after initialize: exit 0, no crash", async () => {
+  const node = rawSession(pkg.bin, nodeEnv("brief", await freePort(), ""));
+  try {
+    await node.initialize();
+    node.child.stdin.end();
+    assert.equal(await within(30_000, "exit after stdin closed", node.exited), 0, node.stderr());
+    assert.doesNotMatch(node.stderr(), /fatal|unhandled|Error:/i);
+    assert.equal(node.lines.length, 1, "initialize answered once");
+  } finally {
+    node.kill();
+  }
+});
+
+test("under Node, a bad configuration exits 2 with one line and answers nothing", async () => {
+  const node = rawSession(pkg.bin, { ...nodeEnv("bad", 1, ""), INTERCOM_PORT: "eighty" });
+  try {
+    node.send({
+      id: 1,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-06-18",
+        capabilities: {},
+        clientInfo: { name: "x", version: "1" },
+      },
+    });
+    assert.equal(await within(30_000, "exit", node.exited), 2);
+    assert.deepEqual(node.lines, []);
+    assert.match(node.stderr(), /^claude-talkie-walkie: INTERCOM_PORT "eighty" is not a port/);
+  } finally {
+    node.kill();
+  }
+});
+
 test("port in use under Node: stderr says so and MCP still answers", async () => {
   const taken = await freePort({ hold: true });
   const node = rawSession(pkg.bin, nodeEnv("second", taken.port, ""));
   try {
     const init = await node.initialize();
     assert.equal(init.result?.serverInfo?.name, "talkie-walkie");
-    assert.match(node.stderr(), new RegExp(`port ${taken.port} .*already in use`));
+    // initialize is answered before the node has loaded: the listener's error comes after it.
+    await node.waitStderr(new RegExp(`port ${taken.port} .*already in use`));
     node.child.stdin.end();
     assert.equal(await within(3_000, "exit after stdin closed", node.exited), 0);
   } finally {
@@ -203,6 +273,8 @@ test("the bundle's node:http path keeps the body limit, the UTF-8 check and SSE"
     await node.initialize();
     // As Claude Code does: a node hands messages only to an initialized session.
     node.send({ method: "notifications/initialized" });
+    // initialize is answered before the node has loaded: its listener comes up after it.
+    await node.waitStderr(/listening on http/);
     const events = await fetch(`${url}/events`, { headers: { "x-intercom-secret": SECRET } });
     const reader = events.body.getReader();
     assert.equal((await post(new Uint8Array(20_000).fill(0x61))).status, 413);
@@ -236,6 +308,7 @@ test("--help, --version, viewer --once and demo run from the bundle", async () =
   const node = rawSession(pkg.bin, nodeEnv("watched", port, ""));
   try {
     await node.initialize();
+    await node.waitStderr(/listening on http/);
     const viewer = await exec(pkg.bin, ["viewer", "--once", `watched=127.0.0.1:${port}`], {
       env: childEnv({ INTERCOM_SECRET: SECRET }),
       timeout: 30_000,

@@ -64,6 +64,9 @@ async function start(role, port, peers) {
       }),
     );
   await within(60_000, `${role} connects`, client.connect(transport));
+  // initialize is answered before the node has loaded; a ping is answered once it has (its
+  // listener is up by then).
+  await within(60_000, `${role} is up`, client.ping());
   const call = async (name, args) => {
     const r = await client.callTool({ name, arguments: args });
     return r.content.map((c) => c.text).join("\n");
@@ -88,6 +91,19 @@ test("an installed node keeps its outbox and inbox across a SIGKILL", async () =
   try {
     await west.received(5);
     assert.deepEqual(west.events.map((e) => e.content), [1, 2, 3, 4, 5].map((n) => `note ${n}`));
+    // A channel event may come before its message is committed; the sender hears "delivered"
+    // only after the commit, so west is killed once scribe heard that of all five.
+    const delivered = () =>
+      scribe.events.filter((e) => e.meta?.kind === "delivery_report")
+        .reduce((n, e) => n + Number(e.meta.count ?? 1), 0);
+    await within(
+      30_000,
+      "scribe hears all five delivered",
+      new Promise((resolve) => {
+        const check = () => delivered() >= 5 ? resolve() : setTimeout(check, 20);
+        check();
+      }),
+    );
     process.kill(west.transport.pid, "SIGKILL");
     await west.client.close();
     const again = await start("west", wPort, `scribe=127.0.0.1:${sPort}`);

@@ -89,6 +89,9 @@ async function connect(role, env) {
   };
   started.push(node);
   await within(15_000, `${role} connects`, client.connect(transport));
+  // initialize is answered before the node has loaded; a ping is answered once it has (its
+  // listener is up by then).
+  await within(60_000, `${role} is up`, client.ping());
   return node;
 }
 
