@@ -10,6 +10,8 @@
  *   Zod 3 schemas: every schema of the node is Zod 4. In their place, functions that throw.
  * - tweetnacl (33 kB), with which the NATS client's nkeys sign (INTERCOM_NATS_CREDS):
  *   `src/platform/nacl_node.ts` does the same with `node:crypto`.
+ * - srvx (30 kB), the listener under Deno (`src/http/serve.ts`): under Node the node and the web
+ *   viewer listen with `node:http` (`src/http/serve_node.ts`).
  *
  * Any other import of these packages fails the build, so they cannot come back unnoticed.
  *
@@ -24,7 +26,14 @@ import { join } from "node:path";
 import type * as esbuild from "esbuild";
 
 /** Packages that must not be bundled (the imports below are redirected). */
-export const LEFT_OUT = ["ajv", "ajv-formats", "zod-to-json-schema", "zod/v3", "tweetnacl"];
+export const LEFT_OUT = [
+  "ajv",
+  "ajv-formats",
+  "zod-to-json-schema",
+  "zod/v3",
+  "tweetnacl",
+  "srvx",
+];
 
 const NAMESPACE = "trimmed";
 
@@ -58,6 +67,16 @@ const REDIRECTS: { importer: RegExp; path: RegExp; stand: Stand }[] = [
     stand: {
       code: `export function zodToJsonSchema() {
   throw new Error("Cannot convert a Zod 3 schema to JSON Schema: this build of claude-talkie-walkie carries Zod 4 only");
+}`,
+    },
+  },
+  // The listener takes srvx (Deno.serve) under Deno only; under Node it serves with node:http.
+  {
+    importer: /src\/http\/serve\.ts$/,
+    path: /^srvx$/,
+    stand: {
+      code: `export function serve() {
+  throw new Error("srvx serves under Deno only: under Node the listener is node:http");
 }`,
     },
   },

@@ -44,10 +44,12 @@ test("the installed package takes at most 1 MB, folders counted as du counts the
   assert.ok(total <= MAX_INSTALLED, `${total} bytes installed, over ${MAX_INSTALLED}:\n${report}`);
 });
 
-test("the bundle holds no Ajv, Zod 3, zod-to-json-schema, tweetnacl or source map", () => {
+test("the bundle holds no Ajv, Zod 3, zod-to-json-schema, tweetnacl, srvx or source map", () => {
   const home = join(pkg.app, "node_modules/claude-talkie-walkie");
   const licenses = readFileSync(join(home, "THIRD_PARTY_LICENSES"), "utf8");
-  for (const name of ["ajv", "ajv-formats", "fast-uri", "zod-to-json-schema", "tweetnacl"]) {
+  for (
+    const name of ["ajv", "ajv-formats", "fast-uri", "zod-to-json-schema", "tweetnacl", "srvx"]
+  ) {
     assert.doesNotMatch(licenses, new RegExp(`^- ${name} `, "m"), `${name} is not bundled`);
   }
   const files = pkg.files.map((f) => f.path).filter((p) => p.startsWith("dist/"));

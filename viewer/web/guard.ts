@@ -11,6 +11,7 @@
  */
 
 import { timingSafeEqual } from "node:crypto";
+import type { HttpRequest } from "../../src/http/request.ts";
 
 /** What {@linkcode checkRequest} compares a request with. */
 export interface GuardOptions {
@@ -41,7 +42,7 @@ function same(a: string, b: string): boolean {
  * Checks Host and Origin of `request`, not the token: enough for the page itself (its HTML,
  * script and style hold no data).
  */
-export function checkOrigin(request: Request, options: GuardOptions): GuardResult {
+export function checkOrigin(request: HttpRequest, options: GuardOptions): GuardResult {
   const host = (request.headers.get("host") ?? new URL(request.url).host).toLowerCase();
   const allowed = [...LOOPBACK, ...(options.hosts ?? [])].map((h) => `${h}:${options.port}`);
   if (!options.anyHost && !allowed.includes(host)) {
@@ -69,7 +70,7 @@ export function checkOrigin(request: Request, options: GuardOptions): GuardResul
  * // { ok: true, viaQuery: true }
  * ```
  */
-export function checkRequest(request: Request, options: GuardOptions): GuardResult {
+export function checkRequest(request: HttpRequest, options: GuardOptions): GuardResult {
   const origin = checkOrigin(request, options);
   if (!origin.ok) return origin;
   const query = new URL(request.url).searchParams.get("token");

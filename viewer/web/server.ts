@@ -1,13 +1,15 @@
 /**
  * The web viewer's HTTP server: one fetch-style handler (page, script, style, the one SSE
- * stream, two POST endpoints) behind `guard.ts`, served by srvx on 127.0.0.1 unless told
+ * stream, two POST endpoints) behind `guard.ts`, served by the node's own listener (`src/http/serve.ts`) on 127.0.0.1 unless told
  * otherwise. The stream and the actions need the per-run token (a bearer header, or `?token=`
  * for the stream); no cookie is ever set.
  *
  * @module
  */
 
-import { serve } from "srvx";
+import { BodyTooLargeError, readLimited } from "../../src/http/body.ts";
+import type { HttpRequest } from "../../src/http/request.ts";
+import { listen, type Server } from "../../src/http/serve.ts";
 import type { ViewerState } from "../model/state.ts";
 import { type ActionResult, type OperatorActions, parseMessage, parseVerdict } from "./actions.ts";
 import { checkOrigin, checkRequest } from "./guard.ts";
@@ -128,16 +130,17 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     });
   }
 
-  async function act(request: Request, path: string): Promise<Response> {
+  async function act(request: HttpRequest, path: string): Promise<Response> {
     if (!(request.headers.get("content-type") ?? "").startsWith("application/json")) {
       return json(415, { ok: false, error: "Send JSON (Content-Type: application/json)" });
     }
-    const text = await request.text();
-    if (text.length > 65_536) return json(413, { ok: false, error: "Body is too large" });
     let body: unknown;
     try {
-      body = JSON.parse(text);
-    } catch {
+      body = JSON.parse(new TextDecoder().decode(await readLimited(request.body, 65_536)));
+    } catch (e) {
+      if (e instanceof BodyTooLargeError) {
+        return json(413, { ok: false, error: "Body is too large" });
+      }
       return json(400, { ok: false, error: "Body is not valid JSON" });
     }
     const operator = options.operator;
@@ -164,7 +167,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     return json(result.ok ? 200 : 502, result);
   }
 
-  async function handle(request: Request): Promise<Response> {
+  async function handle(request: HttpRequest): Promise<Response> {
     const guard = {
       token: options.token,
       port,
@@ -188,16 +191,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     return json(404, { ok: false, error: `No route ${route}` });
   }
 
-  const server = serve({
-    fetch: handle,
-    port: options.port ?? 0,
-    hostname,
-    silent: true,
-    gracefulShutdown: false,
-    reusePort: false,
-  });
+  let server: Server;
   try {
-    await server.ready();
+    server = await listen({ port: options.port ?? 0, hostname }, handle);
   } catch (e) {
     clearInterval(keepAlive);
     throw new Error(`Cannot listen on ${hostname}:${options.port ?? 0}: ${(e as Error).message}`);
