@@ -45,6 +45,7 @@ export function runtimes(): { list: Runtime[]; note?: string } {
   // The V8 flags the documented Deno command gives (docs/configuration.md).
   const v8 = [
     "--max-semi-space-size=1",
+    "--heap-growing-percent=50",
     ...profile ? ["--prof", `--logfile=${PROFILE_DIR}/deno-%p.log`] : [],
   ];
   const nodeProf = profile ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [];

@@ -148,10 +148,12 @@ function rewriteDeclarationImports(dir: string): void {
  *
  * V8 flags can only be given when the process starts (`v8.setFlagsFromString` does not resize a
  * heap that exists), so the bin's first line passes them: `env -S` on Linux and macOS, and npm's
- * Windows shims read the same line. A young generation of at most 1 MB a half keeps the resident
- * set flat under a stream of messages: V8 grows it to 16 MB or more otherwise, and keeps it.
+ * Windows shims read the same line. A young generation of at most 1 MB a half, and an old one
+ * allowed to grow by half its live size before it is collected again (V8 picks up to 4×), keep the
+ * resident set flat under a stream of messages: V8 grows them to tens of MB otherwise, and keeps
+ * the pages. Neither changes a start (no full collection happens before `initialize`).
  */
-const BIN = `#!/usr/bin/env -S node --max-semi-space-size=1
+const BIN = `#!/usr/bin/env -S node --max-semi-space-size=1 --heap-growing-percent=50
 "use strict";
 var version = process.versions.node;
 var parts = version.split(".").map(Number);

@@ -142,9 +142,10 @@ test("node writes only JSON-RPC to stdout and exits cleanly when stdin closes", 
     assert.equal(init.result?.serverInfo?.name, "talkie-walkie", node.stderr());
     assert.ok(init.result.capabilities.experimental?.["claude/channel"]);
     if (process.platform === "linux") {
-      // Started through its first line, as npx does: Node gets the V8 flag that keeps memory flat.
+      // Started through its first line, as npx does: Node gets the V8 flags that keep memory flat.
       const argv = readFileSync(`/proc/${node.child.pid}/cmdline`, "utf8").split("\0");
       assert.ok(argv.includes("--max-semi-space-size=1"), argv.join(" "));
+      assert.ok(argv.includes("--heap-growing-percent=50"), argv.join(" "));
     }
     node.send({ method: "notifications/initialized" });
     const tools = await node.request("tools/list");
