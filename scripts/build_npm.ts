@@ -144,16 +144,12 @@ function rewriteDeclarationImports(dir: string): void {
 
 /**
  * The bin: only syntax every Node version parses, so an old Node prints one clear line rather
- * than a stack trace. The launcher with `import()` is loaded only after the version check.
- *
- * V8 flags can only be given when the process starts (`v8.setFlagsFromString` does not resize a
- * heap that exists), so the bin's first line passes them: `env -S` on Linux and macOS, and npm's
- * Windows shims read the same line. A young generation of at most 1 MB a half, and an old one
- * allowed to grow by half its live size before it is collected again (V8 picks up to 4×), keep the
- * resident set flat under a stream of messages: V8 grows them to tens of MB otherwise, and keeps
- * the pages. Neither changes a start (no full collection happens before `initialize`).
+ * than a stack trace. The launcher with `import()` is loaded only after the version check. Its
+ * first line gives Node no V8 flag: any flag there costs Node 22 and 24 about 20 ms at every start
+ * (their built-in modules compiled afresh); the node sets its heap flags once `initialize` is
+ * answered (`src/platform/heap.ts`).
  */
-const BIN = `#!/usr/bin/env -S node --max-semi-space-size=1 --heap-growing-percent=50
+const BIN = `#!/usr/bin/env node
 "use strict";
 var version = process.versions.node;
 var parts = version.split(".").map(Number);

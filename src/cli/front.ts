@@ -99,6 +99,7 @@ export async function startNode(args: string[]): Promise<number> {
   clearTimeout(timer);
   // One turn of the event loop: the answer leaves before the rest is compiled.
   await new Promise((resolve) => setImmediate(resolve));
+  (await import("../platform/heap.ts")).tuneHeap();
   const { runNode } = await import("./run_node.ts");
   return await runNode(config, front);
 }

@@ -142,10 +142,10 @@ test("node writes only JSON-RPC to stdout and exits cleanly when stdin closes", 
     assert.equal(init.result?.serverInfo?.name, "talkie-walkie", node.stderr());
     assert.ok(init.result.capabilities.experimental?.["claude/channel"]);
     if (process.platform === "linux") {
-      // Started through its first line, as npx does: Node gets the V8 flags that keep memory flat.
+      // Started through its first line, as npx does: no V8 flag, which would cost Node its
+      // built-in code cache at every start (the node sets its heap flags after initialize).
       const argv = readFileSync(`/proc/${node.child.pid}/cmdline`, "utf8").split("\0");
-      assert.ok(argv.includes("--max-semi-space-size=1"), argv.join(" "));
-      assert.ok(argv.includes("--heap-growing-percent=50"), argv.join(" "));
+      assert.ok(!argv.some((a) => /^--(max-semi|heap-growing)/.test(a)), argv.join(" "));
     }
     node.send({ method: "notifications/initialized" });
     const tools = await node.request("tools/list");
