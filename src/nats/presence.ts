@@ -75,6 +75,12 @@ export class Presence {
   #conflict?: string;
   #timer?: ReturnType<typeof setInterval>;
   #stops: (() => void)[] = [];
+  /** Stops the presence watch's iterator, which the watch loop then starts again. */
+  #rewatch?: () => void;
+  /** When the presence watch last showed our own heartbeat, when we last beat, and started. */
+  #ownSeenAt = 0;
+  #beatAt = 0;
+  #startedAt = 0;
   #closed = false;
   #say: (key: string, line: string) => void;
 
@@ -89,18 +95,31 @@ export class Presence {
 
   /** Claims the role, starts heartbeats (a third of the TTL) and the watches. */
   async start(): Promise<void> {
-    await this.#watch(this.#o.kv, "presence", (e) => this.#seen(e));
+    this.#startedAt = this.#now();
+    this.#rewatch = await this.#watch(this.#o.kv, "presence", (e) => this.#seen(e));
     if (this.#o.roster) {
       await this.#watch(this.#o.roster, "roster", (e) => this.#rostered(e));
     }
     await this.#beat();
-    this.#timer = setInterval(
-      () =>
-        this.#beat().catch((e) =>
-          this.#say("beat", `warning: NATS presence heartbeat failed: ${errorText(e)}`)
-        ),
-      this.#o.ttlMs / 3,
-    );
+    this.#timer = setInterval(() => {
+      this.#checkWatch();
+      this.#beat().catch((e) =>
+        this.#say("beat", `warning: NATS presence heartbeat failed: ${errorText(e)}`)
+      );
+    }, this.#o.ttlMs / 3);
+  }
+
+  /**
+   * Restarts the presence watch when it stopped showing our own heartbeats: a watch whose
+   * consumer was lost while the connection moved to another server may stall without ending,
+   * and the view of the members would expire into "nobody is online".
+   */
+  #checkWatch(): void {
+    const last = Math.max(this.#ownSeenAt, this.#startedAt);
+    if (this.#beatAt > last && this.#now() - last > this.#o.ttlMs / 2) {
+      this.#ownSeenAt = this.#now(); // one restart per stall, not one per heartbeat
+      this.#rewatch?.();
+    }
   }
 
   /**
@@ -108,9 +127,10 @@ export class Presence {
    * the connection moved to another server) is started again, so the view of the members never
    * freezes and expires into "nobody is online".
    */
-  async #watch(kv: KV, what: string, on: (e: KvEntry) => void): Promise<void> {
+  async #watch(kv: KV, what: string, on: (e: KvEntry) => void): Promise<() => void> {
     let it = await kv.watch({ key: ">" });
     this.#stops.push(() => it.stop());
+    const restart = () => it.stop();
     (async () => {
       while (!this.#closed) {
         try {
@@ -127,6 +147,7 @@ export class Presence {
         }
       }
     })();
+    return restart;
   }
 
   /** A roster entry: the role is known, and its key card (if any) is learned. */
@@ -147,6 +168,9 @@ export class Presence {
       if (typeof value?.instance !== "string") return;
       if (!this.#accepts(e.key, value)) return void this.#members.delete(e.key);
       this.#members.set(e.key, { role: e.key, value, seenAt: e.created.getTime() });
+      if (e.key === this.#o.value.role && value.instance === this.#o.value.instance) {
+        this.#ownSeenAt = this.#now();
+      }
     } catch { /* a value that is not JSON is not one of our nodes: not a member */ }
   }
 
@@ -166,6 +190,7 @@ export class Presence {
     if (this.#revision !== undefined) {
       try {
         this.#revision = await kv.update(value.role, this.#payload(), this.#revision);
+        this.#beatAt = this.#now();
         return;
       } catch {
         // Our key expired (a long pause) and someone else may have it: claim again below.
