@@ -116,6 +116,25 @@ export function userScopeText(): string {
   ].join("\n") + "\n";
 }
 
+/**
+ * A yes/no answer: `y`, `yes`, `n` or `no`, in any case; undefined for anything else (a role
+ * name typed at the wrong question must not count as yes).
+ */
+export function yesNo(text: string): boolean | undefined {
+  const t = text.trim().toLowerCase();
+  return t === "y" || t === "yes" ? true : t === "n" || t === "no" ? false : undefined;
+}
+
+/** Asks `question` until the answer is yes or no (at most 5 times, then no). */
+async function askYesNo(ask: Ask, question: string, say: (line: string) => void) {
+  for (let i = 0; i < 5; i++) {
+    const answer = yesNo(await ask(question, "y"));
+    if (answer !== undefined) return answer;
+    say("Answer y or n.");
+  }
+  return false;
+}
+
 async function askMissing(
   values: { role?: string; peers?: string; port?: string },
   ask: Ask,
@@ -180,12 +199,23 @@ export async function initMain(args: string[]): Promise<number> {
   const rl = interactive
     ? createInterface({ input: process.stdin, output: process.stdout })
     : undefined;
+  // Ctrl+D ends the input: Node rejects the question with an AbortError, Deno only closes.
+  const closed = new Promise<never>((_, reject) =>
+    rl?.once(
+      "close",
+      () => reject(Object.assign(new Error("input closed"), { name: "AbortError" })),
+    )
+  );
+  closed.catch(() => {});
   const ask: Ask = async (question, fallback) =>
-    (await rl!.question(`${question}${fallback ? ` [${fallback}]` : ""}: `)).trim() || fallback;
+    (await Promise.race([
+      rl!.question(`${question}${fallback ? ` [${fallback}]` : ""}: `),
+      closed,
+    ])).trim() || fallback;
   try {
     const asksAll = interactive && values.role === undefined && values.peers === undefined &&
       values.port === undefined && !values.print && !values["claude-add"] && !values.file;
-    if (asksAll && !/^n/i.test(await ask(PROMPTS.oneMachine, "y"))) {
+    if (asksAll && await askYesNo(ask, PROMPTS.oneMachine, (line) => out(line + "\n"))) {
       out(userScopeText());
       return 0;
     }
@@ -306,6 +336,11 @@ export async function initMain(args: string[]): Promise<number> {
     if (e instanceof ConfigError) {
       err(`claude-talkie-walkie init: ${e.message}\n`);
       return 2;
+    }
+    // Ctrl+D or Ctrl+C at a question: readline rejects it with an AbortError.
+    if ((e as Error)?.name === "AbortError") {
+      err("\nclaude-talkie-walkie init: cancelled, nothing written\n");
+      return 1;
     }
     throw e;
   } finally {

@@ -8,7 +8,7 @@ import {
   shareLines,
   USER_SCOPE_LINE,
 } from "./init_entry.ts";
-import { PROMPTS, userScopeText } from "./init.ts";
+import { PROMPTS, userScopeText, yesNo } from "./init.ts";
 import { expandVars, launchFromMcpJson } from "./mcp_json.ts";
 
 const answers = { role: "backend", peers: "frontend=10.0.0.5,tester=10.0.0.7:9000", port: "8788" };
@@ -103,4 +103,10 @@ test("launchFromMcpJson finds our server and the flags after the package", () =>
   assert.equal(launch.env.INTERCOM_SECRET, "s3");
   assert.equal(launch.env.PATH, "/bin");
   assert.equal(launchFromMcpJson('{"mcpServers":{}}', {}), undefined);
+});
+
+test("yesNo takes y, yes, n and no, and nothing else as an answer", () => {
+  for (const yes of ["y", "Y", "yes", " YES "]) assert.equal(yesNo(yes), true);
+  for (const no of ["n", "No", "no "]) assert.equal(yesNo(no), false);
+  for (const other of ["maybe", "gamma", "nope", "yess", ""]) assert.equal(yesNo(other), undefined);
 });
