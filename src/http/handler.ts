@@ -127,16 +127,18 @@ export function createHandler(
   }
 
   async function readBody(request: HttpRequest): Promise<Uint8Array | Response> {
+    const tooLarge = () =>
+      fail(
+        413,
+        `Body is over ${bodyLimit} bytes: the message limit is ${options.maxMessageBytes} bytes`,
+        CLOSE,
+      );
+    // A body declared too large is refused before any of it is waited for.
+    if (Number(request.headers.get("content-length") ?? 0) > bodyLimit) return tooLarge();
     try {
       return await readLimited(request.body, bodyLimit, options.bodyTimeoutMs);
     } catch (e) {
-      if (e instanceof BodyTooLargeError) {
-        return fail(
-          413,
-          `Body is over ${bodyLimit} bytes: the message limit is ${options.maxMessageBytes} bytes`,
-          CLOSE,
-        );
-      }
+      if (e instanceof BodyTooLargeError) return tooLarge();
       if (e instanceof BodyTimeoutError) {
         return fail(408, "The request body arrived too slowly", CLOSE);
       }

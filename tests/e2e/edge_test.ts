@@ -180,6 +180,27 @@ describe("the edges of one node's HTTP server", () => {
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
   });
 
+  test("a body declared larger than the limit is refused before any of it is waited for", async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, "127.0.0.1", () => {
+        socket.write(
+          `POST /message HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n` +
+            `webhook-id: huge_1\r\nwebhook-timestamp: ${now()}\r\n` +
+            `webhook-signature: v1,${btoa("x".repeat(32))}\r\n` +
+            "content-type: application/json\r\ncontent-length: 2000000000\r\n\r\n{}",
+        );
+      });
+      socket.setEncoding("utf8");
+      socket.once("data", (d: string) => {
+        resolve(d.split("\r\n")[0]);
+        socket.destroy();
+      });
+      socket.on("error", reject);
+    });
+    // Not 408 after the body timeout: 413 (or 429 when this address failed too often).
+    assert.match(answer, / (413|429) /, answer);
+  });
+
   test("a loopback node refuses foreign Host names and browser Origins (DNS rebinding)", async () => {
     const post = (headers: Record<string, string>) =>
       raw(port, "/message", {
