@@ -104,7 +104,7 @@ export function reportEvent(
       peer: common((r) => r.peer, "several"),
       outcome: common((r) => r.outcome, "mixed"),
     };
-  const content = one ? describe(one) : `${reports.length} of your queued messages ended:\n` +
+  const content = one ? describe(one) : `News of ${reports.length} of your messages:\n` +
     reports.map((r) => `- ${describe(r)}`).join("\n");
   return { content: sessionText(content), meta };
 }

@@ -101,7 +101,7 @@ test(
     ]);
     // Folded like the HTTP mesh's reports: the two ended together, one event says both.
     assert.equal(back.session.events.length, 1);
-    assert.match(back.session.events[0].content, /2 of your queued messages ended/);
+    assert.match(back.session.events[0].content, /News of 2 of your messages/);
 
     // Once: the next session of scribe hears nothing more of them. A direct message and its
     // answer show that session is up and has read what waits for it.
