@@ -61,6 +61,14 @@ test("viewer --web under Node serves the page, the stream and the actions with t
     assert.equal((await post("{")).status, 400);
     const anonymous = await fetch(`${url.base}/api/message`, { method: "POST", body: "{}" });
     assert.equal(anonymous.status, 401);
+    // The actions take the token from the Authorization header only, not from the address.
+    const inAddress = await fetch(`${url.base}/api/message?token=${url.token}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"to":"alpha","text":"hi"}',
+    });
+    assert.equal(inAddress.status, 401);
+    assert.match((await inAddress.json()).error, /Authorization: Bearer/);
   } finally {
     viewer.kill();
     rmSync(run, { recursive: true, force: true });

@@ -186,6 +186,13 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (route === "GET /app.css") return reply(200, PAGE_CSS, "text/css; charset=utf-8");
     if (route === "GET /events") return events();
     if (route === "POST /api/verdict" || route === "POST /api/message") {
+      // A token in the address may end up in logs and history: the actions take the header only.
+      if (verdict.viaQuery) {
+        return json(401, {
+          ok: false,
+          error: "Send the token in an Authorization: Bearer header, not in the address",
+        });
+      }
       return await act(request, path);
     }
     return json(404, { ok: false, error: `No route ${route}` });
