@@ -176,6 +176,15 @@ function parsedKey(text: string): { key: KeyObject; fingerprint: string } {
   return known;
 }
 
+/** The fingerprint of a claim's key (`SHA256:…`), or undefined when it is not an Ed25519 key. */
+export function claimFingerprint(claim: NodeClaim): string | undefined {
+  try {
+    return parsedKey(claim.key).fingerprint;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The node headers of a request (with the `webhook-timestamp` they cover), read through `get`;
  * undefined when any is missing.

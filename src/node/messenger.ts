@@ -162,14 +162,18 @@ export class Messenger {
    */
   #deliver(peer: Peer, envelope: Envelope): Promise<SendResult> {
     const before = this.#tails.get(peer.name);
-    const result = (before ?? Promise.resolve()).then(() => this.#deliverNow(peer, envelope))
-      .then((r) => {
-        // Watchers (the viewer) see every outcome, not only deliveries: queued, refused, …
-        const { status } = r.outcome;
-        const reason = "reason" in r.outcome ? r.outcome.reason : undefined;
-        this.#o.hub.notice("outcome", { envelope, peer: peer.name, status, reason });
-        return r;
-      });
+    // With nothing ahead, the attempt starts now rather than after the microtasks queued before.
+    const result =
+      (before
+        ? before.then(() => this.#deliverNow(peer, envelope))
+        : this.#deliverNow(peer, envelope))
+        .then((r) => {
+          // Watchers (the viewer) see every outcome, not only deliveries: queued, refused, …
+          const { status } = r.outcome;
+          const reason = "reason" in r.outcome ? r.outcome.reason : undefined;
+          this.#o.hub.notice("outcome", { envelope, peer: peer.name, status, reason });
+          return r;
+        });
     const tail = result.then(() => {}, () => {});
     this.#tails.set(peer.name, tail);
     tail.then(() => {

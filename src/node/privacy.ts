@@ -26,8 +26,10 @@ export class Privacy {
   readonly #sealer: Sealer;
   readonly #mesh: MeshSealer;
   readonly #pins: Pins;
-  /** Verified X25519 keys of peers, by role. */
-  readonly #boxes = new Map<string, string>();
+  /** Verified X25519 keys of peers and the fingerprints of their signing keys, by role. */
+  readonly #boxes = new Map<string, { box: string; fingerprint: string }>();
+  /** Seal keys of peers proven by a message their node signed, by role (see `prove`). */
+  readonly #proven = new Map<string, { box: string; fingerprint: string }>();
   /** Peers seen online without a key card. */
   readonly #none = new Set<string>();
   /** Why a peer's card was not taken, by role. */
@@ -80,7 +82,7 @@ export class Privacy {
     }
     this.#none.delete(role);
     this.#problems.delete(role);
-    this.#boxes.set(role, checked.box);
+    this.#boxes.set(role, { box: checked.box, fingerprint: checked.fingerprint });
     return true;
   }
 
@@ -95,7 +97,7 @@ export class Privacy {
    * whose key is not known yet (retryable: learn it first).
    */
   wire(role: string, envelope: Envelope, options: { unknown?: "wait" | "mesh" } = {}): WireBody {
-    const box = this.#boxes.get(role);
+    const box = this.#boxes.get(role)?.box;
     const { message_id, from, to, sent_at } = envelope;
     const binding = { message_id, from, to, sent_at };
     const secret: Record<string, string> = {};
@@ -125,6 +127,34 @@ export class Privacy {
         "started): the text waits rather than travel unencrypted",
       retryable: true,
     };
+  }
+
+  /**
+   * Who sealed `body` (a received body whose text {@linkcode open} opened): the fingerprint of
+   * `role`'s node when the text was sealed with the X25519 key of the key card `role` showed
+   * (signed by its node key, matching its pin) or of a message that node signed ({@linkcode
+   * prove}), else undefined. The text opened with the key of that pair, which only that node
+   * (and this one) can derive: it proves the sender as much as the node signature does.
+   */
+  sealer(role: string, body: Record<string, unknown>): string | undefined {
+    const key = (body.sealed as { key?: unknown } | null | undefined)?.key;
+    if (typeof key !== "string") return undefined;
+    for (const known of [this.#boxes.get(role), this.#proven.get(role)]) {
+      if (known?.box === key) return known.fingerprint;
+    }
+    return undefined;
+  }
+
+  /**
+   * Takes the seal key of `body` (received, opened, its node signature verified as
+   * `fingerprint`'s and judged by `role`'s pin) as that node's: the signature covers the seal's
+   * key, and the text opened with it.
+   */
+  prove(role: string, body: Record<string, unknown>, fingerprint: string): void {
+    const key = (body.sealed as { key?: unknown } | null | undefined)?.key;
+    if (typeof key !== "string") return;
+    if (this.#proven.size >= 1024) this.#proven.clear();
+    this.#proven.set(role, { box: key, fingerprint });
   }
 
   /**

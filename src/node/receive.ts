@@ -16,7 +16,8 @@ import type { SeenIds } from "../core/replay.ts";
 import type { SessionDelivery } from "./channel.ts";
 import type { Hub } from "./hub.ts";
 import { parseReceipt, type Receipt } from "./receipts.ts";
-import { type NodeClaim, verifyNode } from "../core/node_key.ts";
+import { claimFingerprint, type NodeClaim, verifyNode } from "../core/node_key.ts";
+import { DEFAULT_TOLERANCE_SECONDS } from "../core/signature.ts";
 import type { Pins, PinVerdict } from "./pins.ts";
 import type { Privacy } from "./privacy.ts";
 
@@ -100,27 +101,49 @@ export interface ReceiveContext {
   batch?: () => Promise<void>;
   /** Who may speak as which role; without it a valid node signature is enough. */
   pins?: Pins;
-  /** Opens texts sealed to this node's key; without it a sealed message is refused. */
-  privacy?: Pick<Privacy, "open">;
+  /**
+   * Opens texts sealed to this node's key (without it a sealed message is refused), and says
+   * which node sealed one (`sealer`).
+   */
+  privacy?: Pick<Privacy, "open"> & Partial<Pick<Privacy, "sealer" | "prove">>;
 }
 
 /**
  * Judges who sent an inbound message claiming `from`: its node signature must verify, and
  * the role's pin (if any) must name that key. A signed request without node headers is a
  * webhook (or a v2 node). The one place the node key of a message, receipt or report is read.
+ *
+ * @param sealed the body of a message whose seal may prove its sender ({@linkcode sealedFresh}):
+ *   when it does (`Privacy.sealer`) and the claim names that node's key, the node signature is
+ *   not checked again; when it does not but the signature verifies, the seal's key is taken as
+ *   that node's (`Privacy.prove`), for its next messages.
  */
-export function judgeSender(inbound: Inbound, from: string, ctx: ReceiveContext): PinVerdict {
+export function judgeSender(
+  inbound: Inbound,
+  from: string,
+  ctx: ReceiveContext,
+  sealed?: Record<string, unknown>,
+): PinVerdict {
   const { node, verified } = inbound;
   let signer: string | undefined;
+  let proven = false;
   if (node !== undefined && verified.by !== "secret") {
-    const checked = verifyNode(node, verified.id, inbound.bytes);
+    const sealedBy = sealed && ctx.privacy?.sealer?.(from, sealed);
+    proven = sealedBy !== undefined && claimFingerprint(node) === sealedBy;
+    const checked = proven
+      ? { ok: true as const, fingerprint: sealedBy! }
+      : verifyNode(node, verified.id, inbound.bytes);
     if (!checked.ok) {
       return { ok: false, reason: `The sender's node signature is not valid: ${checked.reason}` };
     }
     signer = checked.fingerprint;
   }
-  if (ctx.pins) return ctx.pins.judge(from, signer);
-  return { ok: true, sender: signer ? "node" : "webhook" };
+  const verdict: PinVerdict = ctx.pins
+    ? ctx.pins.judge(from, signer)
+    : { ok: true, sender: signer ? "node" : "webhook" };
+  // The node signed a text sealed with this key: its next texts sealed so prove their sender.
+  if (verdict.ok && sealed && signer && !proven) ctx.privacy?.prove?.(from, sealed, signer);
+  return verdict;
 }
 
 /** Strict UTF-8, one for all messages (a decoder without `stream` keeps no state). */
@@ -148,6 +171,30 @@ function decode(inbound: Inbound): unknown | Received {
     return refused(400, 'Body must be a JSON object like {"from":"…","message":"…"}');
   }
   return body;
+}
+
+/** A sealed body's fields: all but `sealed` are its associated data, nothing travels unproven. */
+const SEALED_FIELDS = new Set(["message_id", "from", "to", "sent_at", "sealed"]);
+
+/**
+ * The body of a signed message (`decoded`, its text opened into `envelope`) whose seal can
+ * prove its sender, else undefined: sealed to this node's key (not with the mesh secret), no
+ * field outside the seal's associated data, and `sent_at` within the signature tolerance (an
+ * older text under a fresh webhook signature could be a replay past the delivered ids' memory:
+ * it gets the node signature's check, which covers the timestamp).
+ */
+export function sealedFresh(
+  decoded: unknown,
+  envelope: Envelope,
+  inbound: Inbound,
+  ctx: ReceiveContext,
+): Record<string, unknown> | undefined {
+  if (inbound.verified.by !== "signature") return undefined;
+  const body = decoded as Record<string, unknown>;
+  if (typeof body.sealed !== "object" || body.sealed === null) return undefined;
+  for (const k in body) if (!SEALED_FIELDS.has(k)) return undefined;
+  const age = Math.abs(ctx.now().getTime() - Date.parse(envelope.sent_at));
+  return age <= DEFAULT_TOLERANCE_SECONDS * 1000 ? body : undefined;
 }
 
 const refused = (status: number, reason: string): Received => ({ kind: "refused", status, reason });
@@ -196,7 +243,8 @@ export async function receive(inbound: Inbound, ctx: ReceiveContext): Promise<Re
     if (e instanceof ProtocolError) return refused(e.status, e.message);
     throw e;
   }
-  const sender = judgeSender(inbound, envelope.from, ctx);
+  const sealed = sealedFresh(decoded, envelope, inbound, ctx);
+  const sender = judgeSender(inbound, envelope.from, ctx, sealed);
   if (!sender.ok) return refused(403, sender.reason);
   envelope.sender_kind = sender.sender;
   const nowMs = ctx.now().getTime();
