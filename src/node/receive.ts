@@ -255,16 +255,19 @@ export async function receive(inbound: Inbound, ctx: ReceiveContext): Promise<Re
     const reason = `Too many messages from ${source}: try again in ${wait} s`;
     return { kind: "limited", reason, retryAfterSeconds: wait };
   }
-  const allowed = ctx.limiter?.take(envelope.from, nowMs) ?? { ok: true };
-  if (!allowed.ok) {
-    const wait = allowed.retryAfterSeconds;
-    const reason = `Too many messages from "${envelope.from}": try again in ${wait} s`;
-    return { kind: "limited", reason, retryAfterSeconds: wait };
-  }
   // Retries and replays carry the same ids: acknowledge them without a second channel event.
   const { from, message_id: id } = envelope;
   const digest = textDigest(envelope.message);
   const known = ctx.delivered.check(from, id, digest, nowMs);
+  // Anyone who saw a sealed message can send it again under a fresh webhook signature: a copy
+  // of one already taken must not use up its sender's limit.
+  if (known === "duplicate" && sealed) return { kind: "duplicate", id };
+  const allowed = ctx.limiter?.take(from, nowMs) ?? { ok: true };
+  if (!allowed.ok) {
+    const wait = allowed.retryAfterSeconds;
+    const reason = `Too many messages from "${from}": try again in ${wait} s`;
+    return { kind: "limited", reason, retryAfterSeconds: wait };
+  }
   if (known === "conflict") {
     const reason = `message_id "${id}" from "${from}" was already delivered with another ` +
       "text: give a new message a new message_id";

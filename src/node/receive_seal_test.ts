@@ -12,6 +12,7 @@ import {
 import { openDatabase } from "../store/open.ts";
 import { StoredPins } from "../store/pins.ts";
 import { memoryIds } from "../../tests/support/ids.ts";
+import { RateLimiter } from "../core/rate_limit.ts";
 import { Hub } from "./hub.ts";
 import { Pins } from "./pins.ts";
 import { Privacy } from "./privacy.ts";
@@ -120,4 +121,17 @@ test("the node signature is checked when the seal cannot prove the sender", asyn
   const asCarol = await receive(message({ sealer: carol, claim: carol }), ctx);
   assert.equal(asCarol.kind, "refused");
   assert.match((asCarol as { reason: string }).reason, /pinned|alice/);
+});
+
+test("copies of a message taken already do not use up its sender's limit", async () => {
+  const { ctx: base, message } = mesh();
+  const ctx = { ...base, limiter: new RateLimiter({ perMinute: 1, burst: 2 }) };
+  const first = message();
+  assert.equal((await receive(first, ctx)).kind, "delivered");
+  // The same body under fresh webhook ids, as anyone who saw it could send it.
+  for (let i = 0; i < 10; i++) {
+    const copy = { ...first, verified: { by: "signature" as const, id: `copy_${i}` } };
+    assert.deepEqual(await receive(copy, ctx), { kind: "duplicate", id: "msg_1" });
+  }
+  assert.equal((await receive(message({ forged: true }), ctx)).kind, "delivered");
 });

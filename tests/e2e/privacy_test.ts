@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { freePorts, NodeProcess, randomSecret, resultText } from "../support/harness.ts";
 import { RecordingProxy } from "../support/recording_proxy.ts";
+import { signatureKey, signHeaders } from "../../src/core/signature.ts";
 
 const secret = randomSecret();
 const SAID = "the launch code is tangerine-42";
@@ -84,5 +85,31 @@ describe("text between two nodes through a relay", () => {
     assert.equal(r.status, 400);
     assert.match((await r.json()).error, /Cannot open the sealed message/);
     assert.equal(bravo.session.events.length, 1);
+  });
+
+  test("a sealed message seen on the way and sent again is a duplicate that holds nobody back", async () => {
+    // Its text proves alpha (bravo checks no node signature again), so a copy under a fresh
+    // webhook signature (anyone with the secret can make one) is answered as a duplicate, and
+    // thirty of them take nothing from alpha's limit at bravo.
+    const post = toBravo.requests().find((r) => r.line.startsWith("POST /message"))!;
+    for (let i = 0; i < 30; i++) {
+      const id = `msg_copy${i}`;
+      const timestamp = Math.floor(Date.now() / 1000);
+      const r = await fetch(`${bravo.url}/message`, {
+        method: "POST",
+        headers: {
+          ...signHeaders(signatureKey(secret), { id, timestamp, body: post.body }),
+          "talkie-node-key": post.headers["talkie-node-key"],
+          "talkie-node-signature": "ed25519," + "A".repeat(86) + "==",
+          "content-type": "application/json",
+        },
+        body: post.body,
+      });
+      assert.deepEqual([r.status, (await r.json()).duplicate], [200, true]);
+    }
+    const next = await alpha.session.call("send_message", { to: "bravo", message: "still here" });
+    assert.match(resultText(next), /^Delivered/);
+    const events = await bravo.session.waitForEvents(2);
+    assert.deepEqual(events.map((e) => e.content), [SAID, "still here"]);
   });
 });
