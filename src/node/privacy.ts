@@ -21,6 +21,12 @@ export type WireBody =
 /** The fields a person wrote: sealed together, never sent beside the sealed object. */
 const PRIVATE = ["message", "reply_to"] as const;
 
+/** The sender's X25519 key a sealed body names (`sealed.key`), if it names one. */
+function sealKey(body: Record<string, unknown>): string | undefined {
+  const key = (body.sealed as { key?: unknown } | null | undefined)?.key;
+  return typeof key === "string" ? key : undefined;
+}
+
 /** One node's sealing and the key cards it learned. */
 export class Privacy {
   readonly #sealer: Sealer;
@@ -137,8 +143,8 @@ export class Privacy {
    * (and this one) can derive: it proves the sender as much as the node signature does.
    */
   sealer(role: string, body: Record<string, unknown>): string | undefined {
-    const key = (body.sealed as { key?: unknown } | null | undefined)?.key;
-    if (typeof key !== "string") return undefined;
+    const key = sealKey(body);
+    if (key === undefined) return undefined;
     for (const known of [this.#boxes.get(role), this.#proven.get(role)]) {
       if (known?.box === key) return known.fingerprint;
     }
@@ -151,8 +157,8 @@ export class Privacy {
    * key, and the text opened with it.
    */
   prove(role: string, body: Record<string, unknown>, fingerprint: string): void {
-    const key = (body.sealed as { key?: unknown } | null | undefined)?.key;
-    if (typeof key !== "string") return;
+    const key = sealKey(body);
+    if (key === undefined) return;
     if (this.#proven.size >= 1024) this.#proven.clear();
     this.#proven.set(role, { box: key, fingerprint });
   }

@@ -113,7 +113,7 @@ export interface ReceiveContext {
  * the role's pin (if any) must name that key. A signed request without node headers is a
  * webhook (or a v2 node). The one place the node key of a message, receipt or report is read.
  *
- * @param sealed the body of a message whose seal may prove its sender ({@linkcode sealedFresh}):
+ * @param sealed the body of a message whose seal may prove its sender (`sealedFresh`):
  *   when it does (`Privacy.sealer`) and the claim names that node's key, the node signature is
  *   not checked again; when it does not but the signature verifies, the seal's key is taken as
  *   that node's (`Privacy.prove`), for its next messages.
@@ -183,7 +183,7 @@ const SEALED_FIELDS = new Set(["message_id", "from", "to", "sent_at", "sealed"])
  * older text under a fresh webhook signature could be a replay past the delivered ids' memory:
  * it gets the node signature's check, which covers the timestamp).
  */
-export function sealedFresh(
+function sealedFresh(
   decoded: unknown,
   envelope: Envelope,
   inbound: Inbound,
@@ -259,9 +259,9 @@ export async function receive(inbound: Inbound, ctx: ReceiveContext): Promise<Re
   const { from, message_id: id } = envelope;
   const digest = textDigest(envelope.message);
   const known = ctx.delivered.check(from, id, digest, nowMs);
-  // Anyone who saw a sealed message can send it again under a fresh webhook signature: a copy
-  // of one already taken must not use up its sender's limit.
-  if (known === "duplicate" && sealed) return { kind: "duplicate", id };
+  // A copy of a message taken already (a retry, or a replay by anyone who saw it) is answered
+  // before the sender's limit: copies must not use up the real sender's messages.
+  if (known === "duplicate") return { kind: "duplicate", id };
   const allowed = ctx.limiter?.take(from, nowMs) ?? { ok: true };
   if (!allowed.ok) {
     const wait = allowed.retryAfterSeconds;
@@ -279,7 +279,7 @@ export async function receive(inbound: Inbound, ctx: ReceiveContext): Promise<Re
   try {
     const freshWebhook = webhookId === undefined ||
       ctx.seen.checkAndAdd(`webhook-id:${webhookId}`, nowMs);
-    if (known === "duplicate" || !freshWebhook) return { kind: "duplicate", id };
+    if (!freshWebhook) return { kind: "duplicate", id };
     ctx.delivered.add(from, id, digest, nowMs);
   } catch (e) {
     // The store cannot write (a full disk): refuse rather than take what would be forgotten.
